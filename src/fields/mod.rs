@@ -1,0 +1,1 @@
+//! Domain types for posted values (placeholder; being written).
