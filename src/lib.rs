@@ -1,4 +1,10 @@
 //! leadpost: a self-hosted lead-ingestion service, wire-compatible with the
 //! well-known CRM "form post" endpoint. See `README.md` and `DESIGN.md`.
 
+pub mod app;
+pub mod clients;
+pub mod config;
 pub mod fields;
+pub mod intake;
+pub mod store;
+pub mod telemetry;

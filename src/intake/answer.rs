@@ -1,0 +1,139 @@
+//! The answers of the intake endpoint (DESIGN.md §2.4): one error type that knows
+//! its code, status and message, and the redirect or JSON it becomes.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::form::FieldProblem;
+use crate::fields::RedirectUrl;
+
+/// Why a post was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IntakeError {
+    #[error("The request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// Step 1 (body syntax) or step 2 (`OnErrorURL` itself).
+    #[error("Invalid request or field value: {0}")]
+    BadRequest(String),
+    #[error("Invalid Web_Key")]
+    InvalidWebKey,
+    #[error("Name Not Received")]
+    NameNotReceived,
+    /// Step 5: every invalid field; the message names the first.
+    #[error("Invalid request or field value: {}", first_problem(.0))]
+    InvalidFields(Vec<FieldProblem>),
+    #[error("Duplicate Client creation attempted")]
+    DuplicateClient,
+    #[error("Temporarily unable to accept the lead; please try again")]
+    StorageUnavailable,
+}
+
+fn first_problem(problems: &[FieldProblem]) -> String {
+    problems
+        .first()
+        .map(|p| format!("{} {}", p.field, p.reason))
+        .unwrap_or_default()
+}
+
+impl IntakeError {
+    /// The contract's error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            IntakeError::InvalidWebKey => "ct101",
+            IntakeError::NameNotReceived => "ct102",
+            IntakeError::DuplicateClient => "ct103",
+            IntakeError::StorageUnavailable => "ct105",
+            IntakeError::PayloadTooLarge { .. }
+            | IntakeError::UnsupportedMediaType(_)
+            | IntakeError::BadRequest(_)
+            | IntakeError::InvalidFields(_) => "ct104",
+        }
+    }
+
+    /// The status of the JSON answer.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            IntakeError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            IntakeError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            IntakeError::InvalidWebKey => StatusCode::UNAUTHORIZED,
+            IntakeError::DuplicateClient => StatusCode::CONFLICT,
+            IntakeError::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            IntakeError::BadRequest(_)
+            | IntakeError::NameNotReceived
+            | IntakeError::InvalidFields(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+/// How a post is answered.
+#[derive(Debug)]
+pub enum Answer {
+    Success {
+        redirect: Option<RedirectUrl>,
+    },
+    Failure {
+        error: IntakeError,
+        redirect: Option<RedirectUrl>,
+    },
+}
+
+#[derive(Serialize)]
+struct SuccessBody {
+    #[serde(rename = "Message")]
+    message: &'static str,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    #[serde(rename = "Message")]
+    message: &'static str,
+    error_code: &'static str,
+    msg: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<&'a [FieldProblem]>,
+}
+
+fn see_other(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(value) => (StatusCode::SEE_OTHER, [(header::LOCATION, value)]).into_response(),
+        // A parsed URL is always a valid header value; never echo anything else.
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        match self {
+            Answer::Success {
+                redirect: Some(url),
+            } => see_other(url.as_str()),
+            Answer::Success { redirect: None } => {
+                Json(SuccessBody { message: "Success" }).into_response()
+            }
+            Answer::Failure {
+                error,
+                redirect: Some(url),
+            } => see_other(&url.with_error(error.code(), &error.to_string())),
+            Answer::Failure {
+                error,
+                redirect: None,
+            } => {
+                let fields = match &error {
+                    IntakeError::InvalidFields(problems) => Some(problems.as_slice()),
+                    _ => None,
+                };
+                let body = ErrorBody {
+                    message: "Error",
+                    error_code: error.code(),
+                    msg: error.to_string(),
+                    fields,
+                };
+                (error.status(), Json(body)).into_response()
+            }
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! The form-post endpoint `POST /v1/external-api/external-form-lead`: read the
+//! body, check it in the contract's order, store the lead, answer.
+
+pub mod answer;
+pub mod body;
+pub mod form;
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use time::OffsetDateTime;
+
+use crate::app::AppState;
+use crate::fields::RedirectUrl;
+use crate::store::{AcceptOutcome, LeadToStore, Outcome, Submission, new_id};
+pub use answer::{Answer, IntakeError};
+use body::{BodyError, PostedPairs};
+use form::Form;
+
+/// The path of the endpoint.
+pub const PATH: &str = "/v1/external-api/external-form-lead";
+
+/// Longest raw body kept in the submission log for a body that could not be parsed.
+const RAW_BODY_LOG_LIMIT: usize = 16 * 1024;
+
+/// `POST /v1/external-api/external-form-lead`
+#[tracing::instrument(name = "intake", skip_all, fields(submission_id, account_id, outcome))]
+pub async fn post_lead(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let limit = state.settings.intake.body_limit;
+    let mut log = Submission {
+        id: new_id(),
+        account_id: None,
+        lead_source_id: None,
+        client_id: None,
+        outcome: Outcome::Rejected,
+        error_code: None,
+        message: None,
+        replay_of: None,
+        fields: Vec::new(),
+        remote_ip: Some(peer.ip().to_string()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        created_at: OffsetDateTime::now_utc(),
+    };
+    tracing::Span::current().record("submission_id", tracing::field::display(log.id));
+
+    // Step 1: size, type, syntax. Never a redirect: the fields are not known.
+    let bytes = match read_body(&headers, body, limit).await {
+        Ok(bytes) => bytes,
+        Err(error) => return json_failure(error),
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let posted = match body::parse(content_type, bytes.clone()).await {
+        Ok(posted) => posted,
+        Err(e @ BodyError::UnsupportedType(_)) => {
+            return json_failure(IntakeError::UnsupportedMediaType(e.to_string()));
+        }
+        Err(BodyError::Malformed(reason)) => {
+            let raw = String::from_utf8_lossy(&bytes[..bytes.len().min(RAW_BODY_LOG_LIMIT)]);
+            log.fields = vec![("_body".into(), raw.into_owned())];
+            let error = IntakeError::BadRequest(reason);
+            reject(&state, log, &error).await;
+            return json_failure(error);
+        }
+    };
+    log.fields = posted.pairs.clone();
+    let answer = process(&state, &posted, log).await;
+    answer.into_response()
+}
+
+/// Steps 2 to 6, and the store.
+async fn process(state: &AppState, posted: &PostedPairs, mut log: Submission) -> Answer {
+    let form = Form::new(posted);
+    let redirect = match form.error_url() {
+        Ok(redirect) => redirect,
+        Err(problem) => {
+            let error = IntakeError::BadRequest(format!("{} {}", problem.field, problem.reason));
+            reject(state, log, &error).await;
+            return Answer::Failure {
+                error,
+                redirect: None,
+            };
+        }
+    };
+    let fail = |error: IntakeError| Answer::Failure {
+        error,
+        redirect: redirect.clone(),
+    };
+
+    let Some(key) = form.web_key() else {
+        reject(state, log, &IntakeError::InvalidWebKey).await;
+        return fail(IntakeError::InvalidWebKey);
+    };
+    let owner = match state.store.resolve_web_key(&key).await {
+        Ok(Some(owner)) => owner,
+        Ok(None) => {
+            reject(state, log, &IntakeError::InvalidWebKey).await;
+            return fail(IntakeError::InvalidWebKey);
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not resolve the web_key");
+            reject(state, log, &IntakeError::StorageUnavailable).await;
+            return fail(IntakeError::StorageUnavailable);
+        }
+    };
+    log.account_id = Some(owner.account_id);
+    log.lead_source_id = owner.lead_source.as_ref().map(|s| s.id);
+    tracing::Span::current().record("account_id", tracing::field::display(owner.account_id));
+
+    let Some(name) = form.name() else {
+        reject(state, log, &IntakeError::NameNotReceived).await;
+        return fail(IntakeError::NameNotReceived);
+    };
+    let valid = match form.lead(name) {
+        Ok(valid) => valid,
+        Err(problems) => {
+            let error = IntakeError::InvalidFields(problems);
+            reject(state, log, &error).await;
+            return fail(error);
+        }
+    };
+    let lead = LeadToStore {
+        owner,
+        client: valid.client,
+        submission: log,
+        fingerprint: form.fingerprint(),
+        replay_window_seconds: state.settings.intake.replay_window_seconds,
+    };
+    match state.store.accept_lead(&lead).await {
+        Ok(AcceptOutcome::Created { client_id }) => {
+            tracing::info!(%client_id, "lead accepted");
+            success(valid.success_url)
+        }
+        Ok(AcceptOutcome::Replay { of_submission, .. }) => {
+            tracing::info!(%of_submission, "double submit answered again");
+            success(valid.success_url)
+        }
+        Ok(AcceptOutcome::DuplicateEmail { existing_client_id }) => {
+            tracing::info!(%existing_client_id, "duplicate email refused");
+            tracing::Span::current().record("outcome", "ct103");
+            fail(IntakeError::DuplicateClient)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not store the lead");
+            reject(state, lead.submission, &IntakeError::StorageUnavailable).await;
+            fail(IntakeError::StorageUnavailable)
+        }
+    }
+}
+
+fn success(redirect: Option<RedirectUrl>) -> Answer {
+    tracing::Span::current().record("outcome", "accepted");
+    Answer::Success { redirect }
+}
+
+fn json_failure(error: IntakeError) -> Response {
+    tracing::Span::current().record("outcome", error.code());
+    Answer::Failure {
+        error,
+        redirect: None,
+    }
+    .into_response()
+}
+
+/// Log a refused post; a log that cannot be written is reported, not fatal.
+async fn reject(state: &AppState, mut log: Submission, error: &IntakeError) {
+    tracing::Span::current().record("outcome", error.code());
+    log.outcome = Outcome::Rejected;
+    log.error_code = Some(error.code().to_string());
+    log.message = Some(error.to_string());
+    if let Err(e) = state.store.record_rejection(&log).await {
+        tracing::warn!(error = %e, "could not log a refused submission");
+    }
+}
+
+/// Read at most `limit` bytes; a declared or actual larger body is refused unread.
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, IntakeError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(IntakeError::PayloadTooLarge { limit });
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            Err(IntakeError::PayloadTooLarge { limit })
+        }
+        Err(e) => Err(IntakeError::BadRequest(format!(
+            "the request body could not be read: {e}"
+        ))),
+    }
+}

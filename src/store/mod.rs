@@ -1,0 +1,443 @@
+//! Storage: one [`Store`] trait, a PostgreSQL and a SQLite implementation chosen
+//! by the URL scheme, and the records they read and write. All SQL lives here.
+
+mod postgres;
+mod shared;
+mod sqlite;
+mod types;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::clients::NewClient;
+use crate::config::DatabaseSettings;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No such object (or not one of the account's).
+    #[error("not found")]
+    NotFound,
+    /// A value that must be unique already exists (a web_key, say).
+    #[error("{0} is already taken")]
+    Conflict(&'static str),
+    /// The database failed or could not be reached: not the caller's fault.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The schema could not be brought up to date.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The URL names no backend this build knows.
+    #[error("unsupported database URL (expected sqlite:// or postgres://): {0}")]
+    UnsupportedUrl(String),
+}
+
+/// Open the store named by `settings.url` (created if it is a missing SQLite file).
+pub async fn connect(settings: &DatabaseSettings) -> Result<Arc<dyn Store>, StoreError> {
+    let url = settings.url.as_str();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::connect(settings).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(settings).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_string()))
+    }
+}
+
+/// Everything the service keeps, behind one interface for both backends.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `"postgres"` or `"sqlite"`.
+    fn backend(&self) -> &'static str;
+    /// Bring the schema up to date.
+    async fn migrate(&self) -> Result<(), StoreError>;
+    /// Is the database reachable?
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    async fn create_account(&self, new: &NewAccount) -> Result<Account, StoreError>;
+    async fn get_account(&self, id: Uuid) -> Result<Account, StoreError>;
+    async fn set_default_action_plan(
+        &self,
+        account_id: Uuid,
+        plan_id: Option<Uuid>,
+    ) -> Result<(), StoreError>;
+    async fn create_lead_source(
+        &self,
+        account_id: Uuid,
+        new: &NewLeadSource,
+    ) -> Result<LeadSource, StoreError>;
+    async fn create_webhook(
+        &self,
+        account_id: Uuid,
+        new: &NewWebhook,
+    ) -> Result<Webhook, StoreError>;
+    async fn create_action_plan(
+        &self,
+        account_id: Uuid,
+        new: &NewActionPlan,
+    ) -> Result<ActionPlan, StoreError>;
+
+    /// Who a web_key belongs to, if it is current (or rotated but still in its grace period).
+    async fn resolve_web_key(&self, key: &str) -> Result<Option<KeyOwner>, StoreError>;
+    /// Store a valid lead and everything that follows from it in one transaction.
+    async fn accept_lead(&self, lead: &LeadToStore) -> Result<AcceptOutcome, StoreError>;
+    /// Log a refused post.
+    async fn record_rejection(&self, submission: &Submission) -> Result<(), StoreError>;
+
+    async fn get_client(&self, id: Uuid) -> Result<Client, StoreError>;
+    async fn list_clients(
+        &self,
+        account_id: Uuid,
+        filter: &ClientFilter,
+        page: Page,
+    ) -> Result<Vec<Client>, StoreError>;
+    async fn list_submissions(
+        &self,
+        filter: &SubmissionFilter,
+        page: Page,
+    ) -> Result<Vec<Submission>, StoreError>;
+    async fn list_notifications(
+        &self,
+        account_id: Uuid,
+        page: Page,
+    ) -> Result<Vec<Notification>, StoreError>;
+    async fn list_jobs(&self, account_id: Uuid, page: Page) -> Result<Vec<Job>, StoreError>;
+}
+
+/// A page of a newest-first list: at most `limit` rows older than `after`.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub limit: i64,
+    pub after: Option<Uuid>,
+}
+
+impl Page {
+    /// The first `limit` rows.
+    pub fn first(limit: i64) -> Self {
+        Page { limit, after: None }
+    }
+}
+
+/// A new account.
+#[derive(Debug, Clone, Default)]
+pub struct NewAccount {
+    pub name: String,
+    pub owner_email: Option<String>,
+    pub owner_phone: Option<String>,
+    /// Given to move existing forms over unchanged; otherwise a random one is made.
+    pub web_key: Option<String>,
+}
+
+/// An account: the owner of clients, lead sources, webhooks and plans.
+#[derive(Debug, Clone, Serialize)]
+pub struct Account {
+    pub id: Uuid,
+    pub name: String,
+    pub web_key: String,
+    pub owner_email: Option<String>,
+    pub owner_phone: Option<String>,
+    pub default_action_plan_id: Option<Uuid>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A new lead source of an account.
+#[derive(Debug, Clone, Default)]
+pub struct NewLeadSource {
+    pub name: String,
+    pub action_plan_id: Option<Uuid>,
+    pub web_key: Option<String>,
+}
+
+/// A lead source: its own web_key runs its connection action plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct LeadSource {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub name: String,
+    pub web_key: String,
+    pub action_plan_id: Option<Uuid>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A new webhook (already checked by the caller).
+#[derive(Debug, Clone, Default)]
+pub struct NewWebhook {
+    pub name: String,
+    pub preset: Option<String>,
+    pub url: String,
+    pub method: String,
+    pub headers: serde_json::Value,
+    pub body: Option<serde_json::Value>,
+    pub secret: Option<String>,
+}
+
+/// A webhook as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct Webhook {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub name: String,
+    pub preset: Option<String>,
+    pub url: String,
+    pub method: String,
+    pub headers: serde_json::Value,
+    pub body: Option<serde_json::Value>,
+    #[serde(skip)]
+    pub secret: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A new action plan: webhooks to call, in order, each after its delay.
+#[derive(Debug, Clone, Default)]
+pub struct NewActionPlan {
+    pub name: String,
+    pub steps: Vec<PlanStep>,
+}
+
+/// One step of an action plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PlanStep {
+    pub webhook_id: Uuid,
+    pub delay_seconds: i64,
+}
+
+/// An action plan as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionPlan {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub name: String,
+    pub steps: Vec<PlanStep>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// What a web_key leads to.
+#[derive(Debug, Clone)]
+pub struct KeyOwner {
+    pub account_id: Uuid,
+    pub account_name: String,
+    pub owner_email: Option<String>,
+    pub owner_phone: Option<String>,
+    /// Set when the key is a lead source's.
+    pub lead_source: Option<LeadSourceRef>,
+    /// The plan the new client starts: the source's own, or for the account key the default.
+    pub action_plan_id: Option<Uuid>,
+}
+
+/// A lead source's id and name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LeadSourceRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// A submission as logged (accepted or rejected).
+#[derive(Debug, Clone, Serialize)]
+pub struct Submission {
+    pub id: Uuid,
+    pub account_id: Option<Uuid>,
+    pub lead_source_id: Option<Uuid>,
+    pub client_id: Option<Uuid>,
+    pub outcome: Outcome,
+    pub error_code: Option<String>,
+    pub message: Option<String>,
+    pub replay_of: Option<Uuid>,
+    /// The raw fields as posted, in order, as `[name, value]` pairs.
+    pub fields: Vec<(String, String)>,
+    pub remote_ip: Option<String>,
+    pub user_agent: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// How a post ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Accepted,
+    Rejected,
+}
+
+impl Outcome {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Accepted => "accepted",
+            Outcome::Rejected => "rejected",
+        }
+    }
+
+    fn from_stored(s: &str) -> Self {
+        if s == "accepted" {
+            Outcome::Accepted
+        } else {
+            Outcome::Rejected
+        }
+    }
+}
+
+/// A valid lead, ready to be stored.
+#[derive(Debug, Clone)]
+pub struct LeadToStore {
+    pub owner: KeyOwner,
+    pub client: NewClient,
+    /// The submission log row; its `client_id` and `outcome` are filled in by the store.
+    pub submission: Submission,
+    /// Hash of the posted fields (order ignored), for double submits.
+    pub fingerprint: String,
+    /// How long an identical post counts as a double submit.
+    pub replay_window_seconds: i64,
+}
+
+/// What became of a valid lead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AcceptOutcome {
+    /// A new client, committed.
+    Created { client_id: Uuid },
+    /// The same post was accepted moments ago: nothing new was stored.
+    Replay {
+        of_submission: Uuid,
+        client_id: Uuid,
+    },
+    /// The account already has a client with this email: refused, Duplicate Record raised.
+    DuplicateEmail { existing_client_id: Uuid },
+}
+
+/// Filters for listing clients.
+#[derive(Debug, Clone, Default)]
+pub struct ClientFilter {
+    /// Matched case-insensitively.
+    pub email: Option<String>,
+}
+
+/// Filters for listing submissions.
+#[derive(Debug, Clone, Default)]
+pub struct SubmissionFilter {
+    pub account_id: Option<Uuid>,
+    pub outcome: Option<Outcome>,
+    pub error_code: Option<String>,
+}
+
+/// A client read back: every reserved field under its form name (DESIGN.md §7).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Client {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub lead_source_id: Option<Uuid>,
+    #[serde(rename = "firstName")]
+    pub first_name: String,
+    #[serde(rename = "lastName")]
+    pub last_name: Option<String>,
+    pub phone: Option<String>,
+    pub second_phone: Option<String>,
+    pub smsok: i64,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zip: Option<String>,
+    #[serde(rename = "compName")]
+    pub comp_name: Option<String>,
+    pub job_title: Option<String>,
+    pub deal_size: Option<i64>,
+    pub deal_closed: Option<i64>,
+    pub age: Option<i64>,
+    pub education: Option<String>,
+    pub gender: Option<String>,
+    pub high_net_worth: Option<i64>,
+    pub home_owner_status: Option<String>,
+    pub household_income: Option<i64>,
+    pub length_of_residence: Option<i64>,
+    pub market_value: Option<i64>,
+    pub material_status: Option<String>,
+    pub occupation: Option<String>,
+    pub presence_of_children: Option<i64>,
+    pub presence_of_pets: Option<i64>,
+    pub anniversary_1: Option<String>,
+    pub anniversary_2: Option<String>,
+    pub facebook: Option<String>,
+    pub facebook_url: Option<String>,
+    pub linkedin: Option<String>,
+    pub linkedin_url: Option<String>,
+    pub twitter: Option<String>,
+    pub client_category: Option<String>,
+    pub whiteboard: Option<String>,
+    pub clients_date_last: Option<String>,
+    pub clients_date_next: Option<String>,
+    pub new_lead_notification: i64,
+    pub contact_type: i64,
+    pub assigned_user_id: Option<String>,
+    pub tags: Vec<String>,
+    pub custom_fields: BTreeMap<String, String>,
+    pub notes: Vec<Note>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A history note on a client.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Note {
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// An in-app notification for the account owner.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Notification {
+    pub id: Uuid,
+    /// `new_lead` or `duplicate`.
+    pub kind: String,
+    pub client_id: Option<Uuid>,
+    pub message: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub read: bool,
+}
+
+/// A job of the durable queue.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Job {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub client_id: Option<Uuid>,
+    /// `webhook`, `email` or `sms`.
+    pub kind: String,
+    pub webhook_id: Option<Uuid>,
+    /// `queued`, `running`, `retrying`, `delivered`, `dead` or `skipped`.
+    pub state: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub due_at: OffsetDateTime,
+    pub attempts: i64,
+    /// The `webhook-id` sent on every attempt.
+    pub message_id: String,
+    pub last_error: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A new random web_key: 144 random bits, URL-safe.
+pub fn generate_web_key() -> String {
+    use base64::Engine;
+    let bytes: [u8; 18] = rand::random();
+    format!(
+        "lp_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+/// A new time-ordered id.
+pub fn new_id() -> Uuid {
+    Uuid::now_v7()
+}

@@ -1,0 +1,51 @@
+//! The SQLite store: one file, WAL with `synchronous=FULL` so that a success
+//! answer means the lead is on disk; writers take the lock at `BEGIN`.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use super::StoreError;
+use crate::config::DatabaseSettings;
+
+type DbKind = sqlx::Sqlite;
+
+/// Storage in a SQLite file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Open (creating if missing) the file named by the URL.
+    pub async fn connect(settings: &DatabaseSettings) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(&settings.url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_millis(settings.sqlite_busy_timeout_ms));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(settings.max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(settings.acquire_timeout_seconds))
+            .connect_with(options)
+            .await?;
+        Ok(SqliteStore { pool })
+    }
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, DbKind>, StoreError> {
+        // Take the write lock now, so a transaction never has to upgrade a read.
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    async fn run_migrations(&self) -> Result<(), StoreError> {
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+super::shared::impl_store!(SqliteStore, "sqlite");

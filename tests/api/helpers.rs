@@ -1,0 +1,219 @@
+//! `spawn_app`: a real server on a loopback port over a fresh store, SQLite (a
+//! new file) or PostgreSQL (a new schema, dropped afterwards).
+
+use std::sync::Arc;
+
+use leadpost::app::Application;
+use leadpost::config::Settings;
+use leadpost::store::{Account, Client, NewAccount, Page, PgStore, SqliteStore, Store};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, PgConnection};
+
+/// Which store a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running service and its store.
+pub struct TestApp {
+    pub address: String,
+    pub store: Arc<dyn Store>,
+    pub http: reqwest::Client,
+    pub settings: Settings,
+    _guard: Guard,
+}
+
+enum Guard {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { url: String, schema: String },
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Guard::Postgres { url, schema } = self {
+            let (url, schema) = (url.clone(), schema.clone());
+            // Drop the schema on a runtime of its own: Drop cannot await.
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                    return;
+                };
+                rt.block_on(async move {
+                    if let Ok(mut conn) = PgConnection::connect(&url).await {
+                        let sql = format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
+                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// The PostgreSQL the tests use: `LEADPOST_TEST_POSTGRES_URL`, else the machine's own.
+pub fn postgres_url() -> String {
+    std::env::var("LEADPOST_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+/// When set (CI does), a PostgreSQL that cannot be reached fails the test instead of skipping it.
+fn postgres_required() -> bool {
+    std::env::var("LEADPOST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true")
+}
+
+fn base_settings() -> Settings {
+    let mut settings = Settings::load_from(None, |_| None).expect("default settings");
+    settings.server.bind = "127.0.0.1:0".into();
+    settings.database.max_connections = 5;
+    settings
+}
+
+/// A fresh store of the given backend; `None` when PostgreSQL is absent and not required.
+pub async fn fresh_store(backend: Backend) -> Option<(Arc<dyn Store>, Settings, GuardHandle)> {
+    let mut settings = base_settings();
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            settings.database.url = format!("sqlite://{}", dir.path().join("leadpost.db").display());
+            let store = SqliteStore::connect(&settings.database).await.expect("sqlite opens");
+            store.migrate().await.expect("sqlite migrations");
+            Some((Arc::new(store), settings, GuardHandle(Guard::Sqlite(dir))))
+        }
+        Backend::Postgres => {
+            let url = postgres_url();
+            let mut admin = match PgConnection::connect(&url).await {
+                Ok(conn) => conn,
+                Err(e) if !postgres_required() => {
+                    eprintln!("SKIPPED: PostgreSQL not reachable at {url} ({e}); set LEADPOST_REQUIRE_POSTGRES=1 to fail instead");
+                    return None;
+                }
+                Err(e) => panic!("PostgreSQL is required but not reachable at {url}: {e}"),
+            };
+            let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+            let sql = format!("CREATE SCHEMA \"{schema}\"");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut admin)
+                .await
+                .expect("create schema");
+            let options: PgConnectOptions = url.parse::<PgConnectOptions>().expect("postgres url")
+                .options([("search_path", schema.as_str())]);
+            settings.database.url = url.clone();
+            let store = PgStore::with_options(options, &settings.database);
+            store.migrate().await.expect("postgres migrations");
+            Some((Arc::new(store), settings, GuardHandle(Guard::Postgres { url, schema })))
+        }
+    }
+}
+
+/// Keeps a test's database alive; dropping it removes the database.
+pub struct GuardHandle(Guard);
+
+/// Start the service on a fresh store; `None` when PostgreSQL is skipped.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// As [`spawn_app`], with settings changed first.
+pub async fn spawn_app_with(backend: Backend, change: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    let (store, mut settings, guard) = fresh_store(backend).await?;
+    change(&mut settings);
+    let app = Application::with_store(settings.clone(), store.clone())
+        .await
+        .expect("binds");
+    let address = format!("http://{}", app.local_addr().expect("bound address"));
+    tokio::spawn(app.run_until(std::future::pending()));
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client");
+    Some(TestApp {
+        address,
+        store,
+        http,
+        settings,
+        _guard: guard.0,
+    })
+}
+
+/// The intake endpoint's path.
+pub const INTAKE: &str = "/v1/external-api/external-form-lead";
+
+impl TestApp {
+    /// A new account with a random key.
+    pub async fn account(&self) -> Account {
+        self.store
+            .create_account(&NewAccount {
+                name: "Acme Roofing".into(),
+                ..Default::default()
+            })
+            .await
+            .expect("account created")
+    }
+
+    /// POST urlencoded pairs to the intake endpoint.
+    pub async fn post_form(&self, pairs: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(format!("{}{INTAKE}", self.address))
+            .form(pairs)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// POST a raw body with the given content type (none when `None`).
+    pub async fn post_raw(&self, content_type: Option<&str>, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        let mut request = self.http.post(format!("{}{INTAKE}", self.address)).body(body);
+        if let Some(ct) = content_type {
+            request = request.header("content-type", ct);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// The account's newest client.
+    pub async fn latest_client(&self, account: &Account) -> Option<Client> {
+        self.store
+            .list_clients(account.id, &Default::default(), Page::first(1))
+            .await
+            .expect("clients listed")
+            .into_iter()
+            .next()
+    }
+
+    /// How many clients the account has.
+    pub async fn client_count(&self, account: &Account) -> usize {
+        self.store
+            .list_clients(account.id, &Default::default(), Page::first(1000))
+            .await
+            .expect("clients listed")
+            .len()
+    }
+}
+
+/// Run each named `async fn(TestApp)` on SQLite and on PostgreSQL.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite)
+                        .await
+                        .expect("sqlite app");
+                    super::$name(app).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(app) = crate::helpers::spawn_app(crate::helpers::Backend::Postgres).await {
+                        super::$name(app).await
+                    }
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_both_stores;
