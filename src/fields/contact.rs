@@ -170,7 +170,7 @@ mod tests {
     #[test]
     fn email_over_254_characters_is_refused() {
         let label = "a".repeat(60);
-        let long = format!("me@{label}.{label}.{label}.{label}.com");
+        let long = format!("me@{label}.{label}.{label}.{label}.{label}.com");
         assert!(char_len(&long) > 254);
         let err = Email::parse(&long).unwrap_err();
         assert_eq!(err.to_string(), "must be at most 254 characters");

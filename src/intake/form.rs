@@ -96,6 +96,7 @@ pub struct Form<'a> {
 }
 
 /// The first and last name, after `name` / `firstName` + `lastName` are settled.
+#[derive(Debug)]
 pub struct Name {
     field: &'static str,
     first: String,
@@ -103,6 +104,7 @@ pub struct Name {
 }
 
 /// A lead that passed every check.
+#[derive(Debug)]
 pub struct ValidLead {
     pub client: NewClient,
     pub success_url: Option<RedirectUrl>,
@@ -442,9 +444,7 @@ mod tests {
 
     #[test]
     fn name_splits_at_the_first_run_of_whitespace() {
-        let ok = lead(&[("name", "  Mary   Ann  de Vries ")])
-            .ok()
-            .expect("valid");
+        let ok = lead(&[("name", "  Mary   Ann  de Vries ")]).expect("valid");
         assert_eq!(ok.client.first_name.as_str(), "Mary");
         assert_eq!(
             ok.client.last_name.as_ref().map(|l| l.as_str()),
@@ -454,9 +454,7 @@ mod tests {
 
     #[test]
     fn name_overrides_first_and_last_name() {
-        let ok = lead(&[("firstName", "A"), ("lastName", "B"), ("name", "Cher")])
-            .ok()
-            .expect("valid");
+        let ok = lead(&[("firstName", "A"), ("lastName", "B"), ("name", "Cher")]).expect("valid");
         assert_eq!(ok.client.first_name.as_str(), "Cher");
         assert!(ok.client.last_name.is_none());
     }
@@ -475,9 +473,7 @@ mod tests {
 
     #[test]
     fn the_last_value_wins_then_empty_means_absent() {
-        let ok = lead(&[("name", "Ann"), ("phone", "8015551234"), ("phone", "")])
-            .ok()
-            .expect("valid");
+        let ok = lead(&[("name", "Ann"), ("phone", "8015551234"), ("phone", "")]).expect("valid");
         assert!(ok.client.phone.is_none());
     }
 
@@ -490,8 +486,7 @@ mod tests {
             ("phone", "12"),
             (" phone", "x"),
         ])
-        .err()
-        .expect("invalid");
+        .expect_err("invalid");
         let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, vec!["phone", "zip", " phone"]);
     }
@@ -504,7 +499,6 @@ mod tests {
             ("Color", ""),
             ("Color", "<i>blue</i>"),
         ])
-        .ok()
         .expect("valid");
         assert_eq!(
             ok.client.custom,
@@ -515,9 +509,7 @@ mod tests {
     #[test]
     fn expansion_values_are_cut_to_100_characters() {
         let long = "é".repeat(150);
-        let ok = lead(&[("name", "Ann"), ("Bio", &long)])
-            .ok()
-            .expect("valid");
+        let ok = lead(&[("name", "Ann"), ("Bio", &long)]).expect("valid");
         assert_eq!(char_len(&ok.client.custom[0].1), 100);
     }
 
@@ -526,7 +518,7 @@ mod tests {
         let names: Vec<String> = (0..101).map(|i| format!("f{i}")).collect();
         let mut list: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "v")).collect();
         list.push(("name", "Ann"));
-        let problems = lead(&list).err().expect("invalid");
+        let problems = lead(&list).expect_err("invalid");
         assert_eq!(problems[0].field, "expansion");
     }
 

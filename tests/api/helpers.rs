@@ -27,26 +27,37 @@ pub struct TestApp {
 
 enum Guard {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { url: String, schema: String },
+    /// Test schemas are named `t_<unix seconds>_<random>`; old ones are swept at
+    /// the start of later tests (dropping here could wait on this test's own
+    /// still-open connections).
+    Postgres,
 }
 
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if let Guard::Postgres { url, schema } = self {
-            let (url, schema) = (url.clone(), schema.clone());
-            // Drop the schema on a runtime of its own: Drop cannot await.
-            let _ = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
-                    return;
-                };
-                rt.block_on(async move {
-                    if let Ok(mut conn) = PgConnection::connect(&url).await {
-                        let sql = format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
-                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await;
-                    }
-                });
-            })
-            .join();
+/// How long a test schema is kept before a later test sweeps it away.
+const SCHEMA_TTL_SECONDS: u64 = 3600;
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// Drop test schemas left by runs more than an hour old.
+async fn sweep_old_schemas(conn: &mut PgConnection) {
+    let names: Vec<(String,)> =
+        sqlx::query_as("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 't\\_%\\_%'")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap_or_default();
+    let cutoff = unix_now().saturating_sub(SCHEMA_TTL_SECONDS);
+    for (name,) in names {
+        let created = name.split('_').nth(1).and_then(|t| t.parse::<u64>().ok());
+        if created.is_some_and(|t| t < cutoff) {
+            let sql = format!("SET lock_timeout = '1s'; DROP SCHEMA IF EXISTS \"{name}\" CASCADE");
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut *conn)
+                .await;
         }
     }
 }
@@ -62,7 +73,7 @@ fn postgres_required() -> bool {
     std::env::var("LEADPOST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true")
 }
 
-fn base_settings() -> Settings {
+pub fn base_settings() -> Settings {
     let mut settings = Settings::load_from(None, |_| None).expect("default settings");
     settings.server.bind = "127.0.0.1:0".into();
     settings.database.max_connections = 5;
@@ -70,13 +81,18 @@ fn base_settings() -> Settings {
 }
 
 /// A fresh store of the given backend; `None` when PostgreSQL is absent and not required.
-pub async fn fresh_store(backend: Backend) -> Option<(Arc<dyn Store>, Settings, GuardHandle)> {
-    let mut settings = base_settings();
+pub async fn fresh_store(
+    backend: Backend,
+    mut settings: Settings,
+) -> Option<(Arc<dyn Store>, Settings, GuardHandle)> {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
-            settings.database.url = format!("sqlite://{}", dir.path().join("leadpost.db").display());
-            let store = SqliteStore::connect(&settings.database).await.expect("sqlite opens");
+            settings.database.url =
+                format!("sqlite://{}", dir.path().join("leadpost.db").display());
+            let store = SqliteStore::connect(&settings.database)
+                .await
+                .expect("sqlite opens");
             store.migrate().await.expect("sqlite migrations");
             Some((Arc::new(store), settings, GuardHandle(Guard::Sqlite(dir))))
         }
@@ -85,23 +101,28 @@ pub async fn fresh_store(backend: Backend) -> Option<(Arc<dyn Store>, Settings, 
             let mut admin = match PgConnection::connect(&url).await {
                 Ok(conn) => conn,
                 Err(e) if !postgres_required() => {
-                    eprintln!("SKIPPED: PostgreSQL not reachable at {url} ({e}); set LEADPOST_REQUIRE_POSTGRES=1 to fail instead");
+                    eprintln!(
+                        "SKIPPED: PostgreSQL not reachable at {url} ({e}); set LEADPOST_REQUIRE_POSTGRES=1 to fail instead"
+                    );
                     return None;
                 }
                 Err(e) => panic!("PostgreSQL is required but not reachable at {url}: {e}"),
             };
-            let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+            sweep_old_schemas(&mut admin).await;
+            let schema = format!("t_{}_{}", unix_now(), uuid::Uuid::new_v4().simple());
             let sql = format!("CREATE SCHEMA \"{schema}\"");
             sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                 .execute(&mut admin)
                 .await
                 .expect("create schema");
-            let options: PgConnectOptions = url.parse::<PgConnectOptions>().expect("postgres url")
+            let options: PgConnectOptions = url
+                .parse::<PgConnectOptions>()
+                .expect("postgres url")
                 .options([("search_path", schema.as_str())]);
-            settings.database.url = url.clone();
+            settings.database.url = url;
             let store = PgStore::with_options(options, &settings.database);
             store.migrate().await.expect("postgres migrations");
-            Some((Arc::new(store), settings, GuardHandle(Guard::Postgres { url, schema })))
+            Some((Arc::new(store), settings, GuardHandle(Guard::Postgres)))
         }
     }
 }
@@ -115,9 +136,13 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 }
 
 /// As [`spawn_app`], with settings changed first.
-pub async fn spawn_app_with(backend: Backend, change: impl FnOnce(&mut Settings)) -> Option<TestApp> {
-    let (store, mut settings, guard) = fresh_store(backend).await?;
+pub async fn spawn_app_with(
+    backend: Backend,
+    change: impl FnOnce(&mut Settings),
+) -> Option<TestApp> {
+    let mut settings = base_settings();
     change(&mut settings);
+    let (store, settings, guard) = fresh_store(backend, settings).await?;
     let app = Application::with_store(settings.clone(), store.clone())
         .await
         .expect("binds");
@@ -162,8 +187,15 @@ impl TestApp {
     }
 
     /// POST a raw body with the given content type (none when `None`).
-    pub async fn post_raw(&self, content_type: Option<&str>, body: impl Into<reqwest::Body>) -> reqwest::Response {
-        let mut request = self.http.post(format!("{}{INTAKE}", self.address)).body(body);
+    pub async fn post_raw(
+        &self,
+        content_type: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(format!("{}{INTAKE}", self.address))
+            .body(body);
         if let Some(ct) = content_type {
             request = request.header("content-type", ct);
         }

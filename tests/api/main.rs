@@ -1,0 +1,10 @@
+//! Integration tests: the real service on a loopback port, over a real SQLite
+//! file and the machine's real PostgreSQL (a fresh schema per test).
+
+mod helpers;
+
+mod bad_input;
+mod cli;
+mod intake_answers;
+mod intake_rules;
+mod store_conformance;
