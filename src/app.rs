@@ -12,17 +12,32 @@ use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::config::Settings;
 use crate::intake;
+use crate::limits::{LimitedListener, RateLimits};
 use crate::store::{self, Store};
+use crate::telemetry;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub settings: Arc<Settings>,
+    pub limits: Arc<RateLimits>,
+}
+
+impl AppState {
+    /// State for these settings and this store.
+    pub fn new(settings: Settings, store: Arc<dyn Store>) -> Self {
+        AppState {
+            store,
+            limits: Arc::new(RateLimits::new(&settings.limits)),
+            settings: Arc::new(settings),
+        }
+    }
 }
 
 /// The routes of the service.
@@ -36,28 +51,37 @@ pub fn router(state: AppState) -> Router {
     let intake = Router::new()
         .route(intake::PATH, post(intake::post_lead))
         .layer(cors);
+    let timeout = std::time::Duration::from_secs(state.settings.server.request_timeout_seconds);
     Router::new()
         .merge(intake)
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_endpoint))
+        .layer(axum::middleware::from_fn(telemetry::track_requests))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
         .layer(
             tower::ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-                .layer(TraceLayer::new_for_http().make_span_with(
-                    |request: &axum::http::Request<axum::body::Body>| {
-                        let request_id = request
-                            .headers()
-                            .get("x-request-id")
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or_default();
-                        tracing::info_span!(
-                            "request",
-                            method = %request.method(),
-                            path = %request.uri().path(),
-                            request_id = %request_id,
-                        )
-                    },
-                ))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|request: &axum::http::Request<axum::body::Body>| {
+                            let request_id = request
+                                .headers()
+                                .get("x-request-id")
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or_default();
+                            tracing::info_span!(
+                                "request",
+                                method = %request.method(),
+                                path = %request.uri().path(),
+                                request_id = %request_id,
+                            )
+                        })
+                        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+                )
                 .layer(PropagateRequestIdLayer::x_request_id()),
         )
         .with_state(state)
@@ -79,6 +103,52 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     }
 }
 
+/// Every job state, so the queue-depth gauge shows zeros too.
+const JOB_STATES: &[&str] = &[
+    "queued",
+    "running",
+    "retrying",
+    "delivered",
+    "dead",
+    "skipped",
+];
+
+/// `GET /metrics`: Prometheus text format.
+async fn metrics_endpoint(State(state): State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let Some(handle) = telemetry::prometheus() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "metrics recorder unavailable",
+        )
+            .into_response();
+    };
+    match state.store.job_counts().await {
+        Ok(counts) => {
+            for known in JOB_STATES {
+                let n = counts
+                    .iter()
+                    .find(|(s, _)| s == known)
+                    .map_or(0, |(_, n)| *n);
+                metrics::gauge!("leadpost_jobs", "state" => *known).set(n as f64);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not count jobs for /metrics"),
+    }
+    let pool = state.store.pool_stats();
+    for (label, value) in [("open", pool.open), ("idle", pool.idle), ("max", pool.max)] {
+        metrics::gauge!("leadpost_db_pool_connections", "state" => label).set(f64::from(value));
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        handle.render(),
+    )
+        .into_response()
+}
+
 /// A service bound to its address, ready to serve.
 pub struct Application {
     listener: TcpListener,
@@ -98,10 +168,8 @@ impl Application {
         let listener = TcpListener::bind(&settings.server.bind)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.server.bind))?;
-        let state = AppState {
-            store,
-            settings: Arc::new(settings),
-        };
+        telemetry::prometheus();
+        let state = AppState::new(settings, store);
         Ok(Application { listener, state })
     }
 
@@ -115,20 +183,56 @@ impl Application {
         self.state.store.clone()
     }
 
-    /// Serve until `shutdown` completes, then finish the requests in flight.
+    /// Serve until `shutdown` completes, then let the requests in flight finish
+    /// for at most the configured grace period.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        use axum::serve::ListenerExt;
         let addr = self.local_addr()?;
+        let server = &self.state.settings.server;
+        let grace = std::time::Duration::from_secs(server.shutdown_grace_seconds);
+        let listener = LimitedListener::new(self.listener, server.max_connections).tap_io(|io| {
+            let _ = io.tcp().set_nodelay(true);
+        });
+        let limits = self.state.limits.clone();
+        let sweeper = tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                limits.shrink();
+            }
+        });
         tracing::info!(
             backend = self.state.store.backend(),
             "listening on http://{addr}"
         );
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stopping_tx.send(());
+        });
+        let deadline = async move {
+            if stopping_rx.await.is_ok() {
+                tokio::time::sleep(grace).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        let result = tokio::select! {
+            result = serve.into_future() => result,
+            () = deadline => {
+                tracing::warn!(
+                    grace_seconds = grace.as_secs(),
+                    "requests still in flight after the grace period; exiting"
+                );
+                Ok(())
+            }
+        };
+        sweeper.abort();
+        result
     }
 }
 

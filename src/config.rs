@@ -16,6 +16,7 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub intake: IntakeSettings,
+    pub limits: LimitSettings,
     pub log: LogSettings,
 }
 
@@ -23,6 +24,9 @@ pub struct Settings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ServerSettings {
     pub bind: String,
+    pub request_timeout_seconds: u64,
+    pub max_connections: usize,
+    pub shutdown_grace_seconds: u64,
 }
 
 /// `[database]`
@@ -39,6 +43,14 @@ pub struct DatabaseSettings {
 pub struct IntakeSettings {
     pub body_limit: usize,
     pub replay_window_seconds: i64,
+}
+
+/// `[limits]`
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct LimitSettings {
+    pub per_ip_per_minute: u32,
+    pub per_key_per_minute: u32,
+    pub trust_proxy: bool,
 }
 
 /// `[log]`
@@ -95,10 +107,16 @@ impl Settings {
             self.server.bind = bind;
         }
         if let Some(limit) = get("LEADPOST_BODY_LIMIT") {
-            self.intake.body_limit = limit.trim().parse().map_err(|_| ConfigError::Env {
-                name: "LEADPOST_BODY_LIMIT",
-                reason: "must be a number of bytes".into(),
-            })?;
+            self.intake.body_limit = parse_env("LEADPOST_BODY_LIMIT", &limit)?;
+        }
+        if let Some(n) = get("LEADPOST_RATE_LIMIT_PER_IP") {
+            self.limits.per_ip_per_minute = parse_env("LEADPOST_RATE_LIMIT_PER_IP", &n)?;
+        }
+        if let Some(n) = get("LEADPOST_RATE_LIMIT_PER_KEY") {
+            self.limits.per_key_per_minute = parse_env("LEADPOST_RATE_LIMIT_PER_KEY", &n)?;
+        }
+        if let Some(flag) = get("LEADPOST_TRUST_PROXY") {
+            self.limits.trust_proxy = parse_env("LEADPOST_TRUST_PROXY", &flag)?;
         }
         if let Some(format) = get("LEADPOST_LOG_FORMAT") {
             self.log.format = match format.trim() {
@@ -114,6 +132,14 @@ impl Settings {
         }
         Ok(())
     }
+}
+
+/// Parse one environment value, naming the variable when it is wrong.
+fn parse_env<T: std::str::FromStr>(name: &'static str, value: &str) -> Result<T, ConfigError> {
+    value.trim().parse().map_err(|_| ConfigError::Env {
+        name,
+        reason: format!("cannot use {value:?} here"),
+    })
 }
 
 #[cfg(test)]

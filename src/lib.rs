@@ -6,5 +6,6 @@ pub mod clients;
 pub mod config;
 pub mod fields;
 pub mod intake;
+pub mod limits;
 pub mod store;
 pub mod telemetry;

@@ -30,6 +30,8 @@ pub enum IntakeError {
     DuplicateClient,
     #[error("Temporarily unable to accept the lead; please try again")]
     StorageUnavailable,
+    #[error("Too many requests; try again later")]
+    TooManyRequests { retry_after: std::time::Duration },
 }
 
 fn first_problem(problems: &[FieldProblem]) -> String {
@@ -47,6 +49,7 @@ impl IntakeError {
             IntakeError::NameNotReceived => "ct102",
             IntakeError::DuplicateClient => "ct103",
             IntakeError::StorageUnavailable => "ct105",
+            IntakeError::TooManyRequests { .. } => "ct106",
             IntakeError::PayloadTooLarge { .. }
             | IntakeError::UnsupportedMediaType(_)
             | IntakeError::BadRequest(_)
@@ -62,6 +65,7 @@ impl IntakeError {
             IntakeError::InvalidWebKey => StatusCode::UNAUTHORIZED,
             IntakeError::DuplicateClient => StatusCode::CONFLICT,
             IntakeError::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            IntakeError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             IntakeError::BadRequest(_)
             | IntakeError::NameNotReceived
             | IntakeError::InvalidFields(_) => StatusCode::BAD_REQUEST,
@@ -132,7 +136,15 @@ impl IntoResponse for Answer {
                     msg: error.to_string(),
                     fields,
                 };
-                (error.status(), Json(body)).into_response()
+                let mut response = (error.status(), Json(body)).into_response();
+                if let IntakeError::TooManyRequests { retry_after } = error {
+                    // Whole seconds, rounded up, at least 1.
+                    let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+                }
+                response
             }
         }
     }

@@ -36,6 +36,28 @@ pub async fn post_lead(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let answer = answer_post(&state, peer, &headers, body).await;
+    match &answer {
+        Answer::Success { .. } => {}
+        Answer::Failure { error, .. } => {
+            metrics::counter!("leadpost_submissions_rejected_total", "error_code" => error.code())
+                .increment(1);
+        }
+    }
+    answer.into_response()
+}
+
+async fn answer_post(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    body: Body,
+) -> Answer {
+    // Rate limits come first: an abusive client's body is never read.
+    let ip = state.limits.client_ip(peer, headers);
+    if let Err(wait) = state.limits.check_ip(ip) {
+        return json_failure(IntakeError::TooManyRequests { retry_after: wait });
+    }
     let limit = state.settings.intake.body_limit;
     let mut log = Submission {
         id: new_id(),
@@ -47,7 +69,7 @@ pub async fn post_lead(
         message: None,
         replay_of: None,
         fields: Vec::new(),
-        remote_ip: Some(peer.ip().to_string()),
+        remote_ip: Some(ip.to_string()),
         user_agent: headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
@@ -57,7 +79,7 @@ pub async fn post_lead(
     tracing::Span::current().record("submission_id", tracing::field::display(log.id));
 
     // Step 1: size, type, syntax. Never a redirect: the fields are not known.
-    let bytes = match read_body(&headers, body, limit).await {
+    let bytes = match read_body(headers, body, limit).await {
         Ok(bytes) => bytes,
         Err(error) => return json_failure(error),
     };
@@ -73,13 +95,17 @@ pub async fn post_lead(
             let raw = String::from_utf8_lossy(&bytes[..bytes.len().min(RAW_BODY_LOG_LIMIT)]);
             log.fields = vec![("_body".into(), raw.into_owned())];
             let error = IntakeError::BadRequest(reason);
-            reject(&state, log, &error).await;
+            reject(state, log, &error).await;
             return json_failure(error);
         }
     };
+    if let Some(key) = Form::new(&posted).web_key()
+        && let Err(wait) = state.limits.check_key(&key)
+    {
+        return json_failure(IntakeError::TooManyRequests { retry_after: wait });
+    }
     log.fields = posted.pairs.clone();
-    let answer = process(&state, &posted, log).await;
-    answer.into_response()
+    process(state, &posted, log).await
 }
 
 /// Steps 2 to 6, and the store.
@@ -143,10 +169,12 @@ async fn process(state: &AppState, posted: &PostedPairs, mut log: Submission) ->
     match state.store.accept_lead(&lead).await {
         Ok(AcceptOutcome::Created { client_id }) => {
             tracing::info!(%client_id, "lead accepted");
+            metrics::counter!("leadpost_leads_accepted_total").increment(1);
             success(valid.success_url)
         }
         Ok(AcceptOutcome::Replay { of_submission, .. }) => {
             tracing::info!(%of_submission, "double submit answered again");
+            metrics::counter!("leadpost_double_submits_total").increment(1);
             success(valid.success_url)
         }
         Ok(AcceptOutcome::DuplicateEmail { existing_client_id }) => {
@@ -167,13 +195,13 @@ fn success(redirect: Option<RedirectUrl>) -> Answer {
     Answer::Success { redirect }
 }
 
-fn json_failure(error: IntakeError) -> Response {
+/// A failure answered with JSON whatever OnErrorURL says (steps 1 and 2, limits).
+fn json_failure(error: IntakeError) -> Answer {
     tracing::Span::current().record("outcome", error.code());
     Answer::Failure {
         error,
         redirect: None,
     }
-    .into_response()
 }
 
 /// Log a refused post; a log that cannot be written is reported, not fatal.

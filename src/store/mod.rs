@@ -109,6 +109,19 @@ pub trait Store: Send + Sync + 'static {
         page: Page,
     ) -> Result<Vec<Notification>, StoreError>;
     async fn list_jobs(&self, account_id: Uuid, page: Page) -> Result<Vec<Job>, StoreError>;
+
+    /// How many jobs are in each state (for the queue-depth metric).
+    async fn job_counts(&self) -> Result<Vec<(String, i64)>, StoreError>;
+    /// Connections of the pool: open, idle, and the most allowed.
+    fn pool_stats(&self) -> PoolStats;
+}
+
+/// The state of the database connection pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 /// A page of a newest-first list: at most `limit` rows older than `after`.

@@ -910,6 +910,23 @@ macro_rules! impl_store {
                     .collect()
             }
 
+            async fn job_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+                let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state ORDER BY state")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|row| Ok((row.try_get("state")?, row.try_get("n")?)))
+                    .collect()
+            }
+
+            fn pool_stats(&self) -> PoolStats {
+                PoolStats {
+                    open: self.pool.size(),
+                    idle: self.pool.num_idle() as u32,
+                    max: self.pool.options().get_max_connections(),
+                }
+            }
+
             async fn list_jobs(&self, account_id: uuid::Uuid, page: Page) -> Result<Vec<Job>, StoreError> {
                 let rows = sqlx::query(
                     "SELECT id, account_id, client_id, kind, webhook_id, state, due_at, attempts, \

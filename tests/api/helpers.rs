@@ -97,28 +97,8 @@ pub async fn fresh_store(
             Some((Arc::new(store), settings, GuardHandle(Guard::Sqlite(dir))))
         }
         Backend::Postgres => {
-            let url = postgres_url();
-            let mut admin = match PgConnection::connect(&url).await {
-                Ok(conn) => conn,
-                Err(e) if !postgres_required() => {
-                    eprintln!(
-                        "SKIPPED: PostgreSQL not reachable at {url} ({e}); set LEADPOST_REQUIRE_POSTGRES=1 to fail instead"
-                    );
-                    return None;
-                }
-                Err(e) => panic!("PostgreSQL is required but not reachable at {url}: {e}"),
-            };
-            sweep_old_schemas(&mut admin).await;
-            let schema = format!("t_{}_{}", unix_now(), uuid::Uuid::new_v4().simple());
-            let sql = format!("CREATE SCHEMA \"{schema}\"");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                .execute(&mut admin)
-                .await
-                .expect("create schema");
-            let options: PgConnectOptions = url
-                .parse::<PgConnectOptions>()
-                .expect("postgres url")
-                .options([("search_path", schema.as_str())]);
+            let (url, schema) = create_test_schema().await?;
+            let options = schema_options(&url, &schema);
             settings.database.url = url;
             let store = PgStore::with_options(options, &settings.database);
             store.migrate().await.expect("postgres migrations");
@@ -127,8 +107,46 @@ pub async fn fresh_store(
     }
 }
 
-/// Keeps a test's database alive; dropping it removes the database.
+/// A new empty schema on the test PostgreSQL: `(url, schema)`, or `None` when
+/// PostgreSQL is absent and not required.
+pub async fn create_test_schema() -> Option<(String, String)> {
+    let url = postgres_url();
+    let mut admin = match PgConnection::connect(&url).await {
+        Ok(conn) => conn,
+        Err(e) if !postgres_required() => {
+            eprintln!(
+                "SKIPPED: PostgreSQL not reachable at {url} ({e}); set LEADPOST_REQUIRE_POSTGRES=1 to fail instead"
+            );
+            return None;
+        }
+        Err(e) => panic!("PostgreSQL is required but not reachable at {url}: {e}"),
+    };
+    sweep_old_schemas(&mut admin).await;
+    let schema = format!("t_{}_{}", unix_now(), uuid::Uuid::new_v4().simple());
+    let sql = format!("CREATE SCHEMA \"{schema}\"");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&mut admin)
+        .await
+        .expect("create schema");
+    Some((url, schema))
+}
+
+/// Connection options for `url` that work inside `schema`.
+pub fn schema_options(url: &str, schema: &str) -> PgConnectOptions {
+    url.parse::<PgConnectOptions>()
+        .expect("postgres url")
+        .options([("search_path", schema)])
+}
+
+/// Keeps a test's database alive (a SQLite file's folder).
 pub struct GuardHandle(Guard);
+
+impl GuardHandle {
+    /// For a PostgreSQL schema made by [`create_test_schema`].
+    pub fn postgres() -> Self {
+        GuardHandle(Guard::Postgres)
+    }
+}
 
 /// Start the service on a fresh store; `None` when PostgreSQL is skipped.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
@@ -143,6 +161,11 @@ pub async fn spawn_app_with(
     let mut settings = base_settings();
     change(&mut settings);
     let (store, settings, guard) = fresh_store(backend, settings).await?;
+    Some(serve(store, settings, guard).await)
+}
+
+/// Start the service on an opened store.
+pub async fn serve(store: Arc<dyn Store>, settings: Settings, guard: GuardHandle) -> TestApp {
     let app = Application::with_store(settings.clone(), store.clone())
         .await
         .expect("binds");
@@ -152,13 +175,13 @@ pub async fn spawn_app_with(
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("http client");
-    Some(TestApp {
+    TestApp {
         address,
         store,
         http,
         settings,
         _guard: guard.0,
-    })
+    }
 }
 
 /// The intake endpoint's path.
@@ -184,6 +207,18 @@ impl TestApp {
             .send()
             .await
             .expect("request sent")
+    }
+
+    /// POST owned urlencoded pairs (for closures that outlive their borrows).
+    pub fn post_form_owned(
+        &self,
+        pairs: Vec<(&'static str, String)>,
+    ) -> impl std::future::Future<Output = reqwest::Response> + '_ {
+        let request = self
+            .http
+            .post(format!("{}{INTAKE}", self.address))
+            .form(&pairs);
+        async move { request.send().await.expect("request sent") }
     }
 
     /// POST a raw body with the given content type (none when `None`).

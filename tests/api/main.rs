@@ -7,4 +7,5 @@ mod bad_input;
 mod cli;
 mod intake_answers;
 mod intake_rules;
+mod operations;
 mod store_conformance;
