@@ -15,6 +15,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
+use crate::delivery;
 use crate::intake;
 use crate::store::{self, Store};
 
@@ -115,7 +116,8 @@ impl Application {
         self.state.store.clone()
     }
 
-    /// Serve until `shutdown` completes, then finish the requests in flight.
+    /// Serve (and deliver, unless `delivery.concurrency` is 0) until `shutdown`
+    /// completes, then finish the requests and deliveries in flight.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -125,10 +127,31 @@ impl Application {
             backend = self.state.store.backend(),
             "listening on http://{addr}"
         );
+        // The delivery worker runs beside the server and stops with it.
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let worker = delivery::spawn(
+            self.state.store.clone(),
+            self.state.settings.delivery.clone(),
+            stop_rx,
+        )
+        .map_err(std::io::Error::other)?;
+        let stop = stop_tx.clone();
+        let shutdown = async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        };
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app)
+        let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        let _ = stop_tx.send(true);
+        if let Some(worker) = worker {
+            tracing::info!("finishing deliveries in flight");
+            if let Err(e) = worker.await {
+                tracing::error!(error = %e, "delivery worker failed");
+            }
+        }
+        served
     }
 }
 

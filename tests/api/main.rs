@@ -5,6 +5,10 @@ mod helpers;
 
 mod bad_input;
 mod cli;
+mod delivery;
+mod delivery_processes;
+mod job_store;
+mod receiver;
 mod intake_answers;
 mod intake_rules;
 mod store_conformance;
