@@ -174,7 +174,7 @@ async fn the_acculynx_preset_sends_canada_and_leaves_out_an_email_too_long_to_se
                "url": format!("{}/api/v1/leads", receiver.url)}),
     )
     .await;
-    let email = format!("{}@example.com", "a".repeat(95));
+    let email = format!("{}@{}.com", "a".repeat(40), "b".repeat(60));
     lead_for(
         &app,
         &hook,
