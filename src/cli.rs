@@ -114,7 +114,10 @@ pub async fn webhook(command: WebhookCommand, store: Arc<dyn Store>) -> anyhow::
         let (n, v) = header
             .split_once(':')
             .with_context(|| format!("--header {header:?}: expected `Name: value`"))?;
-        header_map.insert(n.trim().to_string(), serde_json::Value::String(v.trim().into()));
+        header_map.insert(
+            n.trim().to_string(),
+            serde_json::Value::String(v.trim().into()),
+        );
     }
     let body = body
         .map(|b| serde_json::from_str::<serde_json::Value>(&b))
@@ -158,7 +161,8 @@ pub async fn action_plan(command: ActionPlanCommand, store: Arc<dyn Store>) -> a
             Some((id, delay)) => (id, delay.trim().parse::<i64>().ok()),
             None => (step.as_str(), Some(0)),
         };
-        let delay = delay.with_context(|| format!("--step {step:?}: delay must be whole seconds"))?;
+        let delay =
+            delay.with_context(|| format!("--step {step:?}: delay must be whole seconds"))?;
         let webhook_id = Uuid::parse_str(id.trim())
             .with_context(|| format!("--step {step:?}: not a webhook id"))?;
         parsed.push(StepRequest {
@@ -184,12 +188,15 @@ pub async fn action_plan(command: ActionPlanCommand, store: Arc<dyn Store>) -> a
 
 pub async fn client(command: ClientCommand, store: Arc<dyn Store>) -> anyhow::Result<()> {
     let ClientCommand::SendWebhook { client, webhook } = command;
-    let job = store.queue_webhook_job(client, webhook).await.map_err(|e| {
-        not_found(
-            e,
-            format!("no client {client} with a webhook {webhook} in its account"),
-        )
-    })?;
+    let job = store
+        .queue_webhook_job(client, webhook)
+        .await
+        .map_err(|e| {
+            not_found(
+                e,
+                format!("no client {client} with a webhook {webhook} in its account"),
+            )
+        })?;
     println!("job id:     {}", job.id);
     println!("webhook-id: {}", job.message_id);
     Ok(())

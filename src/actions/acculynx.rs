@@ -72,10 +72,7 @@ pub fn body(client: &Client) -> Value {
         put("phoneType2", Some("Home"), 50);
     }
     // An address cut short would be a wrong address: left out instead.
-    let email = client
-        .email
-        .as_deref()
-        .filter(|e| e.chars().count() <= 100);
+    let email = client.email.as_deref().filter(|e| e.chars().count() <= 100);
     put("emailAddress", email, 100);
     put("street", client.address.as_deref(), 250);
     put("city", client.city.as_deref(), 50);

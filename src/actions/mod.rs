@@ -200,7 +200,9 @@ impl WebhookRequest {
                     ));
                 }
                 // Header overrides merge with the preset's by name.
-                let overrides_auth = headers.keys().any(|k| k.eq_ignore_ascii_case("authorization"));
+                let overrides_auth = headers
+                    .keys()
+                    .any(|k| k.eq_ignore_ascii_case("authorization"));
                 if !overrides_auth {
                     headers.insert(
                         "Authorization".into(),
@@ -211,10 +213,18 @@ impl WebhookRequest {
                     Some(u) => check_url(u, &mut problems),
                     None => Some(acculynx::DEFAULT_URL.to_string()),
                 };
-                (Some(acculynx::PRESET.to_string()), url, "POST".to_string(), None)
+                (
+                    Some(acculynx::PRESET.to_string()),
+                    url,
+                    "POST".to_string(),
+                    None,
+                )
             }
             Some(_) => {
-                problems.push(FieldProblem::new("preset", "unknown preset (known: acculynx)"));
+                problems.push(FieldProblem::new(
+                    "preset",
+                    "unknown preset (known: acculynx)",
+                ));
                 (None, None, "POST".to_string(), None)
             }
             None => {

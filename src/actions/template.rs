@@ -38,7 +38,10 @@ fn walk_check(env: &Environment<'_>, value: &Value, path: String, out: &mut Vec<
     match value {
         Value::String(source) => {
             if let Err(e) = env.template_from_str(source) {
-                out.push(FieldProblem::new(path, format!("template does not parse: {e}")));
+                out.push(FieldProblem::new(
+                    path,
+                    format!("template does not parse: {e}"),
+                ));
             }
         }
         Value::Array(items) => {
@@ -184,7 +187,8 @@ mod tests {
 
     #[test]
     fn a_failing_render_names_the_leaf() {
-        let err = render_body(&json!({"x": "{{ tags | no_such_filter }}"}), &ctx()).expect_err("fails");
+        let err =
+            render_body(&json!({"x": "{{ tags | no_such_filter }}"}), &ctx()).expect_err("fails");
         assert_eq!(err.path, "body.x");
     }
 }

@@ -9,7 +9,9 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 /// A target the guard refuses.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("refused target {target}: private, loopback, link-local and multicast addresses are not allowed")]
+#[error(
+    "refused target {target}: private, loopback, link-local and multicast addresses are not allowed"
+)]
 pub struct RefusedTarget {
     pub target: String,
 }
@@ -77,9 +79,8 @@ impl Resolve for GuardedResolver {
         let allow_private = self.allow_private;
         let host = name.as_str().to_string();
         Box::pin(async move {
-            let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let resolved: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let allowed: Vec<SocketAddr> = resolved
                 .iter()
                 .copied()
@@ -107,7 +108,14 @@ mod tests {
 
     #[test]
     fn private_ranges_are_refused() {
-        for ip in ["10.0.0.1", "172.16.5.4", "172.31.255.255", "192.168.1.1", "fd00::1", "fc12::9"] {
+        for ip in [
+            "10.0.0.1",
+            "172.16.5.4",
+            "172.31.255.255",
+            "192.168.1.1",
+            "fd00::1",
+            "fc12::9",
+        ] {
             assert!(refused(ip), "{ip}");
         }
     }
@@ -128,7 +136,13 @@ mod tests {
 
     #[test]
     fn multicast_and_broadcast_are_refused() {
-        for ip in ["224.0.0.1", "239.255.255.250", "255.255.255.255", "ff02::1", "ff0e::1"] {
+        for ip in [
+            "224.0.0.1",
+            "239.255.255.250",
+            "255.255.255.255",
+            "ff02::1",
+            "ff0e::1",
+        ] {
             assert!(refused(ip), "{ip}");
         }
     }
@@ -142,7 +156,12 @@ mod tests {
 
     #[test]
     fn ipv4_hidden_in_ipv6_is_judged_as_ipv4() {
-        for ip in ["::ffff:127.0.0.1", "::ffff:10.1.2.3", "64:ff9b::a9fe:a9fe", "::127.0.0.1"] {
+        for ip in [
+            "::ffff:127.0.0.1",
+            "::ffff:10.1.2.3",
+            "64:ff9b::a9fe:a9fe",
+            "::127.0.0.1",
+        ] {
             assert!(refused(ip), "{ip}");
         }
         assert!(!refused("::ffff:93.184.216.34"));
@@ -150,7 +169,13 @@ mod tests {
 
     #[test]
     fn public_addresses_pass() {
-        for ip in ["93.184.216.34", "8.8.8.8", "172.32.0.1", "100.128.0.1", "2606:2800:220:1::1"] {
+        for ip in [
+            "93.184.216.34",
+            "8.8.8.8",
+            "172.32.0.1",
+            "100.128.0.1",
+            "2606:2800:220:1::1",
+        ] {
             assert!(!refused(ip), "{ip}");
         }
     }

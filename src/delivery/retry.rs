@@ -95,10 +95,16 @@ mod tests {
     fn success_408_429_and_5xx_retry_other_answers_do_not() {
         assert_eq!(classify(204, None), Outcome::Delivered);
         for status in [408, 429, 500, 502, 503, 504] {
-            assert!(matches!(classify(status, None), Outcome::Transient { .. }), "{status}");
+            assert!(
+                matches!(classify(status, None), Outcome::Transient { .. }),
+                "{status}"
+            );
         }
         for status in [301, 400, 401, 404, 410, 422] {
-            assert!(matches!(classify(status, None), Outcome::Permanent { .. }), "{status}");
+            assert!(
+                matches!(classify(status, None), Outcome::Permanent { .. }),
+                "{status}"
+            );
         }
     }
 

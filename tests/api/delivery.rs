@@ -213,18 +213,18 @@ async fn a_body_template_renders_the_client_and_omits_empty_leaves(app: TestApp)
         &app,
         &account,
         json!({"name": "CRM", "url": format!("{}/hook", receiver.url), "method": "PUT",
-               "headers": {"X-Api-Key": "k"},
-               "body": {
-                   "who": "{{ client.firstName }} {{ client.lastName }}",
-                   "phone": "{{ client.phone }}",
-                   "choc": "{{ custom[\"Favorite Chocolate\"] }}",
-                   "tags": "{{ tags | join(\",\") }}",
-                   "source": "{{ lead_source.name }}",
-                   "account": "{{ account.name }}",
-                   "board": "{{ client.whiteboard }}",
-                   "fixed": 7,
-                   "anniversary": "{{ client.anniversary_1 }}",
-               }}),
+        "headers": {"X-Api-Key": "k"},
+        "body": {
+            "who": "{{ client.firstName }} {{ client.lastName }}",
+            "phone": "{{ client.phone }}",
+            "choc": "{{ custom[\"Favorite Chocolate\"] }}",
+            "tags": "{{ tags | join(\",\") }}",
+            "source": "{{ lead_source.name }}",
+            "account": "{{ account.name }}",
+            "board": "{{ client.whiteboard }}",
+            "fixed": 7,
+            "anniversary": "{{ client.anniversary_1 }}",
+        }}),
     )
     .await;
     lead_for(
@@ -347,7 +347,11 @@ async fn a_429_retry_after_is_honoured(app: TestApp) {
     assert_eq!(job.state, "retrying");
     let wait = job.due_at - time::OffsetDateTime::now_utc();
     assert!(wait > time::Duration::milliseconds(1500), "{wait}");
-    assert_eq!(worker.run_once().await.expect("runs"), 0, "not before Retry-After");
+    assert_eq!(
+        worker.run_once().await.expect("runs"),
+        0,
+        "not before Retry-After"
+    );
     tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_eq!(worker.run_once().await.expect("runs"), 1);
     assert_eq!(only_job(&app, &account).await.state, "delivered");
@@ -481,7 +485,10 @@ async fn a_webhook_is_sent_on_demand_for_one_client(app: TestApp) {
         .expect("queued");
     assert_eq!(job.state, "queued");
     worker(&app, &[1]).run_once().await.expect("runs");
-    assert_eq!(receiver.received()[0].header("webhook-id"), Some(job.message_id));
+    assert_eq!(
+        receiver.received()[0].header("webhook-id"),
+        Some(job.message_id)
+    );
     assert_eq!(only_job(&app, &account).await.state, "delivered");
 }
 
@@ -522,7 +529,11 @@ async fn a_lead_source_runs_its_own_plan_and_templates_see_its_name(app: TestApp
         .expect("source");
     post_lead(&app, &source.web_key, &[("name", "Ann")]).await;
     post_lead(&app, &account.web_key, &[("name", "Bo")]).await;
-    assert_eq!(jobs(&app, &account).await.len(), 1, "the account key runs no plan");
+    assert_eq!(
+        jobs(&app, &account).await.len(),
+        1,
+        "the account key runs no plan"
+    );
     worker(&app, &[1]).run_once().await.expect("runs");
     assert_eq!(receiver.received()[0].json(), json!({"source": "Website"}));
 }

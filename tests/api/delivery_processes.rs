@@ -166,22 +166,43 @@ async fn a_serve_killed_with_sigkill_loses_no_job_and_the_next_one_delivers_them
     let hook = run_cli(
         &db,
         &[
-            "webhook", "create", "--account", &account_id, "--name", "CRM", "--url",
-            &receiver.url, "--header", "X-Key: abc",
+            "webhook",
+            "create",
+            "--account",
+            &account_id,
+            "--name",
+            "CRM",
+            "--url",
+            &receiver.url,
+            "--header",
+            "X-Key: abc",
         ],
     );
     let hook_id = value_of(&hook, "webhook id:");
     let plan = run_cli(
         &db,
         &[
-            "action-plan", "create", "--account", &account_id, "--name", "Notify", "--step",
+            "action-plan",
+            "create",
+            "--account",
+            &account_id,
+            "--name",
+            "Notify",
+            "--step",
             &format!("{hook_id}:0"),
         ],
     );
     let plan_id = value_of(&plan, "action plan id:");
     run_cli(
         &db,
-        &["account", "set-plan", "--account", &account_id, "--plan", &plan_id],
+        &[
+            "account",
+            "set-plan",
+            "--account",
+            &account_id,
+            "--plan",
+            &plan_id,
+        ],
     );
 
     let mut first = Serve::start(&db, &config);
@@ -189,8 +210,14 @@ async fn a_serve_killed_with_sigkill_loses_no_job_and_the_next_one_delivers_them
     const LEADS: usize = 12;
     for i in 0..LEADS {
         let response = http
-            .post(format!("{}/v1/external-api/external-form-lead", first.address))
-            .form(&[("web_key", web_key.as_str()), ("name", &format!("Lead {i}"))])
+            .post(format!(
+                "{}/v1/external-api/external-form-lead",
+                first.address
+            ))
+            .form(&[
+                ("web_key", web_key.as_str()),
+                ("name", &format!("Lead {i}")),
+            ])
             .send()
             .await
             .expect("posted");
@@ -254,8 +281,13 @@ async fn postgres_schema() -> Option<(String, Arc<dyn Store>)> {
     let url = postgres_url();
     let mut admin = match PgConnection::connect(&url).await {
         Ok(conn) => conn,
-        Err(e) if !std::env::var("LEADPOST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true") => {
-            eprintln!("SKIPPED: PostgreSQL not reachable at {url} ({e}); set LEADPOST_REQUIRE_POSTGRES=1 to fail instead");
+        Err(e)
+            if !std::env::var("LEADPOST_REQUIRE_POSTGRES")
+                .is_ok_and(|v| v == "1" || v == "true") =>
+        {
+            eprintln!(
+                "SKIPPED: PostgreSQL not reachable at {url} ({e}); set LEADPOST_REQUIRE_POSTGRES=1 to fail instead"
+            );
             return None;
         }
         Err(e) => panic!("PostgreSQL is required but not reachable at {url}: {e}"),

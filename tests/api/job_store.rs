@@ -74,7 +74,10 @@ async fn a_queued_webhook_job_is_claimed_once_and_finished(app: TestApp) {
         .await
         .expect("claims");
     assert_eq!(claimed.len(), 1);
-    assert_eq!((claimed[0].state.as_str(), claimed[0].attempts), ("running", 1));
+    assert_eq!(
+        (claimed[0].state.as_str(), claimed[0].attempts),
+        ("running", 1)
+    );
     assert!(
         app.store
             .claim_due_jobs("webhook", 10, 60)
@@ -158,9 +161,7 @@ async fn a_job_whose_lease_passed_is_claimed_again_and_the_stale_claim_changes_n
             .finish_attempt(
                 &second[0],
                 &attempt(None),
-                &JobNext::Dead {
-                    error: "x".into()
-                }
+                &JobNext::Dead { error: "x".into() }
             )
             .await
             .expect("finished")
