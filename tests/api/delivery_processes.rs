@@ -274,6 +274,70 @@ async fn a_serve_killed_with_sigkill_loses_no_job_and_the_next_one_delivers_them
             .iter()
             .all(|r| r.header("x-key").as_deref() == Some("abc"))
     );
+
+    // What happened is visible from the CLI, and a webhook can be sent again on demand.
+    let listed = run_cli(&db, &["job", "list", "--account", &account_id.to_string()]);
+    assert_eq!(listed.matches("delivered").count(), LEADS, "{listed}");
+    let client = store
+        .list_clients(account_id, &Default::default(), Page::first(1))
+        .await
+        .expect("clients")
+        .remove(0);
+    let queued = run_cli(
+        &db,
+        &[
+            "client",
+            "send-webhook",
+            "--client",
+            &client.id.to_string(),
+            "--webhook",
+            &hook_id,
+        ],
+    );
+    let job_id: uuid::Uuid = value_of(&queued, "job id:").parse().expect("job id");
+    assert_eq!(store.find_job(job_id).await.expect("job").state, "queued");
+}
+
+#[test]
+fn the_cli_refuses_an_invalid_webhook_naming_the_field() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let account = run_cli(&db, &["account", "create", "--name", "Acme"]);
+    let account_id = value_of(&account, "account id:");
+    let output = Command::new(BIN)
+        .args([
+            "webhook",
+            "create",
+            "--account",
+            &account_id,
+            "--name",
+            "AL",
+            "--preset",
+            "acculynx",
+        ])
+        .env("DATABASE_URL", &db)
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("api_key: is required"), "{stderr}");
+    let created = run_cli(
+        &db,
+        &[
+            "webhook",
+            "create",
+            "--account",
+            &account_id,
+            "--name",
+            "AL",
+            "--preset",
+            "acculynx",
+            "--api-key",
+            "K",
+            "--secret",
+        ],
+    );
+    assert!(value_of(&created, "secret:").starts_with("whsec_"));
 }
 
 /// A fresh schema the `serve` processes reach through the URL's `options`.
