@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use leadpost::config::Settings;
@@ -21,10 +22,15 @@ use crate::receiver::Receiver;
 
 const BIN: &str = env!("CARGO_BIN_EXE_leadpost");
 
-/// A `serve` process and the address it bound.
+/// A `serve` process, the address it bound, and how many deliveries it logged.
 struct Serve {
     child: Child,
     address: String,
+    delivered: Arc<AtomicUsize>,
+}
+
+fn is_delivery(line: &str) -> bool {
+    line.contains("delivery attempt") && line.contains("Delivered")
 }
 
 impl Serve {
@@ -37,25 +43,43 @@ impl Serve {
             .env("LEADPOST_ALLOW_PRIVATE_TARGETS", "true")
             .env("LEADPOST_RETRY_SCHEDULE", "1,1,1,1,1,1,1,1")
             .env("LEADPOST_DELIVERY_TIMEOUT", "2")
-            .env("RUST_LOG", "warn,leadpost::app=info")
+            .env(
+                "RUST_LOG",
+                "warn,leadpost::app=info,leadpost::delivery=info",
+            )
             .stderr(Stdio::piped())
             .spawn()
             .expect("serve starts");
         let stderr = child.stderr.take().expect("stderr");
         let mut lines = BufReader::new(stderr).lines();
+        let delivered = Arc::new(AtomicUsize::new(0));
         let address = loop {
             let line = lines
                 .next()
                 .expect("serve logs before exiting")
                 .expect("a line");
+            if is_delivery(&line) {
+                delivered.fetch_add(1, Ordering::SeqCst);
+            }
             if let Some(at) = line.find("listening on http://") {
                 let rest = &line[at + "listening on ".len()..];
                 break rest.split_whitespace().next().expect("address").to_string();
             }
         };
-        // Keep draining the log so the process never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Serve { child, address }
+        // Keep reading the log (so the process never blocks on a full pipe).
+        let counter = delivered.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                if is_delivery(&line) {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        });
+        Serve {
+            child,
+            address,
+            delivered,
+        }
     }
 
     fn signal(&mut self, signal: &str) {
@@ -380,7 +404,7 @@ async fn two_serve_processes_on_one_postgres_deliver_each_of_500_jobs_exactly_on
         return;
     };
     let receiver = Receiver::start(vec![]).await;
-    receiver.set_delay(Duration::from_millis(5));
+    receiver.set_delay(Duration::from_millis(20));
     let account = store
         .create_account(&NewAccount {
             name: "Acme".into(),
@@ -456,6 +480,16 @@ async fn two_serve_processes_on_one_postgres_deliver_each_of_500_jobs_exactly_on
     tokio::time::sleep(Duration::from_millis(500)).await;
     a.signal("-TERM");
     b.signal("-TERM");
+    let (by_a, by_b) = (
+        a.delivered.load(Ordering::SeqCst),
+        b.delivered.load(Ordering::SeqCst),
+    );
+    eprintln!("deliveries: {by_a} by one process, {by_b} by the other");
+    assert_eq!(by_a + by_b, JOBS, "each delivery is logged once");
+    assert!(
+        by_a > 0 && by_b > 0,
+        "both processes delivered: {by_a} + {by_b}"
+    );
 
     let received = per_id(&receiver);
     assert_eq!(received.len(), JOBS, "every job reached the receiver");
