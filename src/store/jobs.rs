@@ -135,6 +135,18 @@ macro_rules! impl_job_store {
                 use $crate::store::types::DbTime;
                 let now = DbTime::now();
                 let lease_until = DbTime::from(now.0 + time::Duration::seconds(lease_seconds));
+                // A plain read first, so an idle poll never takes SQLite's write lock.
+                let any_due = sqlx::query(
+                    "SELECT id FROM jobs WHERE kind = $1 AND ((state IN ('queued', 'retrying') \
+                     AND due_at <= $2) OR (state = 'running' AND lease_until <= $2)) LIMIT 1",
+                )
+                .bind(kind)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+                if any_due.is_none() {
+                    return Ok(Vec::new());
+                }
                 let mut tx = self.begin_write().await?;
                 let rows = sqlx::query(concat!(
                     "UPDATE jobs SET state = 'running', attempts = attempts + 1, \
