@@ -336,6 +336,39 @@ async fn a_schedule_of_three_retries_gives_four_attempts_then_dead(app: TestApp)
     assert_eq!(receiver.count(), 4);
 }
 
+async fn a_timeout_or_a_refused_connection_is_retried(app: TestApp) {
+    let slow = Receiver::start(vec![]).await;
+    slow.set_delay(Duration::from_millis(2500));
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+        format!("http://{}", listener.local_addr().expect("address"))
+    };
+    let account = app.account().await;
+    let (slow_hook, _) = webhook(&app, &account, json!({"name": "slow", "url": slow.url})).await;
+    let (closed_hook, _) = webhook(&app, &account, json!({"name": "closed", "url": closed})).await;
+    default_plan(&app, &account, &[(slow_hook.id, 0), (closed_hook.id, 0)]).await;
+    post_lead(&app, &account.web_key, &[("name", "Ann")]).await;
+    let mut settings = app.settings.delivery.clone();
+    settings.allow_private_targets = true;
+    settings.retry_schedule = vec![60];
+    settings.concurrency = 4;
+    settings.timeout_seconds = 1;
+    let worker = Worker::new(app.store.clone(), settings).expect("worker");
+    assert_eq!(worker.run_once().await.expect("runs"), 2);
+    let jobs = jobs(&app, &account).await;
+    let errors: Vec<_> = jobs
+        .iter()
+        .map(|j| (j.state.as_str(), j.last_error.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(errors[0], ("retrying", "timed out after 1 s".to_string()));
+    assert_eq!(errors[1].0, "retrying");
+    assert!(
+        errors[1].1.contains("error sending request"),
+        "{}",
+        errors[1].1
+    );
+}
+
 async fn a_429_retry_after_is_honoured(app: TestApp) {
     let receiver = Receiver::start(vec![(429, vec![("retry-after", "2")])]).await;
     let account = app.account().await;
@@ -579,6 +612,7 @@ on_both_stores!(
     a_400_is_dead_after_one_attempt,
     a_schedule_of_three_retries_gives_four_attempts_then_dead,
     a_429_retry_after_is_honoured,
+    a_timeout_or_a_refused_connection_is_retried,
     a_signed_webhook_verifies_with_the_standard_webhooks_algorithm,
     an_unsigned_webhook_still_carries_id_and_timestamp,
     a_delayed_step_is_not_sent_before_it_is_due,
