@@ -82,13 +82,13 @@ impl Serve {
         }
     }
 
-    fn signal(&mut self, signal: &str) {
+    fn signal(&mut self, signal: &str) -> std::process::ExitStatus {
         let status = Command::new("kill")
             .args([signal, &self.child.id().to_string()])
             .status()
             .expect("kill runs");
         assert!(status.success());
-        let _ = self.child.wait();
+        self.child.wait().expect("serve exits")
     }
 }
 
@@ -362,6 +362,88 @@ fn the_cli_refuses_an_invalid_webhook_naming_the_field() {
         ],
     );
     assert!(value_of(&created, "secret:").starts_with("whsec_"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_lets_the_delivery_in_flight_finish_before_serve_exits() {
+    let receiver = Receiver::start(vec![]).await;
+    receiver.set_delay(Duration::from_millis(1500));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = format!("sqlite://{}", dir.path().join("term.db").display());
+    let config = write_config(dir.path(), 2);
+    let account = run_cli(&db, &["account", "create", "--name", "Acme"]);
+    let (account_id, web_key) = (
+        value_of(&account, "account id:"),
+        value_of(&account, "web_key:"),
+    );
+    let hook = run_cli(
+        &db,
+        &[
+            "webhook",
+            "create",
+            "--account",
+            &account_id,
+            "--name",
+            "CRM",
+            "--url",
+            &receiver.url,
+        ],
+    );
+    let plan = run_cli(
+        &db,
+        &[
+            "action-plan",
+            "create",
+            "--account",
+            &account_id,
+            "--name",
+            "P",
+            "--step",
+            &value_of(&hook, "webhook id:"),
+        ],
+    );
+    run_cli(
+        &db,
+        &[
+            "account",
+            "set-plan",
+            "--account",
+            &account_id,
+            "--plan",
+            &value_of(&plan, "action plan id:"),
+        ],
+    );
+    let mut serve = Serve::start(&db, &config);
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/external-api/external-form-lead",
+            serve.address
+        ))
+        .form(&[("web_key", web_key.as_str()), ("name", "Ann")])
+        .send()
+        .await
+        .expect("posted");
+    assert_eq!(response.status(), 200);
+    wait_for(Duration::from_secs(10), "the request to arrive", || {
+        let n = receiver.arrived();
+        async move { n >= 1 }
+    })
+    .await;
+    assert_eq!(receiver.count(), 0, "still in flight");
+    let exit = serve.signal("-TERM");
+    assert!(exit.success(), "{exit:?}");
+    assert_eq!(receiver.count(), 1);
+    let mut settings = base_settings();
+    settings.database.url = db;
+    let store = SqliteStore::connect(&settings.database)
+        .await
+        .expect("store opens");
+    let jobs = store
+        .list_jobs(account_id.parse().expect("uuid"), Page::first(10))
+        .await
+        .expect("jobs");
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].state, "delivered");
 }
 
 /// A fresh schema the `serve` processes reach through the URL's `options`.

@@ -40,6 +40,7 @@ struct Inner {
     received: Mutex<Vec<Received>>,
     script: Mutex<VecDeque<Answer>>,
     delay: Mutex<Duration>,
+    arrived: std::sync::atomic::AtomicUsize,
 }
 
 /// A running receiver.
@@ -56,6 +57,9 @@ async fn record(
     headers: HeaderMap,
     body: Bytes,
 ) -> impl IntoResponse {
+    inner
+        .arrived
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let delay = *inner.delay.lock().expect("lock");
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
@@ -106,6 +110,11 @@ impl Receiver {
 
     pub fn received(&self) -> Vec<Received> {
         self.inner.received.lock().expect("lock").clone()
+    }
+
+    /// Requests that arrived, answered or not yet.
+    pub fn arrived(&self) -> usize {
+        self.inner.arrived.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn count(&self) -> usize {
