@@ -148,13 +148,16 @@ macro_rules! impl_job_store {
                     return Ok(Vec::new());
                 }
                 let mut tx = self.begin_write().await?;
+                // The chosen ids are materialized once, so the LIMIT holds however
+                // the UPDATE is planned.
                 let rows = sqlx::query(concat!(
-                    "UPDATE jobs SET state = 'running', attempts = attempts + 1, \
-                     lease_until = $1, updated_at = $2 WHERE id IN (SELECT id FROM jobs \
+                    "WITH due AS MATERIALIZED (SELECT id FROM jobs \
                      WHERE kind = $3 AND ((state IN ('queued', 'retrying') AND due_at <= $2) \
                      OR (state = 'running' AND lease_until <= $2)) ORDER BY due_at, id LIMIT $4 ",
                     $lock,
-                    ") RETURNING id, account_id, client_id, kind, webhook_id, state, due_at, \
+                    ") UPDATE jobs SET state = 'running', attempts = attempts + 1, \
+                     lease_until = $1, updated_at = $2 WHERE id IN (SELECT id FROM due) \
+                     RETURNING id, account_id, client_id, kind, webhook_id, state, due_at, \
                      attempts, message_id, last_error, created_at"
                 ))
                 .bind(lease_until)
