@@ -16,6 +16,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::config::Settings;
+use crate::delivery;
 use crate::intake;
 use crate::limits::{LimitedListener, RateLimits};
 use crate::store::{self, Store};
@@ -183,8 +184,9 @@ impl Application {
         self.state.store.clone()
     }
 
-    /// Serve until `shutdown` completes, then let the requests in flight finish
-    /// for at most the configured grace period.
+    /// Serve (and deliver, unless `delivery.concurrency` is 0) until `shutdown`
+    /// completes, then let the requests in flight finish for at most the
+    /// configured grace period, and the deliveries in flight for theirs.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -208,6 +210,19 @@ impl Application {
             backend = self.state.store.backend(),
             "listening on http://{addr}"
         );
+        // The delivery worker runs beside the server and stops with it.
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let worker = delivery::spawn(
+            self.state.store.clone(),
+            self.state.settings.delivery.clone(),
+            stop_rx,
+        )
+        .map_err(std::io::Error::other)?;
+        let stop = stop_tx.clone();
+        let shutdown = async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        };
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -221,7 +236,7 @@ impl Application {
                 std::future::pending::<()>().await;
             }
         };
-        let result = tokio::select! {
+        let served = tokio::select! {
             result = serve.into_future() => result,
             () = deadline => {
                 tracing::warn!(
@@ -232,7 +247,14 @@ impl Application {
             }
         };
         sweeper.abort();
-        result
+        let _ = stop_tx.send(true);
+        if let Some(worker) = worker {
+            tracing::info!("finishing deliveries in flight");
+            if let Err(e) = worker.await {
+                tracing::error!(error = %e, "delivery worker failed");
+            }
+        }
+        served
     }
 }
 

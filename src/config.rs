@@ -18,6 +18,7 @@ pub struct Settings {
     pub intake: IntakeSettings,
     pub limits: LimitSettings,
     pub log: LogSettings,
+    pub delivery: DeliverySettings,
 }
 
 /// `[server]`
@@ -51,6 +52,27 @@ pub struct LimitSettings {
     pub per_ip_per_minute: u32,
     pub per_key_per_minute: u32,
     pub trust_proxy: bool,
+}
+
+/// `[delivery]`: the webhook delivery worker.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeliverySettings {
+    /// Jobs handled at once; 0 runs no worker in this process.
+    pub concurrency: usize,
+    pub poll_interval_ms: u64,
+    pub lease_seconds: u64,
+    pub timeout_seconds: u64,
+    /// Seconds before each retry; its length + 1 is the number of attempts.
+    pub retry_schedule: Vec<u64>,
+    pub allow_private_targets: bool,
+    pub shutdown_grace_seconds: u64,
+}
+
+impl DeliverySettings {
+    /// How long a claimed job stays reserved: never shorter than an attempt can take.
+    pub fn effective_lease_seconds(&self) -> u64 {
+        self.lease_seconds.max(self.timeout_seconds + 5)
+    }
 }
 
 /// `[log]`
@@ -118,6 +140,39 @@ impl Settings {
         if let Some(flag) = get("LEADPOST_TRUST_PROXY") {
             self.limits.trust_proxy = parse_env("LEADPOST_TRUST_PROXY", &flag)?;
         }
+        if let Some(timeout) = get("LEADPOST_DELIVERY_TIMEOUT") {
+            self.delivery.timeout_seconds = match timeout.trim().parse() {
+                Ok(seconds) if seconds > 0 => seconds,
+                _ => {
+                    return Err(ConfigError::Env {
+                        name: "LEADPOST_DELIVERY_TIMEOUT",
+                        reason: "must be a positive number of seconds".into(),
+                    });
+                }
+            };
+        }
+        if let Some(schedule) = get("LEADPOST_RETRY_SCHEDULE") {
+            self.delivery.retry_schedule = schedule
+                .split(',')
+                .map(|s| s.trim().parse::<u64>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| ConfigError::Env {
+                    name: "LEADPOST_RETRY_SCHEDULE",
+                    reason: "must be comma-separated whole seconds, e.g. 1,1,2".into(),
+                })?;
+        }
+        if let Some(allow) = get("LEADPOST_ALLOW_PRIVATE_TARGETS") {
+            self.delivery.allow_private_targets = match allow.trim() {
+                "true" => true,
+                "false" => false,
+                _ => {
+                    return Err(ConfigError::Env {
+                        name: "LEADPOST_ALLOW_PRIVATE_TARGETS",
+                        reason: "must be true or false".into(),
+                    });
+                }
+            };
+        }
         if let Some(format) = get("LEADPOST_LOG_FORMAT") {
             self.log.format = match format.trim() {
                 "text" => LogFormat::Text,
@@ -172,6 +227,43 @@ mod tests {
         assert_eq!(s.server.bind, "127.0.0.1:0");
         assert_eq!(s.intake.body_limit, 1024);
         assert_eq!(s.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn delivery_defaults_follow_the_design() {
+        let s = Settings::load_from(None, |_| None).expect("defaults load");
+        assert_eq!(s.delivery.timeout_seconds, 15);
+        assert_eq!(
+            s.delivery.retry_schedule,
+            vec![5, 300, 1800, 7200, 18000, 36000, 36000]
+        );
+        assert!(!s.delivery.allow_private_targets);
+    }
+
+    #[test]
+    fn delivery_environment_variables_apply() {
+        let s = Settings::load_from(None, |name| {
+            match name {
+                "LEADPOST_DELIVERY_TIMEOUT" => Some("3"),
+                "LEADPOST_RETRY_SCHEDULE" => Some("1, 1,2"),
+                "LEADPOST_ALLOW_PRIVATE_TARGETS" => Some("true"),
+                _ => None,
+            }
+            .map(String::from)
+        })
+        .expect("env applies");
+        assert_eq!(s.delivery.timeout_seconds, 3);
+        assert_eq!(s.delivery.retry_schedule, vec![1, 1, 2]);
+        assert!(s.delivery.allow_private_targets);
+    }
+
+    #[test]
+    fn a_bad_retry_schedule_names_its_variable() {
+        let err = Settings::load_from(None, |name| {
+            (name == "LEADPOST_RETRY_SCHEDULE").then(|| "1,x".to_string())
+        })
+        .expect_err("refused");
+        assert!(err.to_string().contains("LEADPOST_RETRY_SCHEDULE"));
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! leadpost: a self-hosted lead-ingestion service, wire-compatible with the
 //! well-known CRM "form post" endpoint. See `README.md` and `DESIGN.md`.
 
+pub mod actions;
 pub mod app;
 pub mod clients;
 pub mod config;
+pub mod delivery;
 pub mod fields;
 pub mod intake;
 pub mod limits;

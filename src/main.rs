@@ -1,5 +1,7 @@
 //! The `leadpost` command: `serve` (the default), `migrate`, and the set-up
-//! commands that create accounts and lead sources.
+//! commands that create accounts, lead sources, webhooks and action plans.
+
+mod cli;
 
 use std::process::ExitCode;
 
@@ -39,6 +41,27 @@ enum Command {
         #[command(subcommand)]
         command: LeadSourceCommand,
     },
+    /// Webhooks: where a new lead is sent.
+    Webhook {
+        #[command(subcommand)]
+        command: cli::WebhookCommand,
+    },
+    /// Action plans: webhooks to call, in order, each after its delay.
+    #[command(name = "action-plan")]
+    ActionPlan {
+        #[command(subcommand)]
+        command: cli::ActionPlanCommand,
+    },
+    /// Clients: send a webhook on demand.
+    Client {
+        #[command(subcommand)]
+        command: cli::ClientCommand,
+    },
+    /// Jobs: what was sent, and how it went.
+    Job {
+        #[command(subcommand)]
+        command: cli::JobCommand,
+    },
 }
 
 #[derive(Args, Default)]
@@ -62,6 +85,15 @@ enum AccountCommand {
         #[arg(long)]
         owner_phone: Option<String>,
     },
+    /// Point the account (its own web_key) at an action plan, or clear it.
+    #[command(name = "set-plan")]
+    SetPlan {
+        #[arg(long)]
+        account: Uuid,
+        /// The plan's id; leave out to run no plan.
+        #[arg(long)]
+        plan: Option<Uuid>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -75,6 +107,9 @@ enum LeadSourceCommand {
         name: String,
         #[arg(long)]
         web_key: Option<String>,
+        /// The connection action plan the source's leads start.
+        #[arg(long)]
+        plan: Option<Uuid>,
     },
 }
 
@@ -148,6 +183,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                     account,
                     name,
                     web_key,
+                    plan,
                 },
         } => {
             let store = open(&settings).await?;
@@ -156,12 +192,15 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                     account,
                     &NewLeadSource {
                         name,
-                        action_plan_id: None,
+                        action_plan_id: plan,
                         web_key,
                     },
                 )
                 .await
                 .map_err(|e| match e {
+                    StoreError::NotFound if plan.is_some() => anyhow::anyhow!(
+                        "no account with id {account}, or the plan is not one of its plans"
+                    ),
                     StoreError::NotFound => anyhow::anyhow!("no account with id {account}"),
                     other => other.into(),
                 })?;
@@ -169,6 +208,29 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             println!("web_key:        {}", source.web_key);
             Ok(())
         }
+        Command::Account {
+            command: AccountCommand::SetPlan { account, plan },
+        } => {
+            let store = open(&settings).await?;
+            store
+                .set_default_action_plan(account, plan)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound => anyhow::anyhow!(
+                        "no account with id {account}, or the plan is not one of its plans"
+                    ),
+                    other => other.into(),
+                })?;
+            match plan {
+                Some(plan) => println!("account {account} runs action plan {plan}"),
+                None => println!("account {account} runs no action plan"),
+            }
+            Ok(())
+        }
+        Command::Webhook { command } => cli::webhook(command, open(&settings).await?).await,
+        Command::ActionPlan { command } => cli::action_plan(command, open(&settings).await?).await,
+        Command::Client { command } => cli::client(command, open(&settings).await?).await,
+        Command::Job { command } => cli::job(command, open(&settings).await?).await,
     }
 }
 

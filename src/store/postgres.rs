@@ -45,3 +45,4 @@ impl PgStore {
 }
 
 super::shared::impl_store!(PgStore, "postgres");
+super::jobs::impl_job_store!(PgStore, "FOR UPDATE SKIP LOCKED");

@@ -49,3 +49,4 @@ impl SqliteStore {
 }
 
 super::shared::impl_store!(SqliteStore, "sqlite");
+super::jobs::impl_job_store!(SqliteStore, "");

@@ -77,6 +77,8 @@ pub fn base_settings() -> Settings {
     let mut settings = Settings::load_from(None, |_| None).expect("default settings");
     settings.server.bind = "127.0.0.1:0".into();
     settings.database.max_connections = 5;
+    // Tests drive the delivery worker themselves (`Worker::run_once`).
+    settings.delivery.concurrency = 0;
     settings
 }
 

@@ -5,7 +5,11 @@ mod helpers;
 
 mod bad_input;
 mod cli;
+mod delivery;
+mod delivery_processes;
 mod intake_answers;
 mod intake_rules;
+mod job_store;
 mod operations;
+mod receiver;
 mod store_conformance;

@@ -1,0 +1,403 @@
+//! The delivery worker: claims due `webhook` jobs from the durable queue under a
+//! lease, renders each webhook for its client, sends it (signed when the webhook
+//! has a secret, through the address guard), logs the attempt and moves the job
+//! to `delivered`, `retrying` or `dead`. It runs inside `serve`; several workers
+//! (tasks or processes) may share one PostgreSQL. Jobs of other kinds are left
+//! alone. No database connection is held while a request is in flight.
+
+pub mod guard;
+pub mod retry;
+pub mod signing;
+
+use std::error::Error as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use time::OffsetDateTime;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tracing::Instrument;
+
+use crate::actions::{acculynx, secret_key, template};
+use crate::config::DeliverySettings;
+use crate::store::{Job, NewAttempt, Store, StoreError};
+
+use retry::Outcome;
+
+/// The job kind this worker delivers.
+pub const KIND: &str = "webhook";
+/// How much of an answer's body is kept in the attempt log.
+const RESPONSE_LOG_BYTES: usize = 1024;
+
+/// The worker could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error("cannot build the HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
+}
+
+/// Delivers webhook jobs.
+pub struct Worker {
+    store: Arc<dyn Store>,
+    settings: DeliverySettings,
+    http: reqwest::Client,
+}
+
+/// What one attempt produced, before it is logged.
+struct AttemptResult {
+    status: Option<u16>,
+    response: Option<String>,
+    outcome: Outcome,
+}
+
+impl AttemptResult {
+    fn failed(outcome: Outcome) -> Self {
+        AttemptResult {
+            status: None,
+            response: None,
+            outcome,
+        }
+    }
+}
+
+fn permanent(error: impl Into<String>) -> AttemptResult {
+    AttemptResult::failed(Outcome::Permanent {
+        error: error.into(),
+    })
+}
+
+fn transient(error: impl Into<String>) -> AttemptResult {
+    AttemptResult::failed(Outcome::Transient {
+        error: error.into(),
+        retry_after: None,
+    })
+}
+
+/// An error with its causes, for the attempt log.
+fn describe(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// The guard's refusal, if that is what made a request fail.
+fn refusal(err: &reqwest::Error) -> Option<&guard::RefusedTarget> {
+    let mut source = err.source();
+    while let Some(cause) = source {
+        if let Some(refused) = cause.downcast_ref::<guard::RefusedTarget>() {
+            return Some(refused);
+        }
+        source = cause.source();
+    }
+    None
+}
+
+impl Worker {
+    /// A worker over `store` with the `[delivery]` settings.
+    pub fn new(store: Arc<dyn Store>, settings: DeliverySettings) -> Result<Self, DeliveryError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(settings.timeout_seconds.max(1)))
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(Arc::new(guard::GuardedResolver {
+                allow_private: settings.allow_private_targets,
+            }))
+            .user_agent(concat!("leadpost/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Worker {
+            store,
+            settings,
+            http,
+        })
+    }
+
+    fn lease_seconds(&self) -> i64 {
+        i64::try_from(self.settings.effective_lease_seconds()).unwrap_or(i64::MAX)
+    }
+
+    /// Claim the jobs due now (up to `concurrency`, at least one) and deliver them;
+    /// returns how many were claimed.
+    pub async fn run_once(&self) -> Result<usize, StoreError> {
+        let limit = self.settings.concurrency.max(1) as i64;
+        let jobs = self
+            .store
+            .claim_due_jobs(KIND, limit, self.lease_seconds())
+            .await?;
+        let count = jobs.len();
+        futures::future::join_all(jobs.into_iter().map(|job| self.process(job))).await;
+        Ok(count)
+    }
+
+    /// Deliver until `shutdown` turns true, keeping up to `concurrency` jobs in
+    /// flight; then wait for those (within the grace period) and return.
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let concurrency = self.settings.concurrency.max(1);
+        let poll = Duration::from_millis(self.settings.poll_interval_ms.max(10));
+        let mut in_flight = JoinSet::new();
+        tracing::info!(concurrency, "delivery worker started");
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let free = concurrency.saturating_sub(in_flight.len());
+            let mut claimed = 0;
+            if free > 0 {
+                match self
+                    .store
+                    .claim_due_jobs(KIND, free as i64, self.lease_seconds())
+                    .await
+                {
+                    Ok(jobs) => {
+                        claimed = jobs.len();
+                        for job in jobs {
+                            let worker = self.clone();
+                            in_flight.spawn(async move { worker.process(job).await });
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot claim jobs"),
+                }
+            }
+            if claimed == free && free > 0 {
+                // Full batch: more may be waiting.
+                if in_flight.len() < concurrency {
+                    continue;
+                }
+            }
+            tokio::select! {
+                changed = shutdown.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                }
+                Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
+                () = tokio::time::sleep(poll) => {}
+            }
+        }
+        let grace = Duration::from_secs(self.settings.shutdown_grace_seconds);
+        let drained = tokio::time::timeout(grace, async {
+            while in_flight.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!(
+                unfinished = in_flight.len(),
+                "delivery grace period over: unfinished jobs will be claimed again after their lease"
+            );
+            in_flight.abort_all();
+        }
+        tracing::info!("delivery worker stopped");
+    }
+
+    /// One attempt of a claimed job, logged, and the job moved on.
+    async fn process(&self, job: Job) {
+        let span = tracing::info_span!(
+            "job",
+            job_id = %job.id,
+            kind = %job.kind,
+            attempt = job.attempts,
+            webhook_id = %job.message_id,
+        );
+        async {
+            let attempted_at = OffsetDateTime::now_utc();
+            let started = Instant::now();
+            let result = self.attempt(&job).await;
+            let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+            let error = match &result.outcome {
+                Outcome::Delivered => None,
+                Outcome::Transient { error, .. } | Outcome::Permanent { error } => {
+                    Some(error.clone())
+                }
+            };
+            let next = retry::next(
+                &self.settings.retry_schedule,
+                job.attempts,
+                result.outcome,
+                OffsetDateTime::now_utc(),
+            );
+            let attempt = NewAttempt {
+                attempted_at,
+                status_code: result.status,
+                latency_ms,
+                response: result.response,
+                error,
+            };
+            match self.store.finish_attempt(&job, &attempt, &next).await {
+                Ok(true) => tracing::info!(
+                    status = attempt.status_code,
+                    latency_ms,
+                    next = ?next,
+                    "delivery attempt"
+                ),
+                Ok(false) => tracing::warn!(
+                    "the job's lease passed during the attempt; another worker holds it now"
+                ),
+                Err(e) => tracing::error!(
+                    error = %e,
+                    "cannot record the attempt; the job is retried after its lease"
+                ),
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Render and send the job's webhook.
+    async fn attempt(&self, job: &Job) -> AttemptResult {
+        let (Some(webhook_id), Some(client_id)) = (job.webhook_id, job.client_id) else {
+            return permanent("the job names no webhook or no client");
+        };
+        let webhook = match self.store.find_webhook(webhook_id).await {
+            Ok(w) => w,
+            Err(StoreError::NotFound) => return permanent("the webhook no longer exists"),
+            Err(e) => return transient(format!("storage: {e}")),
+        };
+        let context = match self.store.delivery_context(client_id).await {
+            Ok(c) => c,
+            Err(StoreError::NotFound) => return permanent("the client no longer exists"),
+            Err(e) => return transient(format!("storage: {e}")),
+        };
+        let body = if webhook.preset.as_deref() == Some(acculynx::PRESET) {
+            acculynx::body(&context.client)
+        } else {
+            let ctx = template::context(&context);
+            match &webhook.body {
+                Some(tpl) => match template::render_body(tpl, &ctx) {
+                    Ok(body) => body,
+                    Err(e) => return permanent(e.to_string()),
+                },
+                // No template: the whole context, so nothing is lost.
+                None => ctx,
+            }
+        };
+        let Ok(url) = reqwest::Url::parse(&webhook.url) else {
+            return permanent(format!("invalid webhook URL {}", webhook.url));
+        };
+        // An IP literal is never resolved: check it here.
+        let literal = match url.host() {
+            Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
+            Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
+            _ => None,
+        };
+        if let Some(ip) = literal
+            && let Err(refused) = guard::check(ip, self.settings.allow_private_targets)
+        {
+            return permanent(refused.to_string());
+        }
+        let Ok(method) = reqwest::Method::from_bytes(webhook.method.as_bytes()) else {
+            return permanent(format!("invalid method {}", webhook.method));
+        };
+        let sends_body = !matches!(method, reqwest::Method::GET | reqwest::Method::HEAD);
+        let payload = if sends_body {
+            match serde_json::to_vec(&body) {
+                Ok(bytes) => bytes,
+                Err(e) => return permanent(format!("cannot encode the body: {e}")),
+            }
+        } else {
+            Vec::new()
+        };
+
+        let mut headers = HeaderMap::new();
+        if let serde_json::Value::Object(map) = &webhook.headers {
+            for (name, value) in map {
+                if let (Ok(name), Some(Ok(value))) = (
+                    HeaderName::from_bytes(name.as_bytes()),
+                    value.as_str().map(HeaderValue::from_str),
+                ) {
+                    headers.insert(name, value);
+                }
+            }
+        }
+        if sends_body && !headers.contains_key(CONTENT_TYPE) {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        let timestamp = OffsetDateTime::now_utc().unix_timestamp();
+        let standard = [
+            ("webhook-id", job.message_id.clone()),
+            ("webhook-timestamp", timestamp.to_string()),
+        ];
+        for (name, value) in standard {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(HeaderName::from_static(name), value);
+            }
+        }
+        if let Some(secret) = &webhook.secret {
+            let Some(key) = secret_key(secret) else {
+                return permanent("the webhook's secret is not a whsec_ secret");
+            };
+            let signature = signing::signature(&key, &job.message_id, timestamp, &payload);
+            if let Ok(value) = HeaderValue::from_str(&signature) {
+                headers.insert(HeaderName::from_static("webhook-signature"), value);
+            }
+        }
+
+        let mut request = self.http.request(method, url).headers(headers);
+        if sends_body {
+            request = request.body(payload);
+        }
+        let mut response = match request.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                if let Some(refused) = refusal(&e) {
+                    return permanent(refused.to_string());
+                }
+                if e.is_timeout() {
+                    return transient(format!(
+                        "timed out after {} s",
+                        self.settings.timeout_seconds
+                    ));
+                }
+                return transient(describe(&e));
+            }
+        };
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| retry::parse_retry_after(v, std::time::SystemTime::now()));
+        let mut kept = Vec::new();
+        while kept.len() < RESPONSE_LOG_BYTES {
+            match response.chunk().await {
+                Ok(Some(chunk)) => kept.extend_from_slice(&chunk),
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::debug!(error = %e, "answer body cut short");
+                    break;
+                }
+            }
+        }
+        kept.truncate(RESPONSE_LOG_BYTES);
+        let mut text = String::from_utf8_lossy(&kept).into_owned();
+        while text.len() > RESPONSE_LOG_BYTES {
+            text.pop();
+        }
+        AttemptResult {
+            status: Some(status),
+            response: Some(text),
+            outcome: retry::classify(status, retry_after),
+        }
+    }
+}
+
+/// Start a worker task (when `concurrency` > 0); it stops when `shutdown` turns true.
+pub fn spawn(
+    store: Arc<dyn Store>,
+    settings: DeliverySettings,
+    shutdown: watch::Receiver<bool>,
+) -> Result<Option<tokio::task::JoinHandle<()>>, DeliveryError> {
+    if settings.concurrency == 0 {
+        tracing::info!("delivery worker disabled (delivery.concurrency = 0)");
+        return Ok(None);
+    }
+    let worker = Arc::new(Worker::new(store, settings)?);
+    Ok(Some(tokio::spawn(worker.run(shutdown))))
+}

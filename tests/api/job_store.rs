@@ -1,0 +1,214 @@
+//! The job queue's store methods, on both backends.
+
+use leadpost::store::{
+    JobNext, NewAttempt, NewLeadSource, NewWebhook, StoreError, Webhook, new_id,
+};
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::helpers::{TestApp, on_both_stores};
+
+async fn client_and_hook(app: &TestApp) -> (uuid::Uuid, Webhook) {
+    let account = app.account().await;
+    let source = app
+        .store
+        .create_lead_source(
+            account.id,
+            &NewLeadSource {
+                name: "Website".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("source");
+    let response = app
+        .post_form(&[
+            ("web_key", source.web_key.as_str()),
+            ("name", "Ann Lee"),
+            ("tag", "vip"),
+        ])
+        .await;
+    assert_eq!(response.status(), 200);
+    let client = app.latest_client(&account).await.expect("client");
+    let hook = app
+        .store
+        .create_webhook(
+            account.id,
+            &NewWebhook {
+                name: "h".into(),
+                url: "http://127.0.0.1:9/".into(),
+                method: "POST".into(),
+                headers: json!({"X-A": "1"}),
+                body: Some(json!({"a": "{{ client.firstName }}"})),
+                secret: Some("whsec_c2VjcmV0".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("webhook");
+    (client.id, hook)
+}
+
+fn attempt(error: Option<&str>) -> NewAttempt {
+    NewAttempt {
+        attempted_at: OffsetDateTime::now_utc(),
+        status_code: Some(503),
+        latency_ms: 12,
+        response: Some("busy".into()),
+        error: error.map(String::from),
+    }
+}
+
+async fn a_queued_webhook_job_is_claimed_once_and_finished(app: TestApp) {
+    let (client_id, hook) = client_and_hook(&app).await;
+    let queued = app
+        .store
+        .queue_webhook_job(client_id, hook.id)
+        .await
+        .expect("queued");
+    assert_eq!((queued.state.as_str(), queued.attempts), ("queued", 0));
+    assert!(queued.message_id.starts_with("msg_"));
+    let claimed = app
+        .store
+        .claim_due_jobs("webhook", 10, 60)
+        .await
+        .expect("claims");
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(
+        (claimed[0].state.as_str(), claimed[0].attempts),
+        ("running", 1)
+    );
+    assert!(
+        app.store
+            .claim_due_jobs("webhook", 10, 60)
+            .await
+            .expect("claims")
+            .is_empty(),
+        "a held job is not claimed again"
+    );
+    assert!(
+        app.store
+            .claim_due_jobs("email", 10, 60)
+            .await
+            .expect("claims")
+            .is_empty()
+    );
+    let due_at = OffsetDateTime::now_utc() + time::Duration::hours(1);
+    let held = app
+        .store
+        .finish_attempt(
+            &claimed[0],
+            &attempt(Some("HTTP 503")),
+            &JobNext::Retry {
+                due_at,
+                error: "HTTP 503".into(),
+            },
+        )
+        .await
+        .expect("finished");
+    assert!(held);
+    let job = app.store.find_job(queued.id).await.expect("job");
+    assert_eq!(job.state, "retrying");
+    assert_eq!(job.last_error.as_deref(), Some("HTTP 503"));
+    assert!((job.due_at - due_at).abs() < time::Duration::seconds(1));
+    let attempts = app.store.job_attempts(job.id).await.expect("attempts");
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(attempts[0].status_code, Some(503));
+    assert_eq!(attempts[0].latency_ms, 12);
+    assert_eq!(attempts[0].response.as_deref(), Some("busy"));
+    assert!(
+        app.store
+            .claim_due_jobs("webhook", 10, 60)
+            .await
+            .expect("claims")
+            .is_empty(),
+        "not due yet"
+    );
+}
+
+async fn a_job_whose_lease_passed_is_claimed_again_and_the_stale_claim_changes_nothing(
+    app: TestApp,
+) {
+    let (client_id, hook) = client_and_hook(&app).await;
+    app.store
+        .queue_webhook_job(client_id, hook.id)
+        .await
+        .expect("queued");
+    let first = app
+        .store
+        .claim_due_jobs("webhook", 10, 0)
+        .await
+        .expect("claims");
+    let second = app
+        .store
+        .claim_due_jobs("webhook", 10, 60)
+        .await
+        .expect("claims");
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].attempts, 2);
+    let stale = app
+        .store
+        .finish_attempt(&first[0], &attempt(None), &JobNext::Delivered)
+        .await
+        .expect("finished");
+    assert!(!stale);
+    assert_eq!(
+        app.store.find_job(first[0].id).await.expect("job").state,
+        "running"
+    );
+    assert!(
+        app.store
+            .finish_attempt(
+                &second[0],
+                &attempt(None),
+                &JobNext::Dead { error: "x".into() }
+            )
+            .await
+            .expect("finished")
+    );
+    let job = app.store.find_job(first[0].id).await.expect("job");
+    assert_eq!((job.state.as_str(), job.attempts), ("dead", 2));
+    assert_eq!(app.store.job_attempts(job.id).await.expect("log").len(), 2);
+}
+
+async fn webhooks_and_delivery_context_read_back(app: TestApp) {
+    let (client_id, hook) = client_and_hook(&app).await;
+    let read = app.store.find_webhook(hook.id).await.expect("webhook");
+    assert_eq!(read.secret.as_deref(), Some("whsec_c2VjcmV0"));
+    assert_eq!(read.headers, json!({"X-A": "1"}));
+    assert_eq!(read.body, Some(json!({"a": "{{ client.firstName }}"})));
+    let context = app
+        .store
+        .delivery_context(client_id)
+        .await
+        .expect("context");
+    assert_eq!(context.client.first_name, "Ann");
+    assert_eq!(context.client.tags, vec!["vip".to_string()]);
+    assert_eq!(context.account.name, "Acme Roofing");
+    assert_eq!(
+        context.lead_source.map(|s| s.name).as_deref(),
+        Some("Website")
+    );
+    assert!(matches!(
+        app.store.find_webhook(new_id()).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        app.store.delivery_context(new_id()).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        app.store.find_job(new_id()).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        app.store.queue_webhook_job(new_id(), hook.id).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+on_both_stores!(
+    a_queued_webhook_job_is_claimed_once_and_finished,
+    a_job_whose_lease_passed_is_claimed_again_and_the_stale_claim_changes_nothing,
+    webhooks_and_delivery_context_read_back,
+);
