@@ -16,6 +16,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
 use crate::intake;
+use crate::pages;
 use crate::store::{self, Store};
 
 /// What every handler can reach.
@@ -36,8 +37,10 @@ pub fn router(state: AppState) -> Router {
     let intake = Router::new()
         .route(intake::PATH, post(intake::post_lead))
         .layer(cors);
+    // The pages and everything else are same-origin only: no CORS.
     Router::new()
         .merge(intake)
+        .merge(pages::router())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .layer(
@@ -93,8 +96,13 @@ impl Application {
         Self::with_store(settings, store).await
     }
 
-    /// Bind the listener for an already opened store.
+    /// Bind the listener for an already opened store (in demo mode, after making
+    /// sure the demo account and lead source exist).
     pub async fn with_store(settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<Self> {
+        if settings.demo.enabled {
+            let demo = crate::demo::ensure(&store).await?;
+            tracing::info!(account_id = %demo.account_id, created = demo.created, "demo mode on");
+        }
         let listener = TcpListener::bind(&settings.server.bind)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.server.bind))?;

@@ -4,7 +4,9 @@
 pub mod app;
 pub mod clients;
 pub mod config;
+pub mod demo;
 pub mod fields;
 pub mod intake;
+pub mod pages;
 pub mod store;
 pub mod telemetry;

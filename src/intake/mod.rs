@@ -4,6 +4,7 @@
 pub mod answer;
 pub mod body;
 pub mod form;
+pub mod negotiate;
 
 use std::net::SocketAddr;
 
@@ -17,7 +18,7 @@ use time::OffsetDateTime;
 
 use crate::app::AppState;
 use crate::fields::RedirectUrl;
-use crate::store::{AcceptOutcome, LeadToStore, Outcome, Submission, new_id};
+use crate::store::{AcceptOutcome, KeyOwner, LeadToStore, Outcome, Submission, new_id};
 pub use answer::{Answer, IntakeError};
 use body::{BodyError, PostedPairs};
 use form::Form;
@@ -78,12 +79,19 @@ pub async fn post_lead(
         }
     };
     log.fields = posted.pairs.clone();
-    let answer = process(&state, &posted, log).await;
+    let wants_html =
+        negotiate::prefers_html(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()));
+    let answer = process(&state, &posted, log, wants_html).await;
     answer.into_response()
 }
 
 /// Steps 2 to 6, and the store.
-async fn process(state: &AppState, posted: &PostedPairs, mut log: Submission) -> Answer {
+async fn process(
+    state: &AppState,
+    posted: &PostedPairs,
+    mut log: Submission,
+    wants_html: bool,
+) -> Answer {
     let form = Form::new(posted);
     let redirect = match form.error_url() {
         Ok(redirect) => redirect,
@@ -120,6 +128,28 @@ async fn process(state: &AppState, posted: &PostedPairs, mut log: Submission) ->
     log.account_id = Some(owner.account_id);
     log.lead_source_id = owner.lead_source.as_ref().map(|s| s.id);
     tracing::Span::current().record("account_id", tracing::field::display(owner.account_id));
+    let hosted = owner.hosted_pages && wants_html;
+    let answer = process_for_owner(state, &form, log, owner, redirect).await;
+    if hosted {
+        let base = state.settings.server.public_url().unwrap_or_default();
+        answer.on_hosted_page(base)
+    } else {
+        answer
+    }
+}
+
+/// Steps 4 to 6 and the store, once the web_key is known.
+async fn process_for_owner(
+    state: &AppState,
+    form: &Form<'_>,
+    log: Submission,
+    owner: KeyOwner,
+    redirect: Option<RedirectUrl>,
+) -> Answer {
+    let fail = |error: IntakeError| Answer::Failure {
+        error,
+        redirect: redirect.clone(),
+    };
 
     let Some(name) = form.name() else {
         reject(state, log, &IntakeError::NameNotReceived).await;

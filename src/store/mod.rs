@@ -1,6 +1,7 @@
 //! Storage: one [`Store`] trait, a PostgreSQL and a SQLite implementation chosen
 //! by the URL scheme, and the records they read and write. All SQL lives here.
 
+mod pages;
 mod postgres;
 mod shared;
 mod sqlite;
@@ -16,6 +17,7 @@ use uuid::Uuid;
 use crate::clients::NewClient;
 use crate::config::DatabaseSettings;
 
+pub use pages::PagesStore;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -53,7 +55,7 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<Arc<dyn Store>, Stor
 
 /// Everything the service keeps, behind one interface for both backends.
 #[async_trait::async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: PagesStore + Send + Sync + 'static {
     /// `"postgres"` or `"sqlite"`.
     fn backend(&self) -> &'static str;
     /// Bring the schema up to date.
@@ -233,6 +235,8 @@ pub struct KeyOwner {
     pub lead_source: Option<LeadSourceRef>,
     /// The plan the new client starts: the source's own, or for the account key the default.
     pub action_plan_id: Option<Uuid>,
+    /// The account answers browsers with its hosted /thanks and /oops pages.
+    pub hosted_pages: bool,
 }
 
 /// A lead source's id and name.

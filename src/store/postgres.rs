@@ -45,3 +45,4 @@ impl PgStore {
 }
 
 super::shared::impl_store!(PgStore, "postgres");
+super::pages::impl_pages_store!(PgStore);

@@ -49,3 +49,4 @@ impl SqliteStore {
 }
 
 super::shared::impl_store!(SqliteStore, "sqlite");
+super::pages::impl_pages_store!(SqliteStore);
