@@ -4,7 +4,9 @@
 mod helpers;
 
 mod bad_input;
+mod browser;
 mod cli;
 mod intake_answers;
 mod intake_rules;
+mod pages;
 mod store_conformance;
