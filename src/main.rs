@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use uuid::Uuid;
 
 use leadpost::app::{Application, shutdown_signal};
-use leadpost::config::Settings;
+use leadpost::config::{LogFormat, Settings};
 use leadpost::demo;
 use leadpost::store::{self, NewAccount, NewLeadSource, StoreError};
 use leadpost::telemetry;
@@ -133,6 +133,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                 settings.demo.enabled = true;
             }
             let demo = settings.demo.enabled;
+            let log_format = settings.log.format;
             let public_url = settings.server.public_url().map(str::to_string);
             let app = Application::build(settings).await?;
             if demo {
@@ -140,7 +141,11 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                     Ok(addr) => browsable_base(&addr.to_string()),
                     Err(_) => "http://127.0.0.1".into(),
                 });
-                println!("{}", demo::instructions(&base));
+                tracing::info!(web_key = demo::DEMO_WEB_KEY, "demo page: {base}/");
+                // With JSON logs every output line must be a JSON object: no banner then.
+                if log_format == LogFormat::Text {
+                    println!("{}", demo::instructions(&base));
+                }
             }
             app.run_until(shutdown_signal()).await?;
             Ok(())
