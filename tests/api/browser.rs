@@ -21,8 +21,14 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Backend, INTAKE, TestApp, spawn_app_with};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// Debian's paths; `LEADPOST_CHROMIUM` / `LEADPOST_CHROMEDRIVER` point elsewhere.
+fn chromium() -> String {
+    std::env::var("LEADPOST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())
+}
+
+fn chromedriver() -> String {
+    std::env::var("LEADPOST_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into())
+}
 /// How long the browser may take to show what a test waits for.
 const PATIENCE: Duration = Duration::from_secs(15);
 
@@ -47,7 +53,8 @@ fn free_port() -> u16 {
 impl Browser {
     /// Start chromedriver and a fresh headless Chromium; `None` (skipped) when not installed.
     async fn start() -> Option<Browser> {
-        let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
+        let (chromium, chromedriver) = (chromium(), chromedriver());
+        let missing: Vec<&str> = [chromium.as_str(), chromedriver.as_str()]
             .into_iter()
             .filter(|p| !Path::new(p).exists())
             .collect();
@@ -64,7 +71,7 @@ impl Browser {
             return None;
         }
         let port = free_port();
-        let mut command = Command::new(CHROMEDRIVER);
+        let mut command = Command::new(&chromedriver);
         command
             .arg(format!("--port={port}"))
             .arg("--allowed-ips=127.0.0.1")
@@ -121,7 +128,7 @@ impl Browser {
         capabilities.insert("browserName".into(), json!("chrome"));
         capabilities.insert(
             "goog:chromeOptions".into(),
-            json!({ "binary": CHROMIUM, "args": args }),
+            json!({ "binary": chromium, "args": args }),
         );
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(capabilities)
