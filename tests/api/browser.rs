@@ -53,6 +53,11 @@ fn free_port() -> u16 {
 impl Browser {
     /// Start chromedriver and a fresh headless Chromium; `None` (skipped) when not installed.
     async fn start() -> Option<Browser> {
+        Self::start_with(true).await
+    }
+
+    /// As [`Browser::start`], with JavaScript on or off.
+    async fn start_with(javascript: bool) -> Option<Browser> {
         let (chromium, chromedriver) = (chromium(), chromedriver());
         let missing: Vec<&str> = [chromium.as_str(), chromedriver.as_str()]
             .into_iter()
@@ -128,7 +133,14 @@ impl Browser {
         capabilities.insert("browserName".into(), json!("chrome"));
         capabilities.insert(
             "goog:chromeOptions".into(),
-            json!({ "binary": chromium, "args": args }),
+            json!({
+                "binary": chromium,
+                "args": args,
+                "prefs": {
+                    "profile.managed_default_content_settings.javascript":
+                        if javascript { 1 } else { 2 }
+                },
+            }),
         );
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(capabilities)
@@ -246,6 +258,25 @@ async fn demo_clients(app: &TestApp) -> Vec<StoredClient> {
         .list_clients(owner.account_id, &Default::default(), Page::first(100))
         .await
         .expect("clients listed")
+}
+
+/// The embed snippet as the demo page shows it (read over HTTP, entities decoded).
+async fn demo_embed_snippet(app: &TestApp) -> String {
+    let html = app
+        .http
+        .get(format!("{}/", app.address))
+        .send()
+        .await
+        .expect("home")
+        .text()
+        .await
+        .expect("body");
+    let start = html
+        .find("<code id=\"embed-code\">")
+        .expect("embed code block")
+        + "<code id=\"embed-code\">".len();
+    let end = start + html[start..].find("</code>").expect("end of the block");
+    html_escape::decode_html_entities(&html[start..end]).into_owned()
 }
 
 /// Serve `html` at `/` of a second loopback origin; return its address.
@@ -522,6 +553,34 @@ async fn the_embed_snippet_works_inside_a_site_builder_page() {
     browser
         .wait_for_text(".leadpost-status", "Duplicate Client")
         .await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn without_javascript_the_embed_snippet_posts_and_lands_on_the_thanks_page() {
+    let app = demo_app().await;
+    let snippet = demo_embed_snippet(&app).await;
+    let Some(browser) = Browser::start_with(false).await else {
+        return;
+    };
+    let site = other_origin(format!(
+        "<!doctype html><title>Acme Roofing</title><div class=\"wcustomhtml\">{snippet}</div>"
+    ))
+    .await;
+    browser.goto(&format!("{site}/")).await;
+    browser
+        .fill("[data-leadpost] [name=firstName]", "Gus")
+        .await;
+    browser
+        .fill("[data-leadpost] [name=lastName]", "Hale")
+        .await;
+    browser.click("[data-leadpost] [type=submit]").await;
+    browser.wait_for_text("#thanks", "Thank you").await;
+    assert_eq!(
+        browser.url().await.as_str(),
+        format!("{}/thanks", app.address)
+    );
+    assert_eq!(demo_clients(&app).await[0].first_name, "Gus");
     browser.close().await;
 }
 
