@@ -19,6 +19,7 @@ use crate::config::Settings;
 use crate::delivery;
 use crate::intake;
 use crate::limits::{LimitedListener, RateLimits};
+use crate::pages;
 use crate::store::{self, Store};
 use crate::telemetry;
 
@@ -53,8 +54,10 @@ pub fn router(state: AppState) -> Router {
         .route(intake::PATH, post(intake::post_lead))
         .layer(cors);
     let timeout = std::time::Duration::from_secs(state.settings.server.request_timeout_seconds);
+    // The pages and everything else are same-origin only: no CORS.
     Router::new()
         .merge(intake)
+        .merge(pages::router())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_endpoint))
@@ -164,8 +167,13 @@ impl Application {
         Self::with_store(settings, store).await
     }
 
-    /// Bind the listener for an already opened store.
+    /// Bind the listener for an already opened store (in demo mode, after making
+    /// sure the demo account and lead source exist).
     pub async fn with_store(settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<Self> {
+        if settings.demo.enabled {
+            let demo = crate::demo::ensure(&store).await?;
+            tracing::info!(account_id = %demo.account_id, created = demo.created, "demo mode on");
+        }
         let listener = TcpListener::bind(&settings.server.bind)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.server.bind))?;

@@ -17,6 +17,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub intake: IntakeSettings,
     pub limits: LimitSettings,
+    pub demo: DemoSettings,
+    pub pages: PagesSettings,
     pub log: LogSettings,
     pub delivery: DeliverySettings,
 }
@@ -28,6 +30,16 @@ pub struct ServerSettings {
     pub request_timeout_seconds: u64,
     pub max_connections: usize,
     pub shutdown_grace_seconds: u64,
+    /// `scheme://host[:port]` browsers use, without a trailing `/`; empty: from the Host header.
+    #[serde(default)]
+    pub public_url: String,
+}
+
+impl ServerSettings {
+    /// The configured public base URL, if any (no trailing `/`).
+    pub fn public_url(&self) -> Option<&str> {
+        Some(self.public_url.as_str()).filter(|u| !u.is_empty())
+    }
 }
 
 /// `[database]`
@@ -75,6 +87,20 @@ impl DeliverySettings {
     }
 }
 
+/// `[demo]`
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DemoSettings {
+    /// Create the demo account and lead source at start and show the demo page.
+    pub enabled: bool,
+}
+
+/// `[pages]`
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PagesSettings {
+    /// Show `/` even when demo mode is off.
+    pub show_home: bool,
+}
+
 /// `[log]`
 #[derive(Debug, Clone, Deserialize)]
 pub struct LogSettings {
@@ -117,6 +143,7 @@ impl Settings {
         }
         let mut settings: Settings = figment.extract().map_err(Box::new)?;
         settings.apply_env(env)?;
+        settings.server.public_url = normalize_public_url(&settings.server.public_url)?;
         Ok(settings)
     }
 
@@ -173,6 +200,15 @@ impl Settings {
                 }
             };
         }
+        if let Some(url) = get("LEADPOST_PUBLIC_URL") {
+            self.server.public_url = url;
+        }
+        if let Some(demo) = get("LEADPOST_DEMO") {
+            self.demo.enabled = parse_bool("LEADPOST_DEMO", &demo)?;
+        }
+        if let Some(show) = get("LEADPOST_SHOW_HOME") {
+            self.pages.show_home = parse_bool("LEADPOST_SHOW_HOME", &show)?;
+        }
         if let Some(format) = get("LEADPOST_LOG_FORMAT") {
             self.log.format = match format.trim() {
                 "text" => LogFormat::Text,
@@ -195,6 +231,39 @@ fn parse_env<T: std::str::FromStr>(name: &'static str, value: &str) -> Result<T,
         name,
         reason: format!("cannot use {value:?} here"),
     })
+}
+
+/// `true`/`false` (also `1`/`0`, `yes`/`no`, any case).
+fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::Env {
+            name,
+            reason: "must be true or false".into(),
+        }),
+    }
+}
+
+/// An empty public URL stays empty; otherwise it must be an `http(s)://host[:port]` URL
+/// (a path prefix is allowed), kept without its trailing `/`.
+fn normalize_public_url(value: &str) -> Result<String, ConfigError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(String::new());
+    }
+    let bad = |reason: &str| ConfigError::Env {
+        name: "LEADPOST_PUBLIC_URL (server.public_url)",
+        reason: reason.to_string(),
+    };
+    let url = url::Url::parse(value).map_err(|_| bad("must be an http:// or https:// URL"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("must be an http:// or https:// URL with a host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(bad("must not carry a query, fragment or user name"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
 }
 
 #[cfg(test)]
@@ -283,5 +352,54 @@ mod tests {
         let s = Settings::load_from(Some(path), |_| None).expect("loads");
         assert_eq!(s.server.bind, "127.0.0.1:9999");
         assert_eq!(s.database.max_connections, 10);
+    }
+
+    #[test]
+    fn demo_mode_and_the_home_page_are_off_by_default() {
+        let s = Settings::load_from(None, |_| None).expect("defaults load");
+        assert!(!s.demo.enabled);
+        assert!(!s.pages.show_home);
+        assert_eq!(s.server.public_url(), None);
+    }
+    #[test]
+    fn demo_public_url_and_show_home_come_from_the_environment() {
+        let s = Settings::load_from(None, |name| {
+            match name {
+                "LEADPOST_DEMO" => Some("true"),
+                "LEADPOST_SHOW_HOME" => Some("1"),
+                "LEADPOST_PUBLIC_URL" => Some("https://leads.example.com/"),
+                _ => None,
+            }
+            .map(String::from)
+        })
+        .expect("env applies");
+        assert!(s.demo.enabled);
+        assert!(s.pages.show_home);
+        assert_eq!(s.server.public_url(), Some("https://leads.example.com"));
+    }
+    #[test]
+    fn a_public_url_that_is_not_http_is_refused() {
+        for bad in [
+            "javascript:alert(1)",
+            "leads.example.com",
+            "https://x.example/?a=1",
+        ] {
+            let err = Settings::load_from(None, |name| {
+                (name == "LEADPOST_PUBLIC_URL").then(|| bad.to_string())
+            })
+            .expect_err("refused");
+            assert!(
+                err.to_string().contains("LEADPOST_PUBLIC_URL"),
+                "{bad}: {err}"
+            );
+        }
+    }
+    #[test]
+    fn a_bad_demo_flag_names_its_variable() {
+        let err = Settings::load_from(None, |name| {
+            (name == "LEADPOST_DEMO").then(|| "maybe".to_string())
+        })
+        .expect_err("refused");
+        assert!(err.to_string().contains("LEADPOST_DEMO"));
     }
 }

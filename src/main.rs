@@ -1,5 +1,5 @@
-//! The `leadpost` command: `serve` (the default), `migrate`, and the set-up
-//! commands that create accounts, lead sources, webhooks and action plans.
+//! The `leadpost` command: `serve` (the default), `migrate`, `demo`, and the
+//! set-up commands that create accounts, lead sources, webhooks and action plans.
 
 mod cli;
 
@@ -9,7 +9,8 @@ use clap::{Args, Parser, Subcommand};
 use uuid::Uuid;
 
 use leadpost::app::{Application, shutdown_signal};
-use leadpost::config::Settings;
+use leadpost::config::{LogFormat, Settings};
+use leadpost::demo;
 use leadpost::store::{self, NewAccount, NewLeadSource, StoreError};
 use leadpost::telemetry;
 
@@ -30,6 +31,9 @@ enum Command {
     Serve(ServeArgs),
     /// Bring the database schema up to date and exit.
     Migrate,
+    /// Create (idempotently) the demo account and lead source, print their web_keys,
+    /// a curl command and the demo page address, and exit. `serve --demo` serves them.
+    Demo,
     /// Accounts: the owners of clients, lead sources and webhooks.
     Account {
         #[command(subcommand)]
@@ -69,6 +73,9 @@ struct ServeArgs {
     /// Address to listen on (wins over LEADPOST_BIND and the config file).
     #[arg(long)]
     bind: Option<String>,
+    /// Demo mode: create the demo account at start and show the demo page at `/`.
+    #[arg(long)]
+    demo: bool,
 }
 
 #[derive(Subcommand)]
@@ -93,6 +100,18 @@ enum AccountCommand {
         /// The plan's id; leave out to run no plan.
         #[arg(long)]
         plan: Option<Uuid>,
+    },
+    /// Turn hosted thank-you pages on or off: a browser post without OnSuccessURL /
+    /// OnErrorURL is then redirected to this service's /thanks or /oops page.
+    #[command(name = "set-hosted-pages")]
+    SetHostedPages {
+        /// The account's id.
+        #[arg(long)]
+        account: Uuid,
+        #[arg(long, conflicts_with = "off", required_unless_present = "off")]
+        on: bool,
+        #[arg(long)]
+        off: bool,
     },
 }
 
@@ -145,8 +164,41 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             if let Some(bind) = args.bind {
                 settings.server.bind = bind;
             }
+            if args.demo {
+                settings.demo.enabled = true;
+            }
+            let demo = settings.demo.enabled;
+            let log_format = settings.log.format;
+            let public_url = settings.server.public_url().map(str::to_string);
             let app = Application::build(settings).await?;
+            if demo {
+                let base = public_url.unwrap_or_else(|| match app.local_addr() {
+                    Ok(addr) => browsable_base(&addr.to_string()),
+                    Err(_) => "http://127.0.0.1".into(),
+                });
+                tracing::info!(web_key = demo::DEMO_WEB_KEY, "demo page: {base}/");
+                // With JSON logs every output line must be a JSON object: no banner then.
+                if log_format == LogFormat::Text {
+                    println!("{}", demo::instructions(&base));
+                }
+            }
             app.run_until(shutdown_signal()).await?;
+            Ok(())
+        }
+        Command::Demo => {
+            let store = open(&settings).await?;
+            let made = demo::ensure(&store).await?;
+            let base = settings
+                .server
+                .public_url()
+                .map_or_else(|| browsable_base(&settings.server.bind), str::to_string);
+            if made.created {
+                println!("Created the demo account (id {}).", made.account_id);
+            } else {
+                println!("The demo account exists (id {}).", made.account_id);
+            }
+            println!("{}", demo::instructions(&base));
+            println!("Serve it with: leadpost serve --demo");
             Ok(())
         }
         Command::Migrate => {
@@ -175,6 +227,24 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                 .await?;
             println!("account id: {}", account.id);
             println!("web_key:    {}", account.web_key);
+            Ok(())
+        }
+        Command::Account {
+            command: AccountCommand::SetHostedPages { account, on, off },
+        } => {
+            let on = on && !off;
+            let store = open(&settings).await?;
+            store
+                .set_hosted_pages(account, on)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound => anyhow::anyhow!("no account with id {account}"),
+                    other => other.into(),
+                })?;
+            println!(
+                "hosted thank-you pages: {} for account {account}",
+                if on { "on" } else { "off" }
+            );
             Ok(())
         }
         Command::LeadSource {
@@ -232,6 +302,17 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
         Command::Client { command } => cli::client(command, open(&settings).await?).await,
         Command::Job { command } => cli::job(command, open(&settings).await?).await,
     }
+}
+
+/// `http://HOST:PORT` for a bind address, with an unspecified host (`0.0.0.0`, `[::]`)
+/// shown as the loopback address a browser on this machine can open.
+fn browsable_base(bind: &str) -> String {
+    let shown = match bind.rsplit_once(':') {
+        Some(("0.0.0.0", port)) => format!("127.0.0.1:{port}"),
+        Some(("[::]", port)) => format!("[::1]:{port}"),
+        _ => bind.to_string(),
+    };
+    format!("http://{shown}")
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<std::sync::Arc<dyn store::Store>> {

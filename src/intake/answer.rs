@@ -83,6 +83,47 @@ pub enum Answer {
         error: IntakeError,
         redirect: Option<RedirectUrl>,
     },
+    /// `303` to the service's own `/thanks` (no error) or `/oops` page: for accounts
+    /// with hosted thank-you pages, when the browser prefers HTML and the form gave no
+    /// URL of its own. `base` is the public URL, or empty for a relative `Location`.
+    HostedPage {
+        base: String,
+        error: Option<IntakeError>,
+    },
+}
+
+impl Answer {
+    /// The hosted page instead of a JSON answer; redirects the form asked for are kept.
+    pub fn on_hosted_page(self, base: &str) -> Answer {
+        match self {
+            Answer::Success { redirect: None } => Answer::HostedPage {
+                base: base.to_string(),
+                error: None,
+            },
+            Answer::Failure {
+                error,
+                redirect: None,
+            } => Answer::HostedPage {
+                base: base.to_string(),
+                error: Some(error),
+            },
+            other => other,
+        }
+    }
+}
+
+/// Path of the hosted success page.
+pub const THANKS_PATH: &str = "/thanks";
+/// Path of the hosted error page (`?error_Code=&msg=`).
+pub const OOPS_PATH: &str = "/oops";
+
+/// `{base}/oops?error_Code=<code>&msg=<msg>`, form-encoded.
+fn oops_location(base: &str, error: &IntakeError) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("error_Code", error.code())
+        .append_pair("msg", &error.to_string())
+        .finish();
+    format!("{base}{OOPS_PATH}?{query}")
 }
 
 #[derive(Serialize)]
@@ -122,6 +163,11 @@ impl IntoResponse for Answer {
                 error,
                 redirect: Some(url),
             } => see_other(&url.with_error(error.code(), &error.to_string())),
+            Answer::HostedPage { base, error: None } => see_other(&format!("{base}{THANKS_PATH}")),
+            Answer::HostedPage {
+                base,
+                error: Some(error),
+            } => see_other(&oops_location(&base, &error)),
             Answer::Failure {
                 error,
                 redirect: None,

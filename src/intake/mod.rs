@@ -4,6 +4,7 @@
 pub mod answer;
 pub mod body;
 pub mod form;
+pub mod negotiate;
 
 use std::net::SocketAddr;
 
@@ -17,7 +18,7 @@ use time::OffsetDateTime;
 
 use crate::app::AppState;
 use crate::fields::RedirectUrl;
-use crate::store::{AcceptOutcome, LeadToStore, Outcome, Submission, new_id};
+use crate::store::{AcceptOutcome, KeyOwner, LeadToStore, Outcome, Submission, new_id};
 pub use answer::{Answer, IntakeError};
 use body::{BodyError, PostedPairs};
 use form::Form;
@@ -37,12 +38,15 @@ pub async fn post_lead(
     body: Body,
 ) -> Response {
     let answer = answer_post(&state, peer, &headers, body).await;
-    match &answer {
-        Answer::Success { .. } => {}
-        Answer::Failure { error, .. } => {
-            metrics::counter!("leadpost_submissions_rejected_total", "error_code" => error.code())
-                .increment(1);
-        }
+    let refused = match &answer {
+        Answer::Success { .. } | Answer::HostedPage { error: None, .. } => None,
+        Answer::Failure { error, .. }
+        | Answer::HostedPage {
+            error: Some(error), ..
+        } => Some(error.code()),
+    };
+    if let Some(code) = refused {
+        metrics::counter!("leadpost_submissions_rejected_total", "error_code" => code).increment(1);
     }
     answer.into_response()
 }
@@ -105,11 +109,18 @@ async fn answer_post(
         return json_failure(IntakeError::TooManyRequests { retry_after: wait });
     }
     log.fields = posted.pairs.clone();
-    process(state, &posted, log).await
+    let wants_html =
+        negotiate::prefers_html(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()));
+    process(state, &posted, log, wants_html).await
 }
 
 /// Steps 2 to 6, and the store.
-async fn process(state: &AppState, posted: &PostedPairs, mut log: Submission) -> Answer {
+async fn process(
+    state: &AppState,
+    posted: &PostedPairs,
+    mut log: Submission,
+    wants_html: bool,
+) -> Answer {
     let form = Form::new(posted);
     let redirect = match form.error_url() {
         Ok(redirect) => redirect,
@@ -146,6 +157,28 @@ async fn process(state: &AppState, posted: &PostedPairs, mut log: Submission) ->
     log.account_id = Some(owner.account_id);
     log.lead_source_id = owner.lead_source.as_ref().map(|s| s.id);
     tracing::Span::current().record("account_id", tracing::field::display(owner.account_id));
+    let hosted = owner.hosted_pages && wants_html;
+    let answer = process_for_owner(state, &form, log, owner, redirect).await;
+    if hosted {
+        let base = state.settings.server.public_url().unwrap_or_default();
+        answer.on_hosted_page(base)
+    } else {
+        answer
+    }
+}
+
+/// Steps 4 to 6 and the store, once the web_key is known.
+async fn process_for_owner(
+    state: &AppState,
+    form: &Form<'_>,
+    log: Submission,
+    owner: KeyOwner,
+    redirect: Option<RedirectUrl>,
+) -> Answer {
+    let fail = |error: IntakeError| Answer::Failure {
+        error,
+        redirect: redirect.clone(),
+    };
 
     let Some(name) = form.name() else {
         reject(state, log, &IntakeError::NameNotReceived).await;

@@ -2,6 +2,7 @@
 //! by the URL scheme, and the records they read and write. All SQL lives here.
 
 mod jobs;
+mod pages;
 mod postgres;
 mod shared;
 mod sqlite;
@@ -18,6 +19,7 @@ use crate::clients::NewClient;
 use crate::config::DatabaseSettings;
 
 pub use jobs::{AccountRef, DeliveryContext, JobAttempt, JobNext, JobStore, NewAttempt};
+pub use pages::PagesStore;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -55,7 +57,7 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<Arc<dyn Store>, Stor
 
 /// Everything the service keeps, behind one interface for both backends.
 #[async_trait::async_trait]
-pub trait Store: JobStore + Send + Sync + 'static {
+pub trait Store: JobStore + PagesStore + Send + Sync + 'static {
     /// `"postgres"` or `"sqlite"`.
     fn backend(&self) -> &'static str;
     /// Bring the schema up to date.
@@ -248,6 +250,8 @@ pub struct KeyOwner {
     pub lead_source: Option<LeadSourceRef>,
     /// The plan the new client starts: the source's own, or for the account key the default.
     pub action_plan_id: Option<Uuid>,
+    /// The account answers browsers with its hosted /thanks and /oops pages.
+    pub hosted_pages: bool,
 }
 
 /// A lead source's id and name.

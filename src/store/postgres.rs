@@ -46,3 +46,4 @@ impl PgStore {
 
 super::shared::impl_store!(PgStore, "postgres");
 super::jobs::impl_job_store!(PgStore, "FOR UPDATE SKIP LOCKED");
+super::pages::impl_pages_store!(PgStore);

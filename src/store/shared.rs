@@ -708,7 +708,7 @@ macro_rules! impl_store {
             async fn resolve_web_key(&self, key: &str) -> Result<Option<KeyOwner>, StoreError> {
                 let row = sqlx::query(
                     "SELECT k.account_id, a.name AS account_name, a.owner_email, a.owner_phone, \
-                     a.default_action_plan_id, k.lead_source_id, s.name AS source_name, \
+                     a.default_action_plan_id, a.hosted_pages, k.lead_source_id, s.name AS source_name, \
                      s.action_plan_id AS source_plan_id \
                      FROM web_keys k JOIN accounts a ON a.id = k.account_id \
                      LEFT JOIN lead_sources s ON s.id = k.lead_source_id \
@@ -732,6 +732,7 @@ macro_rules! impl_store {
                     owner_email: row.try_get("owner_email")?,
                     owner_phone: row.try_get("owner_phone")?,
                     action_plan_id: row.try_get::<Option<DbId>, _>(plan_column)?.map(|d| d.0),
+                    hosted_pages: row.try_get::<i16, _>("hosted_pages")? != 0,
                     lead_source,
                 }))
             }

@@ -50,3 +50,4 @@ impl SqliteStore {
 
 super::shared::impl_store!(SqliteStore, "sqlite");
 super::jobs::impl_job_store!(SqliteStore, "");
+super::pages::impl_pages_store!(SqliteStore);

@@ -120,3 +120,103 @@ fn an_unknown_account_is_a_clear_error() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("no account with id"));
 }
+
+#[test]
+fn demo_sets_up_once_and_prints_the_key_a_curl_command_and_the_page() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let first = run(&db, &["demo"]);
+    assert!(first.contains("Created the demo account"), "{first}");
+    assert_eq!(value_of(&first, "web_key:"), "demo_web_key");
+    assert!(first.contains("curl -i http://127.0.0.1:8080/v1/external-api/external-form-lead"));
+    assert_eq!(value_of(&first, "demo page:"), "http://127.0.0.1:8080/");
+    let second = run(&db, &["demo"]);
+    assert!(second.contains("The demo account exists"), "{second}");
+    assert_eq!(
+        first
+            .lines()
+            .find(|l| l.contains("(id "))
+            .map(|l| l.split("(id ").nth(1)),
+        second
+            .lines()
+            .find(|l| l.contains("(id "))
+            .map(|l| l.split("(id ").nth(1)),
+        "the same account"
+    );
+}
+
+#[test]
+fn hosted_pages_are_switched_per_account_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let account = run(&db, &["account", "create", "--name", "Acme"]);
+    let id = value_of(&account, "account id:");
+    let on = run(
+        &db,
+        &["account", "set-hosted-pages", "--account", id, "--on"],
+    );
+    assert!(on.contains("hosted thank-you pages: on"), "{on}");
+    let off = run(
+        &db,
+        &["account", "set-hosted-pages", "--account", id, "--off"],
+    );
+    assert!(off.contains("hosted thank-you pages: off"), "{off}");
+    let unknown = Command::new(BIN)
+        .args([
+            "account",
+            "set-hosted-pages",
+            "--account",
+            "01a21132-2300-76cf-a536-8de5501cbe4d",
+            "--on",
+        ])
+        .env("DATABASE_URL", &db)
+        .output()
+        .expect("runs");
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no account with id"));
+}
+
+#[tokio::test]
+async fn serve_demo_serves_the_demo_page_for_the_demo_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let mut child = Command::new(BIN)
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        .env("DATABASE_URL", &db)
+        .env_remove("LEADPOST_DEMO")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("serve logs before exiting")
+            .expect("a line");
+        if let Some(at) = line.find("listening on http://") {
+            let rest = &line[at + "listening on ".len()..];
+            break rest.split_whitespace().next().expect("address").to_string();
+        }
+    };
+    let client = reqwest::Client::new();
+    let home = client
+        .get(format!("{address}/"))
+        .send()
+        .await
+        .expect("home answered");
+    assert_eq!(home.status(), 200);
+    assert!(home.text().await.expect("body").contains("demo_web_key"));
+    let posted = client
+        .post(format!("{address}/v1/external-api/external-form-lead"))
+        .form(&[("web_key", "demo_web_key"), ("name", "Ann Lee")])
+        .send()
+        .await
+        .expect("posted");
+    assert_eq!(posted.status(), 200);
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert!(child.wait().expect("serve exits").success());
+}

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod bad_input;
+mod browser;
 mod cli;
 mod delivery;
 mod delivery_processes;
@@ -11,5 +12,6 @@ mod intake_answers;
 mod intake_rules;
 mod job_store;
 mod operations;
+mod pages;
 mod receiver;
 mod store_conformance;

@@ -1,0 +1,306 @@
+//! The browser side: the page at `/` (what the endpoint is, with three working
+//! examples), and the hosted `/thanks` and `/oops` pages. Server-rendered from
+//! minijinja templates built into the binary (HTML auto-escaped), with inline CSS
+//! and no external assets.
+
+use std::sync::LazyLock;
+
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use minijinja::{AutoEscape, Environment, Error, Output, State as RenderState, Value, context};
+
+use crate::app::AppState;
+use crate::config::Settings;
+use crate::demo::DEMO_WEB_KEY;
+use crate::intake::answer::{OOPS_PATH, THANKS_PATH};
+
+/// The templates, by name (`.html`: auto-escaped).
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("templates/base.html")),
+    ("home.html", include_str!("templates/home.html")),
+    ("thanks.html", include_str!("templates/thanks.html")),
+    ("oops.html", include_str!("templates/oops.html")),
+    (
+        "snippets/simple_form.html",
+        include_str!("templates/snippets/simple_form.html"),
+    ),
+    (
+        "snippets/async_form.html",
+        include_str!("templates/snippets/async_form.html"),
+    ),
+    (
+        "snippets/embed.html",
+        include_str!("templates/snippets/embed.html"),
+    ),
+];
+
+/// The web_key shown on `/` when demo mode is off.
+pub const PLACEHOLDER_WEB_KEY: &str = "YOUR_WEB_KEY";
+
+/// Longest `msg` / `error_Code` the error page shows.
+const MAX_SHOWN_CHARS: usize = 500;
+
+static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    env.set_formatter(html_formatter);
+    for (name, source) in TEMPLATES {
+        if let Err(e) = env.add_template(name, source) {
+            tracing::error!(template = name, error = %e, "a page template does not parse");
+        }
+    }
+    env
+});
+
+/// HTML escaping of `& < > " '` only: unlike minijinja's default it leaves `/`
+/// alone, so the code people copy from the page reads `https://...`.
+fn html_formatter(
+    out: &mut Output<'_>,
+    state: &RenderState<'_, '_>,
+    value: &Value,
+) -> Result<(), Error> {
+    let plain = value.is_safe()
+        || value.is_undefined()
+        || value.is_none()
+        || matches!(state.auto_escape(), AutoEscape::None);
+    if plain {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    let text = value.to_string();
+    out.write_str(&html_escape::encode_quoted_attribute(&text))
+        .map_err(Error::from)
+}
+
+/// The routes of the pages.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route(THANKS_PATH, get(thanks))
+        .route(OOPS_PATH, get(oops))
+}
+
+/// Whether `/` is served: in demo mode, or when `pages.show_home` is set.
+pub fn home_visible(settings: &Settings) -> bool {
+    settings.demo.enabled || settings.pages.show_home
+}
+
+/// The base URL browsers use: the configured public URL, else `http://` + the
+/// request's `Host` (when it is a plain `host[:port]`), else `http://localhost`.
+pub fn base_url(settings: &Settings, headers: &HeaderMap) -> String {
+    if let Some(url) = settings.server.public_url() {
+        return url.to_string();
+    }
+    headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|host| is_plain_authority(host))
+        .map_or_else(
+            || "http://localhost".to_string(),
+            |host| format!("http://{host}"),
+        )
+}
+
+/// `host`, `host:port`, `[v6]:port`: nothing that could smuggle a path, user or query.
+fn is_plain_authority(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 255
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        && host.parse::<axum::http::uri::Authority>().is_ok()
+}
+
+/// The example commands and forms of `/`, for a service at `base` and the given key.
+pub fn render_home(base: &str, web_key: &str, demo: bool) -> Result<String, minijinja::Error> {
+    let endpoint = format!("{base}{}", crate::intake::PATH);
+    let snippet = |name: &str| {
+        ENV.get_template(name)?.render(context! {
+            base => base,
+            endpoint => &endpoint,
+            web_key => web_key,
+        })
+    };
+    let simple_form = snippet("snippets/simple_form.html")?;
+    let async_form = snippet("snippets/async_form.html")?;
+    let embed = snippet("snippets/embed.html")?;
+    let curl = format!(
+        "curl -i {endpoint} \\\n  -d web_key={web_key} -d firstName=Ann -d lastName=Lee \\\n  \
+         -d phone=8015551234 -d email=ann@example.com \\\n  \
+         --data-urlencode 'Favorite Chocolate=Dark' -d tag=vip -d notes='Call after 5'"
+    );
+    ENV.get_template("home.html")?.render(context! {
+        demo => demo,
+        web_key => web_key,
+        endpoint => &endpoint,
+        curl => curl,
+        simple_form_live => Value::from_safe_string(simple_form.clone()),
+        simple_form_code => simple_form.trim_end(),
+        async_form_live => Value::from_safe_string(async_form.clone()),
+        async_form_code => async_form.trim_end(),
+        embed_code => embed.trim_end(),
+    })
+}
+
+/// `GET /`: the endpoint explained, with working examples (404 when hidden).
+async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let settings = &state.settings;
+    if !home_visible(settings) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let demo = settings.demo.enabled;
+    let web_key = if demo {
+        DEMO_WEB_KEY
+    } else {
+        PLACEHOLDER_WEB_KEY
+    };
+    page(render_home(&base_url(settings, &headers), web_key, demo))
+}
+
+/// `GET /thanks`: the hosted success page.
+async fn thanks(State(state): State<AppState>) -> Response {
+    page(ENV.get_template("thanks.html").and_then(|t| {
+        t.render(context! {
+            home => home_visible(&state.settings),
+        })
+    }))
+}
+
+/// `GET /oops?error_Code=&msg=`: the hosted error page, showing what it was sent.
+async fn oops(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let mut code = String::new();
+    let mut msg = String::new();
+    for (name, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match name.as_ref() {
+            "error_Code" => code = shorten(&value),
+            "msg" => msg = shorten(&value),
+            _ => {}
+        }
+    }
+    let hint = hint_for(&code);
+    page(ENV.get_template("oops.html").and_then(|t| {
+        t.render(context! {
+            code => code,
+            msg => msg,
+            hint => hint,
+            home => home_visible(&state.settings),
+        })
+    }))
+}
+
+/// What a visitor can do about an error code.
+fn hint_for(code: &str) -> &'static str {
+    match code.to_ascii_lowercase().as_str() {
+        "ct101" => {
+            "This form is not connected to a valid account (its web_key is wrong). Please let the site owner know."
+        }
+        "ct102" => "Please go back and enter your name.",
+        "ct103" => "We already have your details: there is no need to send them again.",
+        "ct104" => "One of the values was not accepted. Please go back and check the form.",
+        "ct105" | "ct106" => {
+            "We could not take your details just now. Please try again in a minute."
+        }
+        _ => "Something went wrong while sending the form.",
+    }
+}
+
+fn shorten(s: &str) -> String {
+    s.trim().chars().take(MAX_SHOWN_CHARS).collect()
+}
+
+/// An HTML answer with the headers every page carries; a render failure is logged, 500.
+fn page(rendered: Result<String, minijinja::Error>) -> Response {
+    match rendered {
+        Ok(html) => {
+            let mut response = Html(html).into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(
+                    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; \
+                     connect-src *; form-action *; img-src data:; base-uri 'none'; \
+                     frame-ancestors 'none'",
+                ),
+            );
+            headers.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            headers.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
+            response
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "a page could not be rendered");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses() {
+        for (name, _) in TEMPLATES {
+            assert!(ENV.get_template(name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_home_page_points_every_example_at_the_base_and_key() {
+        let html = render_home("http://127.0.0.1:9", "demo_web_key", true).expect("renders");
+        let endpoint = "http://127.0.0.1:9/v1/external-api/external-form-lead";
+        assert_eq!(
+            html.matches(&format!("action=\"{endpoint}\"")).count(),
+            2,
+            "the live simple and async forms"
+        );
+        assert!(
+            html.contains(
+                "action=&quot;http://127.0.0.1:9/v1/external-api/external-form-lead&quot;"
+            )
+        );
+        assert!(html.contains("value=\"http://127.0.0.1:9/thanks\""));
+        assert!(html.contains("value=\"http://127.0.0.1:9/oops\""));
+        assert!(html.contains("web_key=demo_web_key"));
+    }
+
+    #[test]
+    fn the_home_page_escapes_what_it_is_given() {
+        let html = render_home("http://h", "<script>x</script>", false).expect("renders");
+        assert!(!html.contains("<script>x</script>"));
+        assert!(html.contains("&lt;script&gt;x&lt;/script&gt;"));
+    }
+
+    #[test]
+    fn only_a_plain_host_header_becomes_the_base() {
+        let settings = Settings::load_from(None, |_| None).expect("defaults");
+        let with_host = |host: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::HOST, HeaderValue::from_str(host).expect("header"));
+            base_url(&settings, &headers)
+        };
+        assert_eq!(with_host("127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(with_host("[::1]:8080"), "http://[::1]:8080");
+        assert_eq!(with_host("leads.example.com"), "http://leads.example.com");
+        assert_eq!(with_host("evil.example/\"><x"), "http://localhost");
+        assert_eq!(with_host("user@evil.example"), "http://localhost");
+        assert_eq!(base_url(&settings, &HeaderMap::new()), "http://localhost");
+    }
+
+    #[test]
+    fn a_public_url_wins_over_the_host_header() {
+        let settings = Settings::load_from(None, |name| {
+            (name == "LEADPOST_PUBLIC_URL").then(|| "https://leads.example.com/".to_string())
+        })
+        .expect("loads");
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:1"));
+        assert_eq!(base_url(&settings, &headers), "https://leads.example.com");
+    }
+}
