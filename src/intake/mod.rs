@@ -111,7 +111,11 @@ async fn answer_post(
     log.fields = posted.pairs.clone();
     let wants_html =
         negotiate::prefers_html(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()));
-    process(state, &posted, log, wants_html).await
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    process(state, &posted, log, wants_html, request_id).await
 }
 
 /// Steps 2 to 6, and the store.
@@ -120,6 +124,7 @@ async fn process(
     posted: &PostedPairs,
     mut log: Submission,
     wants_html: bool,
+    request_id: Option<String>,
 ) -> Answer {
     let form = Form::new(posted);
     let redirect = match form.error_url() {
@@ -158,7 +163,7 @@ async fn process(
     log.lead_source_id = owner.lead_source.as_ref().map(|s| s.id);
     tracing::Span::current().record("account_id", tracing::field::display(owner.account_id));
     let hosted = owner.hosted_pages && wants_html;
-    let answer = process_for_owner(state, &form, log, owner, redirect).await;
+    let answer = process_for_owner(state, &form, log, owner, redirect, request_id).await;
     if hosted {
         let base = state.settings.server.public_url().unwrap_or_default();
         answer.on_hosted_page(base)
@@ -174,6 +179,7 @@ async fn process_for_owner(
     log: Submission,
     owner: KeyOwner,
     redirect: Option<RedirectUrl>,
+    request_id: Option<String>,
 ) -> Answer {
     let fail = |error: IntakeError| Answer::Failure {
         error,
@@ -198,6 +204,7 @@ async fn process_for_owner(
         submission: log,
         fingerprint: form.fingerprint(),
         replay_window_seconds: state.settings.intake.replay_window_seconds,
+        request_id,
     };
     match state.store.accept_lead(&lead).await {
         Ok(AcceptOutcome::Created { client_id }) => {

@@ -83,6 +83,8 @@ pub struct JobAttempt {
     pub latency_ms: i64,
     pub response: Option<String>,
     pub error: Option<String>,
+    /// The `x-request-id` of the post that created the job.
+    pub request_id: Option<String>,
 }
 
 /// The account's id and name.
@@ -194,7 +196,7 @@ macro_rules! impl_job_store {
                 let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO job_attempts (id, job_id, attempted_at, status_code, latency_ms, \
-                     response, error, request_id) SELECT $1, j.id, $3, $4, $5, $6, $7, NULL \
+                     response, error, request_id) SELECT $1, j.id, $3, $4, $5, $6, $7, j.request_id \
                      FROM jobs j WHERE j.id = $2",
                 )
                 .bind(DbId($crate::store::new_id()))
@@ -303,7 +305,7 @@ macro_rules! impl_job_store {
                 use sqlx::Row as _;
                 use $crate::store::types::{DbId, DbTime};
                 let rows = sqlx::query(
-                    "SELECT id, job_id, attempted_at, status_code, latency_ms, response, error \
+                    "SELECT id, job_id, attempted_at, status_code, latency_ms, response, error, request_id \
                      FROM job_attempts WHERE job_id = $1 ORDER BY attempted_at, id",
                 )
                 .bind(DbId(job_id))
@@ -319,6 +321,7 @@ macro_rules! impl_job_store {
                             latency_ms: row.try_get("latency_ms")?,
                             response: row.try_get("response")?,
                             error: row.try_get("error")?,
+                            request_id: row.try_get("request_id")?,
                         })
                     })
                     .collect()

@@ -317,6 +317,8 @@ pub struct LeadToStore {
     pub fingerprint: String,
     /// How long an identical post counts as a double submit.
     pub replay_window_seconds: i64,
+    /// The `x-request-id` of the post, kept on its jobs and their attempt logs.
+    pub request_id: Option<String>,
 }
 
 /// What became of a valid lead.

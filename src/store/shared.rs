@@ -127,11 +127,12 @@ macro_rules! impl_store {
                 due_at: DbTime,
                 last_error: Option<&str>,
                 now: DbTime,
+                request_id: Option<&str>,
             ) -> Result<(), StoreError> {
                 sqlx::query(
                     "INSERT INTO jobs (id, account_id, client_id, kind, webhook_id, state, due_at, \
-                     attempts, message_id, last_error, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $10)",
+                     attempts, message_id, last_error, created_at, updated_at, request_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $10, $11)",
                 )
                 .bind(DbId(new_id()))
                 .bind(DbId(account_id))
@@ -143,6 +144,7 @@ macro_rules! impl_store {
                 .bind(message_id())
                 .bind(last_error)
                 .bind(now)
+                .bind(request_id)
                 .execute(&mut **tx)
                 .await?;
                 Ok(())
@@ -347,7 +349,7 @@ macro_rules! impl_store {
                         let due = DbTime::from(now.0 + time::Duration::seconds(delay));
                         Self::insert_job(
                             tx, account_id, client_id, "webhook", Some(webhook_id.0), "queued", due,
-                            None, now,
+                            None, now, lead.request_id.as_deref(),
                         )
                         .await?;
                     }
@@ -371,6 +373,7 @@ macro_rules! impl_store {
                     };
                     Self::insert_job(
                         tx, account_id, client_id, "email", None, email_state, now, email_reason, now,
+                        lead.request_id.as_deref(),
                     )
                     .await?;
                     let (sms_state, sms_reason) = match lead.owner.owner_phone {
@@ -379,6 +382,7 @@ macro_rules! impl_store {
                     };
                     Self::insert_job(
                         tx, account_id, client_id, "sms", None, sms_state, now, sms_reason, now,
+                        lead.request_id.as_deref(),
                     )
                     .await?;
                 }

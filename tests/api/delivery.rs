@@ -308,6 +308,24 @@ async fn two_503s_then_200_is_delivered_on_the_third_attempt_with_one_webhook_id
     assert_eq!(statuses, vec![Some(503), Some(503), Some(200)]);
 }
 
+async fn the_request_id_of_the_post_is_kept_in_the_attempt_log(app: TestApp) {
+    let receiver = Receiver::start(vec![]).await;
+    let account = app.account().await;
+    let (hook, _) = webhook(&app, &account, json!({"name": "h", "url": receiver.url})).await;
+    default_plan(&app, &account, &[(hook.id, 0)]).await;
+    let response = app
+        .post_form(&[("web_key", account.web_key.as_str()), ("name", "Ann")])
+        .await;
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert_eq!(worker(&app, &[1]).run_once().await.expect("runs"), 1);
+    let job = only_job(&app, &account).await;
+    let attempts = app.store.job_attempts(job.id).await.expect("attempts");
+    assert_eq!(attempts[0].request_id.as_deref(), Some(request_id.as_str()));
+}
+
 async fn a_400_is_dead_after_one_attempt(app: TestApp) {
     let receiver = Receiver::start(vec![(400, vec![])]).await;
     let account = app.account().await;
@@ -610,6 +628,7 @@ on_both_stores!(
     a_template_that_fails_to_render_kills_the_job_with_a_readable_error,
     two_503s_then_200_is_delivered_on_the_third_attempt_with_one_webhook_id,
     a_400_is_dead_after_one_attempt,
+    the_request_id_of_the_post_is_kept_in_the_attempt_log,
     a_schedule_of_three_retries_gives_four_attempts_then_dead,
     a_429_retry_after_is_honoured,
     a_timeout_or_a_refused_connection_is_retried,

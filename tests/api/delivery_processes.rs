@@ -536,6 +536,7 @@ async fn two_serve_processes_on_one_postgres_deliver_each_of_500_jobs_exactly_on
         },
         fingerprint: "f".into(),
         replay_window_seconds: 0,
+        request_id: None,
     };
     let AcceptOutcome::Created { client_id } = store.accept_lead(&lead).await.expect("stored")
     else {

@@ -44,6 +44,7 @@ fn lead(owner: KeyOwner, pairs: &[(&str, &str)]) -> LeadToStore {
         submission: submission(None, Outcome::Rejected, None),
         fingerprint: form.fingerprint(),
         replay_window_seconds: 600,
+        request_id: None,
     }
 }
 
