@@ -5,18 +5,23 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::State;
-use axum::http::{Method, StatusCode};
-use axum::routing::{get, post};
+use axum::http::{Method, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::{Extension, Router};
 use tokio::net::TcpListener;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::config::Settings;
-use crate::intake;
+use crate::openapi::{AdminSecurity, ApiDoc};
 use crate::store::{self, Store};
+use crate::{admin, intake};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -25,21 +30,43 @@ pub struct AppState {
     pub settings: Arc<Settings>,
 }
 
-/// The routes of the service.
-pub fn router(state: AppState) -> Router {
+/// Every route of the service with its OpenAPI description: the one list both
+/// the router and `/openapi.json` are made from.
+pub fn routes(state: AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     // Any website may post leads; the preflight is answered too.
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::POST, Method::OPTIONS])
         .allow_headers(Any)
         .max_age(std::time::Duration::from_secs(86_400));
-    let intake = Router::new()
-        .route(intake::PATH, post(intake::post_lead))
+    let intake = OpenApiRouter::new()
+        .routes(routes!(intake::post_lead))
         .layer(cors);
-    Router::new()
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(intake)
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(openapi_json))
+        // The admin API: bearer token, no CORS.
+        .merge(admin::router(state))
+        .split_for_parts();
+    AdminSecurity.modify(&mut doc);
+    (router, doc)
+}
+
+/// The OpenAPI document, serialized once.
+#[derive(Clone)]
+struct OpenApiJson(Arc<String>);
+
+/// The routes of the service.
+pub fn router(state: AppState) -> Router {
+    let (router, doc) = routes(state.clone());
+    let json = doc.to_json().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the OpenAPI document does not serialize");
+        "{}".to_string()
+    });
+    router
+        .layer(Extension(OpenApiJson(Arc::new(json))))
         .layer(
             tower::ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -63,12 +90,19 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// `GET /healthz`: the process is up.
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "ok", body = String)))]
 async fn healthz() -> &'static str {
     "ok"
 }
 
-/// `GET /readyz`: the database answers.
+/// The database answers.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "ready", body = String),
+        (status = 503, description = "database unavailable", body = String),
+    ))]
 async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
@@ -77,6 +111,13 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
     }
+}
+
+/// This document: OpenAPI 3.1 for the intake endpoint and the admin API.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object)))]
+async fn openapi_json(Extension(OpenApiJson(json)): Extension<OpenApiJson>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], json.as_str().to_string())
 }
 
 /// A service bound to its address, ready to serve.

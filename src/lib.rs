@@ -1,10 +1,13 @@
 //! leadpost: a self-hosted lead-ingestion service, wire-compatible with the
 //! well-known CRM "form post" endpoint. See `README.md` and `DESIGN.md`.
 
+pub mod admin;
 pub mod app;
+pub mod cli;
 pub mod clients;
 pub mod config;
 pub mod fields;
 pub mod intake;
+pub mod openapi;
 pub mod store;
 pub mod telemetry;

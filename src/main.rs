@@ -1,82 +1,12 @@
-//! The `leadpost` command: `serve` (the default), `migrate`, and the set-up
-//! commands that create accounts and lead sources.
+//! The `leadpost` binary: parse the command line, load the settings, run.
 
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
-use uuid::Uuid;
+use clap::Parser;
 
-use leadpost::app::{Application, shutdown_signal};
+use leadpost::cli::{self, Cli};
 use leadpost::config::Settings;
-use leadpost::store::{self, NewAccount, NewLeadSource, StoreError};
 use leadpost::telemetry;
-
-#[derive(Parser)]
-#[command(
-    name = "leadpost",
-    version,
-    about = "Self-hosted lead intake: the form-post endpoint"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Run the HTTP service (the default).
-    Serve(ServeArgs),
-    /// Bring the database schema up to date and exit.
-    Migrate,
-    /// Accounts: the owners of clients, lead sources and webhooks.
-    Account {
-        #[command(subcommand)]
-        command: AccountCommand,
-    },
-    /// Lead sources: each has its own web_key and connection action plan.
-    #[command(name = "lead-source")]
-    LeadSource {
-        #[command(subcommand)]
-        command: LeadSourceCommand,
-    },
-}
-
-#[derive(Args, Default)]
-struct ServeArgs {
-    /// Address to listen on (wins over LEADPOST_BIND and the config file).
-    #[arg(long)]
-    bind: Option<String>,
-}
-
-#[derive(Subcommand)]
-enum AccountCommand {
-    /// Create an account and print its id and web_key.
-    Create {
-        #[arg(long)]
-        name: String,
-        /// Keep an existing form's key; otherwise a random one is made.
-        #[arg(long)]
-        web_key: Option<String>,
-        #[arg(long)]
-        owner_email: Option<String>,
-        #[arg(long)]
-        owner_phone: Option<String>,
-    },
-}
-
-#[derive(Subcommand)]
-enum LeadSourceCommand {
-    /// Create a lead source for an account and print its id and web_key.
-    Create {
-        /// The account's id.
-        #[arg(long)]
-        account: Uuid,
-        #[arg(long)]
-        name: String,
-        #[arg(long)]
-        web_key: Option<String>,
-    },
-}
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -89,12 +19,7 @@ async fn main() -> ExitCode {
         }
     };
     telemetry::init(settings.log.format, &settings.log.level);
-    match run(
-        cli.command.unwrap_or(Command::Serve(ServeArgs::default())),
-        settings,
-    )
-    .await
-    {
+    match cli::run(cli, settings).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "leadpost failed");
@@ -102,78 +27,4 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
-    match command {
-        Command::Serve(args) => {
-            if let Some(bind) = args.bind {
-                settings.server.bind = bind;
-            }
-            let app = Application::build(settings).await?;
-            app.run_until(shutdown_signal()).await?;
-            Ok(())
-        }
-        Command::Migrate => {
-            let store = store::connect(&settings.database).await?;
-            store.migrate().await?;
-            println!("migrations applied to {}", store.backend());
-            Ok(())
-        }
-        Command::Account {
-            command:
-                AccountCommand::Create {
-                    name,
-                    web_key,
-                    owner_email,
-                    owner_phone,
-                },
-        } => {
-            let store = open(&settings).await?;
-            let account = store
-                .create_account(&NewAccount {
-                    name,
-                    owner_email,
-                    owner_phone,
-                    web_key,
-                })
-                .await?;
-            println!("account id: {}", account.id);
-            println!("web_key:    {}", account.web_key);
-            Ok(())
-        }
-        Command::LeadSource {
-            command:
-                LeadSourceCommand::Create {
-                    account,
-                    name,
-                    web_key,
-                },
-        } => {
-            let store = open(&settings).await?;
-            let source = store
-                .create_lead_source(
-                    account,
-                    &NewLeadSource {
-                        name,
-                        action_plan_id: None,
-                        web_key,
-                    },
-                )
-                .await
-                .map_err(|e| match e {
-                    StoreError::NotFound => anyhow::anyhow!("no account with id {account}"),
-                    other => other.into(),
-                })?;
-            println!("lead source id: {}", source.id);
-            println!("web_key:        {}", source.web_key);
-            Ok(())
-        }
-    }
-}
-
-async fn open(settings: &Settings) -> anyhow::Result<std::sync::Arc<dyn store::Store>> {
-    let store = store::connect(&settings.database).await?;
-    store.migrate().await?;
-    Ok(store)
 }

@@ -44,4 +44,5 @@ impl PgStore {
     }
 }
 
+super::admin::impl_admin_store!(PgStore);
 super::shared::impl_store!(PgStore, "postgres");

@@ -48,4 +48,5 @@ impl SqliteStore {
     }
 }
 
+super::admin::impl_admin_store!(SqliteStore);
 super::shared::impl_store!(SqliteStore, "sqlite");

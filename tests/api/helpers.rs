@@ -9,6 +9,7 @@ use leadpost::store::{Account, Client, NewAccount, Page, PgStore, SqliteStore, S
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 
+
 /// Which store a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -22,7 +23,19 @@ pub struct TestApp {
     pub store: Arc<dyn Store>,
     pub http: reqwest::Client,
     pub settings: Settings,
+    pub backend: Backend,
+    raw: RawDb,
     _guard: Guard,
+}
+
+/// The admin token every test app is configured with.
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+/// How a test reaches its database directly, to set up states no API makes.
+#[derive(Clone)]
+enum RawDb {
+    Sqlite(String),
+    Postgres(PgConnectOptions),
 }
 
 enum Guard {
@@ -77,6 +90,7 @@ pub fn base_settings() -> Settings {
     let mut settings = Settings::load_from(None, |_| None).expect("default settings");
     settings.server.bind = "127.0.0.1:0".into();
     settings.database.max_connections = 5;
+    settings.admin.token = ADMIN_TOKEN.into();
     settings
 }
 
@@ -94,7 +108,8 @@ pub async fn fresh_store(
                 .await
                 .expect("sqlite opens");
             store.migrate().await.expect("sqlite migrations");
-            Some((Arc::new(store), settings, GuardHandle(Guard::Sqlite(dir))))
+            let raw = RawDb::Sqlite(settings.database.url.clone());
+            Some((Arc::new(store), settings, GuardHandle(Guard::Sqlite(dir), raw)))
         }
         Backend::Postgres => {
             let url = postgres_url();
@@ -120,15 +135,16 @@ pub async fn fresh_store(
                 .expect("postgres url")
                 .options([("search_path", schema.as_str())]);
             settings.database.url = url;
-            let store = PgStore::with_options(options, &settings.database);
+            let store = PgStore::with_options(options.clone(), &settings.database);
             store.migrate().await.expect("postgres migrations");
-            Some((Arc::new(store), settings, GuardHandle(Guard::Postgres)))
+            let raw = RawDb::Postgres(options);
+            Some((Arc::new(store), settings, GuardHandle(Guard::Postgres, raw)))
         }
     }
 }
 
 /// Keeps a test's database alive; dropping it removes the database.
-pub struct GuardHandle(Guard);
+pub struct GuardHandle(Guard, RawDb);
 
 /// Start the service on a fresh store; `None` when PostgreSQL is skipped.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
@@ -142,7 +158,7 @@ pub async fn spawn_app_with(
 ) -> Option<TestApp> {
     let mut settings = base_settings();
     change(&mut settings);
-    let (store, settings, guard) = fresh_store(backend, settings).await?;
+    let (store, settings, GuardHandle(guard, raw)) = fresh_store(backend, settings).await?;
     let app = Application::with_store(settings.clone(), store.clone())
         .await
         .expect("binds");
@@ -157,7 +173,9 @@ pub async fn spawn_app_with(
         store,
         http,
         settings,
-        _guard: guard.0,
+        backend,
+        raw,
+        _guard: guard,
     })
 }
 
@@ -165,6 +183,68 @@ pub async fn spawn_app_with(
 pub const INTAKE: &str = "/v1/external-api/external-form-lead";
 
 impl TestApp {
+    /// Run SQL straight on the test's database (for states only workers make).
+    pub async fn exec(&self, sql: &str) {
+        match &self.raw {
+            RawDb::Sqlite(url) => {
+                let mut conn = sqlx::SqliteConnection::connect(url)
+                    .await
+                    .expect("sqlite connects");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+                    .execute(&mut conn)
+                    .await
+                    .expect("sql runs");
+            }
+            RawDb::Postgres(options) => {
+                let mut conn = PgConnection::connect_with(options)
+                    .await
+                    .expect("postgres connects");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+                    .execute(&mut conn)
+                    .await
+                    .expect("sql runs");
+            }
+        }
+    }
+
+    /// An admin request with the right token.
+    pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.address))
+            .bearer_auth(ADMIN_TOKEN)
+    }
+
+    /// `GET` an admin path; the status and the JSON answer.
+    pub async fn admin_get(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self
+            .admin(reqwest::Method::GET, path)
+            .send()
+            .await
+            .expect("request sent");
+        json_of(response).await
+    }
+
+    /// Send a JSON body to an admin path; the status and the JSON answer.
+    pub async fn admin_send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .admin(method, path)
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent");
+        json_of(response).await
+    }
+
+    /// `POST` JSON to an admin path.
+    pub async fn admin_post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        self.admin_send(reqwest::Method::POST, path, body).await
+    }
+
     /// A new account with a random key.
     pub async fn account(&self) -> Account {
         self.store
@@ -220,6 +300,13 @@ impl TestApp {
             .expect("clients listed")
             .len()
     }
+}
+
+/// The status and the JSON body of an answer (`null` when it is not JSON).
+pub async fn json_of(response: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body read");
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
 }
 
 /// Run each named `async fn(TestApp)` on SQLite and on PostgreSQL.

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod admin_api;
 mod bad_input;
 mod cli;
 mod intake_answers;
