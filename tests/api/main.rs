@@ -4,6 +4,7 @@
 mod helpers;
 
 mod admin_api;
+mod admin_reading;
 mod bad_input;
 mod cli;
 mod intake_answers;
