@@ -9,4 +9,5 @@ mod bad_input;
 mod cli;
 mod intake_answers;
 mod intake_rules;
+mod openapi_doc;
 mod store_conformance;
