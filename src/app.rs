@@ -117,7 +117,10 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
 #[utoipa::path(get, path = "/openapi.json", tag = "operations",
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object)))]
 async fn openapi_json(Extension(OpenApiJson(json)): Extension<OpenApiJson>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], json.as_str().to_string())
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        json.as_str().to_string(),
+    )
 }
 
 /// A service bound to its address, ready to serve.

@@ -154,7 +154,10 @@ mod tests {
         assert_eq!(s.database.url, "sqlite://leadpost.db");
         assert_eq!(s.intake.body_limit, 262_144);
         assert_eq!(s.log.format, LogFormat::Text);
-        assert!(!s.admin.enabled(), "the admin API is off until a token is set");
+        assert!(
+            !s.admin.enabled(),
+            "the admin API is off until a token is set"
+        );
     }
 
     #[test]

@@ -40,9 +40,7 @@ impl Modify for AdminSecurity {
             ADMIN_SCHEME,
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
-        let error = || {
-            Content::new(Some(RefOr::Ref(Ref::from_schema_name("ErrorBody"))))
-        };
+        let error = || Content::new(Some(RefOr::Ref(Ref::from_schema_name("ErrorBody"))));
         for (path, item) in doc.paths.paths.iter_mut() {
             if !path.starts_with("/admin/") {
                 continue;

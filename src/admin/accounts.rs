@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::error::{AdminError, ErrorBody, problem};
-use super::extract::{JsonBody, PageParams, QueryParams, double_option, one_more, paginate, parse_id};
+use super::extract::{
+    JsonBody, PageParams, QueryParams, double_option, one_more, paginate, parse_id,
+};
 use super::input::{self, Problems};
 use crate::app::AppState;
 use crate::store::{Account, AccountChanges, NewAccount, RotatedKey, Store, generate_web_key};
@@ -29,12 +31,15 @@ impl CreateAccount {
     pub fn parse(self) -> Result<NewAccount, AdminError> {
         let mut problems = Problems::default();
         let name = problems.check(input::name("name", &self.name));
-        let owner_email =
-            problems.check(input::optional(self.owner_email.as_deref(), |s| input::email("owner_email", s)));
-        let owner_phone =
-            problems.check(input::optional(self.owner_phone.as_deref(), |s| input::phone("owner_phone", s)));
-        let web_key =
-            problems.check(input::optional(self.web_key.as_deref(), |s| input::web_key("web_key", s)));
+        let owner_email = problems.check(input::optional(self.owner_email.as_deref(), |s| {
+            input::email("owner_email", s)
+        }));
+        let owner_phone = problems.check(input::optional(self.owner_phone.as_deref(), |s| {
+            input::phone("owner_phone", s)
+        }));
+        let web_key = problems.check(input::optional(self.web_key.as_deref(), |s| {
+            input::web_key("web_key", s)
+        }));
         problems.finish()?;
         Ok(NewAccount {
             name: name.unwrap_or_default(),
@@ -71,13 +76,15 @@ impl UpdateAccount {
             None => None,
         };
         let owner_email = match self.owner_email {
-            Some(e) => problems
-                .check(input::optional(e.as_deref(), |s| input::email("owner_email", s))),
+            Some(e) => problems.check(input::optional(e.as_deref(), |s| {
+                input::email("owner_email", s)
+            })),
             None => None,
         };
         let owner_phone = match self.owner_phone {
-            Some(p) => problems
-                .check(input::optional(p.as_deref(), |s| input::phone("owner_phone", s))),
+            Some(p) => problems.check(input::optional(p.as_deref(), |s| {
+                input::phone("owner_phone", s)
+            })),
             None => None,
         };
         problems.finish()?;
@@ -163,7 +170,9 @@ pub async fn update_account(
 ) -> Result<Json<Account>, AdminError> {
     let id = parse_id(&id, "account")?;
     let changes = body.parse()?;
-    Ok(Json(apply_account_changes(state.store.as_ref(), id, &changes).await?))
+    Ok(Json(
+        apply_account_changes(state.store.as_ref(), id, &changes).await?,
+    ))
 }
 
 /// Replace the account's web_key; the old one works `grace_seconds` longer.
@@ -177,8 +186,11 @@ pub async fn rotate_account_key(
     JsonBody(body): JsonBody<RotateKey>,
 ) -> Result<Json<RotatedKey>, AdminError> {
     let id = parse_id(&id, "account")?;
-    let grace = input::grace_seconds(body.grace_seconds).map_err(|p| AdminError::Invalid(vec![p]))?;
-    Ok(Json(rotate_key(state.store.as_ref(), id, None, grace).await?))
+    let grace =
+        input::grace_seconds(body.grace_seconds).map_err(|p| AdminError::Invalid(vec![p]))?;
+    Ok(Json(
+        rotate_key(state.store.as_ref(), id, None, grace).await?,
+    ))
 }
 
 /// The account, or 404.
@@ -223,9 +235,18 @@ pub async fn rotate_key(
     lead_source_id: Option<Uuid>,
     grace_seconds: i64,
 ) -> Result<RotatedKey, AdminError> {
-    let what = if lead_source_id.is_some() { "lead source" } else { "account" };
+    let what = if lead_source_id.is_some() {
+        "lead source"
+    } else {
+        "account"
+    };
     let rotated = store
-        .rotate_web_key(account_id, lead_source_id, &generate_web_key(), grace_seconds)
+        .rotate_web_key(
+            account_id,
+            lead_source_id,
+            &generate_web_key(),
+            grace_seconds,
+        )
         .await
         .map_err(|e| AdminError::from_store(e, what))?;
     tracing::info!(%account_id, ?lead_source_id, grace_seconds, "web_key rotated");

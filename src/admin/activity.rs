@@ -17,7 +17,14 @@ use crate::store::{
 };
 
 /// The job states a list can be filtered by.
-pub const JOB_STATES: &[&str] = &["queued", "running", "retrying", "delivered", "dead", "skipped"];
+pub const JOB_STATES: &[&str] = &[
+    "queued",
+    "running",
+    "retrying",
+    "delivered",
+    "dead",
+    "skipped",
+];
 
 /// A page of notifications.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -52,7 +59,10 @@ pub async fn list_notifications(
         .list_notifications(account_id, one_more(page))
         .await?;
     let (notifications, next) = paginate(rows, page, |n| n.id);
-    Ok(Json(NotificationList { notifications, next }))
+    Ok(Json(NotificationList {
+        notifications,
+        next,
+    }))
 }
 
 /// Mark a notification read or unread.

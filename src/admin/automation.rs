@@ -58,9 +58,18 @@ impl From<Webhook> for WebhookView {
 /// Is a header with this name a credential?
 pub fn is_credential_header(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    ["authorization", "auth", "key", "token", "secret", "cookie", "password", "signature"]
-        .iter()
-        .any(|word| name.contains(word))
+    [
+        "authorization",
+        "auth",
+        "key",
+        "token",
+        "secret",
+        "cookie",
+        "password",
+        "signature",
+    ]
+    .iter()
+    .any(|word| name.contains(word))
 }
 
 /// Mask the values of credential headers; `Bearer xyz` keeps its scheme.
@@ -112,7 +121,10 @@ pub async fn list_webhooks(
     let account_id = parse_id(&id, "account")?;
     let page = params.page()?;
     account_of(state.store.as_ref(), account_id).await?;
-    let rows = state.store.list_webhooks(account_id, one_more(page)).await?;
+    let rows = state
+        .store
+        .list_webhooks(account_id, one_more(page))
+        .await?;
     let (rows, next) = paginate(rows, page, |w| w.id);
     Ok(Json(WebhookList {
         webhooks: rows.into_iter().map(WebhookView::from).collect(),

@@ -47,7 +47,10 @@ impl ClientQuery {
         let created_after = match present(&self.created_after) {
             None => None,
             Some(s) => problems.check(parse_moment(s).ok_or_else(|| {
-                problem("created_after", "must be an RFC 3339 time or a YYYY-MM-DD date")
+                problem(
+                    "created_after",
+                    "must be an RFC 3339 time or a YYYY-MM-DD date",
+                )
             })),
         };
         let page = PageParams {
@@ -69,7 +72,10 @@ impl ClientQuery {
             tag: present(&self.tag).map(str::to_string),
             created_after,
         };
-        Ok((filter, page.unwrap_or(Page::first(super::extract::DEFAULT_LIMIT))))
+        Ok((
+            filter,
+            page.unwrap_or(Page::first(super::extract::DEFAULT_LIMIT)),
+        ))
     }
 }
 
@@ -189,14 +195,51 @@ pub async fn export_clients(
 
 /// The fixed columns of the export, in order; each is a key of [`Client`]'s JSON.
 pub const CSV_COLUMNS: &[&str] = &[
-    "id", "created_at", "lead_source_id", "firstName", "lastName", "phone", "second_phone",
-    "smsok", "email", "address", "city", "state", "zip", "compName", "job_title", "deal_size",
-    "deal_closed", "age", "education", "gender", "high_net_worth", "home_owner_status",
-    "household_income", "length_of_residence", "market_value", "material_status", "occupation",
-    "presence_of_children", "presence_of_pets", "anniversary_1", "anniversary_2", "facebook",
-    "facebook_url", "linkedin", "linkedin_url", "twitter", "client_category", "whiteboard",
-    "clients_date_last", "clients_date_next", "new_lead_notification", "contact_type",
-    "assigned_user_id", "tags", "notes",
+    "id",
+    "created_at",
+    "lead_source_id",
+    "firstName",
+    "lastName",
+    "phone",
+    "second_phone",
+    "smsok",
+    "email",
+    "address",
+    "city",
+    "state",
+    "zip",
+    "compName",
+    "job_title",
+    "deal_size",
+    "deal_closed",
+    "age",
+    "education",
+    "gender",
+    "high_net_worth",
+    "home_owner_status",
+    "household_income",
+    "length_of_residence",
+    "market_value",
+    "material_status",
+    "occupation",
+    "presence_of_children",
+    "presence_of_pets",
+    "anniversary_1",
+    "anniversary_2",
+    "facebook",
+    "facebook_url",
+    "linkedin",
+    "linkedin_url",
+    "twitter",
+    "client_category",
+    "whiteboard",
+    "clients_date_last",
+    "clients_date_next",
+    "new_lead_notification",
+    "contact_type",
+    "assigned_user_id",
+    "tags",
+    "notes",
 ];
 
 /// An export in progress: the header first, then one chunk per page of clients.
@@ -321,7 +364,10 @@ mod tests {
 
     #[test]
     fn a_formula_in_a_cell_is_defused() {
-        assert_eq!(defuse_formula("=HYPERLINK(\"x\")".into()), "'=HYPERLINK(\"x\")");
+        assert_eq!(
+            defuse_formula("=HYPERLINK(\"x\")".into()),
+            "'=HYPERLINK(\"x\")"
+        );
         assert_eq!(defuse_formula("Ann".into()), "Ann");
     }
 

@@ -38,10 +38,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         {
             return Err(AdminError::UnsupportedMediaType);
         }
-        let req = req.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, BODY_LIMIT)));
-        let bytes = bytes::Bytes::from_request(req, state)
-            .await
-            .map_err(|_| AdminError::field("body", format!("must be at most {BODY_LIMIT} bytes of JSON")))?;
+        let req =
+            req.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, BODY_LIMIT)));
+        let bytes = bytes::Bytes::from_request(req, state).await.map_err(|_| {
+            AdminError::field(
+                "body",
+                format!("must be at most {BODY_LIMIT} bytes of JSON"),
+            )
+        })?;
         let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
             b"{}"
         } else {
@@ -50,7 +54,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         let mut de = serde_json::Deserializer::from_slice(text);
         let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
-            let field = if path == "." { "body".to_string() } else { path };
+            let field = if path == "." {
+                "body".to_string()
+            } else {
+                path
+            };
             let inner = e.into_inner();
             let reason = reason_of(&inner);
             let field = unknown_field_name(&inner).unwrap_or(field);
@@ -133,17 +141,30 @@ impl PageParams {
     /// The page asked for.
     pub fn page(&self) -> Result<Page, AdminError> {
         let mut problems = Vec::new();
-        let limit = match self.limit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let limit = match self
+            .limit
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => DEFAULT_LIMIT,
             Some(s) => match s.parse::<i64>() {
                 Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
                 _ => {
-                    problems.push(problem("limit", format!("must be a whole number from 1 to {MAX_LIMIT}")));
+                    problems.push(problem(
+                        "limit",
+                        format!("must be a whole number from 1 to {MAX_LIMIT}"),
+                    ));
                     DEFAULT_LIMIT
                 }
             },
         };
-        let after = match self.after.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let after = match self
+            .after
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => None,
             Some(s) => match decode_cursor(s) {
                 Some(id) => Some(id),
@@ -174,7 +195,11 @@ fn decode_cursor(s: &str) -> Option<Uuid> {
 }
 
 /// Fetch one row more than asked, then call this: the page and the `next` cursor.
-pub fn paginate<T>(mut rows: Vec<T>, page: Page, id: impl Fn(&T) -> Uuid) -> (Vec<T>, Option<String>) {
+pub fn paginate<T>(
+    mut rows: Vec<T>,
+    page: Page,
+    id: impl Fn(&T) -> Uuid,
+) -> (Vec<T>, Option<String>) {
     let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
     if rows.len() > limit {
         rows.truncate(limit);
@@ -217,7 +242,10 @@ mod tests {
     #[test]
     fn a_full_page_gets_a_next_cursor_and_a_short_one_does_not() {
         let ids: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
-        let page = Page { limit: 2, after: None };
+        let page = Page {
+            limit: 2,
+            after: None,
+        };
         let (rows, next) = paginate(ids.clone(), page, |id| *id);
         assert_eq!(rows, ids[..2]);
         assert_eq!(next, Some(encode_cursor(ids[1])));

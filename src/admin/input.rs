@@ -49,7 +49,10 @@ pub fn name(field: &str, raw: &str) -> Result<String, FieldProblem> {
     if s.is_empty() {
         Err(problem(field, "must not be empty"))
     } else if char_len(s) > NAME_MAX_CHARS {
-        Err(problem(field, format!("must be at most {NAME_MAX_CHARS} characters")))
+        Err(problem(
+            field,
+            format!("must be at most {NAME_MAX_CHARS} characters"),
+        ))
     } else if s.chars().any(char::is_control) {
         Err(problem(field, "must not contain control characters"))
     } else {
@@ -115,7 +118,10 @@ mod tests {
     #[test]
     fn a_name_is_trimmed_and_must_not_be_empty() {
         assert_eq!(name("name", "  Acme ").as_deref(), Ok("Acme"));
-        assert_eq!(name("name", "   ").map_err(|p| p.field), Err("name".to_string()));
+        assert_eq!(
+            name("name", "   ").map_err(|p| p.field),
+            Err("name".to_string())
+        );
         assert!(name("name", &"x".repeat(256)).is_err());
     }
 

@@ -29,8 +29,9 @@ impl CreateLeadSource {
     pub fn parse(self) -> Result<NewLeadSource, AdminError> {
         let mut problems = Problems::default();
         let name = problems.check(input::name("name", &self.name));
-        let web_key =
-            problems.check(input::optional(self.web_key.as_deref(), |s| input::web_key("web_key", s)));
+        let web_key = problems.check(input::optional(self.web_key.as_deref(), |s| {
+            input::web_key("web_key", s)
+        }));
         problems.finish()?;
         Ok(NewLeadSource {
             name: name.unwrap_or_default(),
@@ -81,7 +82,10 @@ pub async fn list_lead_sources(
     let account_id = parse_id(&id, "account")?;
     let page = params.page()?;
     account_of(state.store.as_ref(), account_id).await?;
-    let rows = state.store.list_lead_sources(account_id, one_more(page)).await?;
+    let rows = state
+        .store
+        .list_lead_sources(account_id, one_more(page))
+        .await?;
     let (lead_sources, next) = paginate(rows, page, |s| s.id);
     Ok(Json(LeadSourceList { lead_sources, next }))
 }
@@ -116,8 +120,11 @@ pub async fn rotate_lead_source_key(
 ) -> Result<Json<RotatedKey>, AdminError> {
     let account_id = parse_id(&id, "account")?;
     let source_id = parse_id(&source_id, "lead source")?;
-    let grace = input::grace_seconds(body.grace_seconds).map_err(|p| AdminError::Invalid(vec![p]))?;
-    Ok(Json(rotate_key(state.store.as_ref(), account_id, Some(source_id), grace).await?))
+    let grace =
+        input::grace_seconds(body.grace_seconds).map_err(|p| AdminError::Invalid(vec![p]))?;
+    Ok(Json(
+        rotate_key(state.store.as_ref(), account_id, Some(source_id), grace).await?,
+    ))
 }
 
 /// Create a checked lead source (shared with the CLI): the account must exist and
@@ -129,13 +136,16 @@ pub async fn add_lead_source(
 ) -> Result<LeadSource, AdminError> {
     account_of(store, account_id).await?;
     if let Some(plan_id) = new.action_plan_id {
-        store.get_action_plan(account_id, plan_id).await.map_err(|e| match e {
-            StoreError::NotFound => AdminError::Invalid(vec![problem(
-                "action_plan_id",
-                "is not an action plan of this account",
-            )]),
-            other => other.into(),
-        })?;
+        store
+            .get_action_plan(account_id, plan_id)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => AdminError::Invalid(vec![problem(
+                    "action_plan_id",
+                    "is not an action plan of this account",
+                )]),
+                other => other.into(),
+            })?;
     }
     let source = store
         .create_lead_source(account_id, new)

@@ -59,7 +59,11 @@ pub fn router(state: AppState) -> OpenApiRouter<AppState> {
 }
 
 /// 403 while the admin API is off, 401 without the right token.
-async fn require_admin_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
+async fn require_admin_token(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let expected = &state.settings.admin.token;
     if expected.is_empty() {
         return AdminError::Disabled.into_response();

@@ -267,9 +267,7 @@ pub enum JobCommand {
 /// Run one command.
 pub async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<()> {
     let json = cli.json;
-    let command = cli
-        .command
-        .unwrap_or(Command::Serve(ServeArgs::default()));
+    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
     match command {
         Command::Serve(args) => {
             if let Some(bind) = args.bind {
@@ -453,7 +451,11 @@ fn print_rotated(rotated: &crate::store::RotatedKey, json: bool) -> anyhow::Resu
         ("previous web_key", opt(&rotated.previous_web_key)),
         (
             "previous expires at",
-            rotated.previous_expires_at.as_ref().map(when).unwrap_or_else(|| "-".into()),
+            rotated
+                .previous_expires_at
+                .as_ref()
+                .map(when)
+                .unwrap_or_else(|| "-".into()),
         ),
     ]);
     Ok(())
@@ -491,7 +493,9 @@ async fn lead_source(
         }
         LeadSourceCommand::List { account, page } => {
             let page = page.params().page().map_err(|e| fail(e, None))?;
-            account_of(store, account).await.map_err(|e| fail(e, Some(account)))?;
+            account_of(store, account)
+                .await
+                .map_err(|e| fail(e, Some(account)))?;
             let rows = store
                 .list_lead_sources(account, one_more(page))
                 .await
@@ -724,7 +728,9 @@ async fn submission(
         })
         .collect();
     print_table(
-        &["ID", "OUTCOME", "CODE", "ACCOUNT", "CLIENT", "IP", "CREATED"],
+        &[
+            "ID", "OUTCOME", "CODE", "ACCOUNT", "CLIENT", "IP", "CREATED",
+        ],
         &rows,
     );
     print_next(&next);
@@ -770,7 +776,15 @@ async fn job(store: Arc<dyn Store>, command: JobCommand, json: bool) -> anyhow::
                 })
                 .collect();
             print_table(
-                &["ID", "KIND", "STATE", "ATTEMPTS", "DUE", "CLIENT", "LAST ERROR"],
+                &[
+                    "ID",
+                    "KIND",
+                    "STATE",
+                    "ATTEMPTS",
+                    "DUE",
+                    "CLIENT",
+                    "LAST ERROR",
+                ],
                 &rows,
             );
             print_next(&next);

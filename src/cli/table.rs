@@ -67,7 +67,10 @@ fn cut(cell: &str) -> String {
 
 /// An optional value as a cell.
 pub fn opt<T: ToString>(value: &Option<T>) -> String {
-    value.as_ref().map(ToString::to_string).unwrap_or_else(|| "-".into())
+    value
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| "-".into())
 }
 
 /// A time as RFC 3339.

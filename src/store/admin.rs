@@ -7,9 +7,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{
-    Account, ActionPlan, Job, LeadSource, Notification, Page, StoreError, Webhook,
-};
+use super::{Account, ActionPlan, Job, LeadSource, Notification, Page, StoreError, Webhook};
 
 /// Changes to an account; `None` leaves a value as it is, `Some(None)` clears it.
 #[derive(Debug, Clone, Default)]
@@ -93,15 +91,13 @@ pub trait AdminStore: Send + Sync {
         grace_seconds: i64,
     ) -> Result<RotatedKey, StoreError>;
 
-    async fn get_lead_source(&self, account_id: Uuid, id: Uuid)
-    -> Result<LeadSource, StoreError>;
+    async fn get_lead_source(&self, account_id: Uuid, id: Uuid) -> Result<LeadSource, StoreError>;
     async fn list_lead_sources(
         &self,
         account_id: Uuid,
         page: Page,
     ) -> Result<Vec<LeadSource>, StoreError>;
-    async fn get_action_plan(&self, account_id: Uuid, id: Uuid)
-    -> Result<ActionPlan, StoreError>;
+    async fn get_action_plan(&self, account_id: Uuid, id: Uuid) -> Result<ActionPlan, StoreError>;
     async fn list_action_plans(
         &self,
         account_id: Uuid,
@@ -136,8 +132,11 @@ pub trait AdminStore: Send + Sync {
     ) -> Result<JobWithAttempts, StoreError>;
     /// Put a delivered, dead or skipped job back in the queue, due now, keeping its
     /// `message_id` (and so its `webhook-id`); its attempt count starts again at 0.
-    async fn retry_job(&self, account_id: Option<Uuid>, id: Uuid)
-    -> Result<RetryOutcome, StoreError>;
+    async fn retry_job(
+        &self,
+        account_id: Option<Uuid>,
+        id: Uuid,
+    ) -> Result<RetryOutcome, StoreError>;
 }
 
 macro_rules! impl_admin_store {

@@ -50,7 +50,10 @@ async fn a_missing_or_wrong_token_is_401(app: TestApp) {
     let missing = app.http.get(&url).send().await.expect("sent");
     assert_eq!(missing.status(), 401);
     assert_eq!(
-        missing.headers().get("www-authenticate").map(|v| v.as_bytes()),
+        missing
+            .headers()
+            .get("www-authenticate")
+            .map(|v| v.as_bytes()),
         Some(&b"Bearer"[..])
     );
     let wrong = app
@@ -76,20 +79,33 @@ async fn a_missing_or_wrong_token_is_401(app: TestApp) {
 async fn the_admin_api_sends_no_cors_headers(app: TestApp) {
     let response = app
         .http
-        .request(Method::OPTIONS, format!("{}/admin/v1/accounts", app.address))
+        .request(
+            Method::OPTIONS,
+            format!("{}/admin/v1/accounts", app.address),
+        )
         .header("origin", "https://evil.example")
         .header("access-control-request-method", "GET")
         .send()
         .await
         .expect("sent");
-    assert!(response.headers().get("access-control-allow-origin").is_none());
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
     let response = app
         .admin(Method::GET, "/admin/v1/accounts")
         .header("origin", "https://evil.example")
         .send()
         .await
         .expect("sent");
-    assert!(response.headers().get("access-control-allow-origin").is_none());
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
 }
 
 async fn an_account_is_created_read_back_and_its_key_takes_leads(app: TestApp) {
@@ -106,7 +122,9 @@ async fn an_account_is_created_read_back_and_its_key_takes_leads(app: TestApp) {
     let (status, read) = app.admin_get(&format!("/admin/v1/accounts/{id}")).await;
     assert_eq!(status, 200);
     assert_eq!(read, account);
-    let response = app.post_form(&[("web_key", key), ("name", "Ann Lee")]).await;
+    let response = app
+        .post_form(&[("web_key", key), ("name", "Ann Lee")])
+        .await;
     assert_eq!(response.status(), 200);
 }
 
@@ -114,7 +132,10 @@ async fn an_account_keeps_a_given_web_key_and_a_taken_one_is_409(app: TestApp) {
     let account = create_account(&app, json!({"name": "A", "web_key": "CT_KEEP"})).await;
     assert_eq!(account["web_key"], "CT_KEEP");
     let (status, body) = app
-        .admin_post("/admin/v1/accounts", json!({"name": "B", "web_key": "CT_KEEP"}))
+        .admin_post(
+            "/admin/v1/accounts",
+            json!({"name": "B", "web_key": "CT_KEEP"}),
+        )
         .await;
     assert_eq!(status, 409);
     assert_eq!(field_names(&body), ["web_key"]);
@@ -137,13 +158,24 @@ async fn an_invalid_account_body_is_422_naming_every_field(app: TestApp) {
 
 async fn a_malformed_body_is_422_naming_the_field(app: TestApp) {
     let (status, body) = app.admin_post("/admin/v1/accounts", json!({})).await;
-    assert_eq!((status, field_names(&body)), (422, vec!["name".to_string()]));
-    let (status, body) = app.admin_post("/admin/v1/accounts", json!({"name": 5})).await;
-    assert_eq!((status, field_names(&body)), (422, vec!["name".to_string()]));
+    assert_eq!(
+        (status, field_names(&body)),
+        (422, vec!["name".to_string()])
+    );
+    let (status, body) = app
+        .admin_post("/admin/v1/accounts", json!({"name": 5}))
+        .await;
+    assert_eq!(
+        (status, field_names(&body)),
+        (422, vec!["name".to_string()])
+    );
     let (status, body) = app
         .admin_post("/admin/v1/accounts", json!({"name": "A", "nmae": "typo"}))
         .await;
-    assert_eq!((status, field_names(&body)), (422, vec!["nmae".to_string()]));
+    assert_eq!(
+        (status, field_names(&body)),
+        (422, vec!["nmae".to_string()])
+    );
     let response = app
         .admin(Method::POST, "/admin/v1/accounts")
         .header("content-type", "application/json")
@@ -178,7 +210,11 @@ async fn patch_changes_only_the_fields_given_and_null_clears(app: TestApp) {
     .await;
     let path = format!("/admin/v1/accounts/{}", account["id"].as_str().expect("id"));
     let (status, changed) = app
-        .admin_send(Method::PATCH, &path, json!({"owner_email": "new@example.com"}))
+        .admin_send(
+            Method::PATCH,
+            &path,
+            json!({"owner_email": "new@example.com"}),
+        )
         .await;
     assert_eq!(status, 200, "{changed}");
     assert_eq!(changed["owner_email"], "new@example.com");
@@ -191,7 +227,10 @@ async fn patch_changes_only_the_fields_given_and_null_clears(app: TestApp) {
     let (status, body) = app
         .admin_send(Method::PATCH, &path, json!({"owner_phone": "12"}))
         .await;
-    assert_eq!((status, field_names(&body)), (422, vec!["owner_phone".to_string()]));
+    assert_eq!(
+        (status, field_names(&body)),
+        (422, vec!["owner_phone".to_string()])
+    );
 }
 
 async fn the_default_plan_must_be_one_of_the_accounts_own(app: TestApp) {
@@ -232,7 +271,10 @@ async fn the_default_plan_must_be_one_of_the_accounts_own(app: TestApp) {
             json!({"default_action_plan_id": plan.id}),
         )
         .await;
-    assert_eq!((status, field_names(&body)), (422, vec!["default_action_plan_id".to_string()]));
+    assert_eq!(
+        (status, field_names(&body)),
+        (422, vec!["default_action_plan_id".to_string()])
+    );
     let (status, body) = app
         .admin_send(
             Method::PATCH,
@@ -253,9 +295,13 @@ async fn rotating_without_grace_retires_the_old_key_at_once(app: TestApp) {
     assert_eq!(status, 200, "{rotated}");
     assert_eq!(rotated["previous_web_key"], "OLD_KEY");
     let new_key = rotated["web_key"].as_str().expect("new key");
-    let old = app.post_form(&[("web_key", "OLD_KEY"), ("name", "Ann")]).await;
+    let old = app
+        .post_form(&[("web_key", "OLD_KEY"), ("name", "Ann")])
+        .await;
     assert_eq!(old.status(), 401, "ct101 for the retired key");
-    let new = app.post_form(&[("web_key", new_key), ("name", "Ann")]).await;
+    let new = app
+        .post_form(&[("web_key", new_key), ("name", "Ann")])
+        .await;
     assert_eq!(new.status(), 200);
     let (_, read) = app.admin_get(&format!("/admin/v1/accounts/{id}")).await;
     assert_eq!(read["web_key"], new_key);
@@ -275,7 +321,9 @@ async fn rotating_with_grace_keeps_the_old_key_working(app: TestApp) {
     assert!(rotated["previous_expires_at"].is_string());
     let new_key = rotated["web_key"].as_str().expect("new key");
     for key in ["OLD_KEY", new_key] {
-        let response = app.post_form(&[("web_key", key), ("name", "Ann Lee")]).await;
+        let response = app
+            .post_form(&[("web_key", key), ("name", "Ann Lee")])
+            .await;
         assert_eq!(response.status(), 200, "{key} works");
     }
     let (status, body) = app
@@ -284,7 +332,10 @@ async fn rotating_with_grace_keeps_the_old_key_working(app: TestApp) {
             json!({"grace_seconds": -5}),
         )
         .await;
-    assert_eq!((status, field_names(&body)), (422, vec!["grace_seconds".to_string()]));
+    assert_eq!(
+        (status, field_names(&body)),
+        (422, vec!["grace_seconds".to_string()])
+    );
 }
 
 async fn a_rotate_with_an_empty_body_uses_no_grace(app: TestApp) {
@@ -318,14 +369,21 @@ async fn lead_sources_are_created_listed_read_and_rotated(app: TestApp) {
     let (status, read) = app.admin_get(&format!("{base}/{sid}")).await;
     assert_eq!((status, &read), (200, &source));
     let (status, rotated) = app
-        .admin_post(&format!("{base}/{sid}/rotate-key"), json!({"grace_seconds": 0}))
+        .admin_post(
+            &format!("{base}/{sid}/rotate-key"),
+            json!({"grace_seconds": 0}),
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(rotated["previous_web_key"], "SRC_KEY");
-    let old = app.post_form(&[("web_key", "SRC_KEY"), ("name", "Ann")]).await;
+    let old = app
+        .post_form(&[("web_key", "SRC_KEY"), ("name", "Ann")])
+        .await;
     assert_eq!(old.status(), 401);
     let new_key = rotated["web_key"].as_str().expect("key");
-    let new = app.post_form(&[("web_key", new_key), ("name", "Ann")]).await;
+    let new = app
+        .post_form(&[("web_key", new_key), ("name", "Ann")])
+        .await;
     assert_eq!(new.status(), 200);
     let (_, read) = app.admin_get(&format!("{base}/{sid}")).await;
     assert_eq!(read["web_key"], new_key);
@@ -336,15 +394,32 @@ async fn an_invalid_lead_source_is_422(app: TestApp) {
     let id = account["id"].as_str().expect("id");
     let base = format!("/admin/v1/accounts/{id}/lead-sources");
     let (status, body) = app
-        .admin_post(&base, json!({"name": "", "action_plan_id": "0193a4b2-0000-7000-8000-000000000000"}))
+        .admin_post(
+            &base,
+            json!({"name": "", "action_plan_id": "0193a4b2-0000-7000-8000-000000000000"}),
+        )
         .await;
-    assert_eq!((status, field_names(&body)), (422, vec!["name".to_string()]));
+    assert_eq!(
+        (status, field_names(&body)),
+        (422, vec!["name".to_string()])
+    );
     let (status, body) = app
-        .admin_post(&base, json!({"name": "W", "action_plan_id": "0193a4b2-0000-7000-8000-000000000000"}))
+        .admin_post(
+            &base,
+            json!({"name": "W", "action_plan_id": "0193a4b2-0000-7000-8000-000000000000"}),
+        )
         .await;
-    assert_eq!((status, field_names(&body)), (422, vec!["action_plan_id".to_string()]));
-    let (status, body) = app.admin_post(&base, json!({"name": "W", "action_plan_id": "nope"})).await;
-    assert_eq!((status, field_names(&body)), (422, vec!["action_plan_id".to_string()]));
+    assert_eq!(
+        (status, field_names(&body)),
+        (422, vec!["action_plan_id".to_string()])
+    );
+    let (status, body) = app
+        .admin_post(&base, json!({"name": "W", "action_plan_id": "nope"}))
+        .await;
+    assert_eq!(
+        (status, field_names(&body)),
+        (422, vec!["action_plan_id".to_string()])
+    );
 }
 
 async fn another_accounts_lead_source_is_404(app: TestApp) {
@@ -396,7 +471,10 @@ pub async fn walk_pages(app: &TestApp, path: &str, key: &str, limit: usize) -> V
         assert_eq!(status, 200, "{page}");
         let rows = page[key].as_array().expect("a list");
         assert!(rows.len() <= limit);
-        ids.extend(rows.iter().map(|r| r["id"].as_str().expect("id").to_string()));
+        ids.extend(
+            rows.iter()
+                .map(|r| r["id"].as_str().expect("id").to_string()),
+        );
         match page.get("next").and_then(Value::as_str) {
             Some(next) => {
                 assert_eq!(rows.len(), limit, "only full pages have a next");
@@ -415,8 +493,14 @@ async fn accounts_and_lead_sources_page_newest_first_without_gaps_or_repeats(app
         created.push(a["id"].as_str().expect("id").to_string());
     }
     created.reverse();
-    assert_eq!(walk_pages(&app, "/admin/v1/accounts", "accounts", 3).await, created);
-    assert_eq!(walk_pages(&app, "/admin/v1/accounts", "accounts", 7).await, created);
+    assert_eq!(
+        walk_pages(&app, "/admin/v1/accounts", "accounts", 3).await,
+        created
+    );
+    assert_eq!(
+        walk_pages(&app, "/admin/v1/accounts", "accounts", 7).await,
+        created
+    );
     let account = &created[0];
     let mut sources = Vec::new();
     for i in 0..5 {
@@ -434,7 +518,12 @@ async fn accounts_and_lead_sources_page_newest_first_without_gaps_or_repeats(app
 }
 
 async fn bad_paging_parameters_are_422(app: TestApp) {
-    for (query, field) in [("limit=0", "limit"), ("limit=501", "limit"), ("limit=x", "limit"), ("after=zzz", "after")] {
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+        ("limit=x", "limit"),
+        ("after=zzz", "after"),
+    ] {
         let (status, body) = app.admin_get(&format!("/admin/v1/accounts?{query}")).await;
         assert_eq!(status, 422, "{query}");
         assert_eq!(field_names(&body), [field]);

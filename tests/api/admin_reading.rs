@@ -100,7 +100,10 @@ async fn a_client_reads_back_with_every_stored_field(app: TestApp) {
     assert_eq!(client["tags"], json!(["vip", "Roof"]));
     assert_eq!(client["anniversary_1"], "2020-02-29");
     assert_eq!(client["facebook_url"], "https://www.facebook.com/ann.lee");
-    assert_eq!(client["custom_fields"], json!({"Favorite Chocolate": "Dark"}));
+    assert_eq!(
+        client["custom_fields"],
+        json!({"Favorite Chocolate": "Dark"})
+    );
     assert_eq!(client["notes"][0]["body"], "Call after 5");
     assert_eq!(client["smsok"], 1);
     assert_eq!(client["contact_type"], 1);
@@ -112,12 +115,33 @@ async fn a_client_reads_back_with_every_stored_field(app: TestApp) {
 
 async fn clients_filter_by_email_tag_and_creation_time(app: TestApp) {
     let account = app.account().await;
-    post_lead(&app, &account, &[("name", "A One"), ("email", "a@example.com"), ("tag", "VIP")]).await;
+    post_lead(
+        &app,
+        &account,
+        &[
+            ("name", "A One"),
+            ("email", "a@example.com"),
+            ("tag", "VIP"),
+        ],
+    )
+    .await;
     let (_, first) = app
         .admin_get(&format!("/admin/v1/accounts/{}/clients", account.id))
         .await;
-    let first_created = first["clients"][0]["created_at"].as_str().expect("time").to_string();
-    post_lead(&app, &account, &[("name", "B Two"), ("email", "b@example.com"), ("tag", "roof")]).await;
+    let first_created = first["clients"][0]["created_at"]
+        .as_str()
+        .expect("time")
+        .to_string();
+    post_lead(
+        &app,
+        &account,
+        &[
+            ("name", "B Two"),
+            ("email", "b@example.com"),
+            ("tag", "roof"),
+        ],
+    )
+    .await;
     post_lead(&app, &account, &[("name", "C Three"), ("tag", "vip,roof")]).await;
     let base = format!("/admin/v1/accounts/{}/clients", account.id);
     let names = |list: &Value| -> Vec<String> {
@@ -133,10 +157,14 @@ async fn clients_filter_by_email_tag_and_creation_time(app: TestApp) {
     let (_, by_tag) = app.admin_get(&format!("{base}?tag=vip")).await;
     assert_eq!(names(&by_tag), ["C", "A"]);
     let after = first_created.replace('+', "%2B");
-    let (status, recent) = app.admin_get(&format!("{base}?created_after={after}")).await;
+    let (status, recent) = app
+        .admin_get(&format!("{base}?created_after={after}"))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(names(&recent), ["C", "B"]);
-    let (status, bad) = app.admin_get(&format!("{base}?created_after=yesterday")).await;
+    let (status, bad) = app
+        .admin_get(&format!("{base}?created_after=yesterday"))
+        .await;
     assert_eq!(status, 422);
     assert_eq!(bad["fields"][0]["field"], "created_after");
 }
@@ -198,17 +226,29 @@ async fn the_csv_export_has_every_client_with_custom_fields_as_columns(app: Test
     post_lead(
         &app,
         &account,
-        &[("name", "Ann Lee"), ("email", "ann@example.com"), ("tag", "vip,roof"), ("Favorite Chocolate", "Dark, 70%")],
+        &[
+            ("name", "Ann Lee"),
+            ("email", "ann@example.com"),
+            ("tag", "vip,roof"),
+            ("Favorite Chocolate", "Dark, 70%"),
+        ],
     )
     .await;
     post_lead(
         &app,
         &account,
-        &[("name", "Bob \"Bobby\" Ray"), ("Shoe Size", "11"), ("notes", "line one\nline two")],
+        &[
+            ("name", "Bob \"Bobby\" Ray"),
+            ("Shoe Size", "11"),
+            ("notes", "line one\nline two"),
+        ],
     )
     .await;
     let response = app
-        .admin(Method::GET, &format!("/admin/v1/accounts/{}/clients.csv", account.id))
+        .admin(
+            Method::GET,
+            &format!("/admin/v1/accounts/{}/clients.csv", account.id),
+        )
         .send()
         .await
         .expect("sent");
@@ -222,11 +262,22 @@ async fn the_csv_export_has_every_client_with_custom_fields_as_columns(app: Test
     );
     let body = response.bytes().await.expect("body");
     let mut reader = csv::Reader::from_reader(body.as_ref());
-    let header: Vec<String> = reader.headers().expect("header").iter().map(String::from).collect();
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
     assert_eq!(header[0], "id");
     assert!(header.contains(&"firstName".to_string()));
-    assert_eq!(&header[header.len() - 2..], ["Favorite Chocolate", "Shoe Size"]);
-    assert!(!header.contains(&"Secret Field".to_string()), "another account's field");
+    assert_eq!(
+        &header[header.len() - 2..],
+        ["Favorite Chocolate", "Shoe Size"]
+    );
+    assert!(
+        !header.contains(&"Secret Field".to_string()),
+        "another account's field"
+    );
     let col = |name: &str| header.iter().position(|h| h == name).expect("column");
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
     assert_eq!(rows.len(), 2);
@@ -263,7 +314,10 @@ async fn the_csv_export_spans_many_store_pages(app: TestApp) {
         .join("\n");
     app.exec(&backend_copies).await;
     let response = app
-        .admin(Method::GET, &format!("/admin/v1/accounts/{}/clients.csv", account.id))
+        .admin(
+            Method::GET,
+            &format!("/admin/v1/accounts/{}/clients.csv", account.id),
+        )
         .send()
         .await
         .expect("sent");
@@ -281,7 +335,12 @@ async fn the_csv_export_spans_many_store_pages(app: TestApp) {
 
 async fn notifications_list_and_mark_read(app: TestApp) {
     let account = app.account().await;
-    post_lead(&app, &account, &[("name", "Ann Lee"), ("new_lead_notification", "1")]).await;
+    post_lead(
+        &app,
+        &account,
+        &[("name", "Ann Lee"), ("new_lead_notification", "1")],
+    )
+    .await;
     let base = format!("/admin/v1/accounts/{}/notifications", account.id);
     let (status, list) = app.admin_get(&base).await;
     assert_eq!(status, 200);
@@ -290,18 +349,30 @@ async fn notifications_list_and_mark_read(app: TestApp) {
     assert_eq!(n["read"], false);
     let id = n["id"].as_str().expect("id");
     let (status, read) = app
-        .admin_send(Method::PATCH, &format!("{base}/{id}"), json!({"read": true}))
+        .admin_send(
+            Method::PATCH,
+            &format!("{base}/{id}"),
+            json!({"read": true}),
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(read["read"], true);
     let (_, list) = app.admin_get(&base).await;
     assert_eq!(list["notifications"][0]["read"], true);
     let (status, unread) = app
-        .admin_send(Method::PATCH, &format!("{base}/{id}"), json!({"read": false}))
+        .admin_send(
+            Method::PATCH,
+            &format!("{base}/{id}"),
+            json!({"read": false}),
+        )
         .await;
     assert_eq!((status, &unread["read"]), (200, &json!(false)));
     let (status, body) = app
-        .admin_send(Method::PATCH, &format!("{base}/{id}"), json!({"read": "yes"}))
+        .admin_send(
+            Method::PATCH,
+            &format!("{base}/{id}"),
+            json!({"read": "yes"}),
+        )
         .await;
     assert_eq!((status, &body["fields"][0]["field"]), (422, &json!("read")));
     let other = app.account().await;
@@ -333,15 +404,22 @@ async fn submissions_list_per_account_and_across_accounts_with_filters(app: Test
     assert_eq!(rejected["submissions"].as_array().expect("list").len(), 1);
     assert_eq!(rejected["submissions"][0]["error_code"], "ct102");
     let (status, bad) = app.admin_get(&format!("{base}?outcome=maybe")).await;
-    assert_eq!((status, &bad["fields"][0]["field"]), (422, &json!("outcome")));
+    assert_eq!(
+        (status, &bad["fields"][0]["field"]),
+        (422, &json!("outcome"))
+    );
 
     let (_, all) = app.admin_get("/admin/v1/submissions").await;
     assert_eq!(all["submissions"].as_array().expect("list").len(), 4);
-    let (_, ct101) = app.admin_get("/admin/v1/submissions?error_code=ct101").await;
+    let (_, ct101) = app
+        .admin_get("/admin/v1/submissions?error_code=ct101")
+        .await;
     let rows = ct101["submissions"].as_array().expect("list");
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["account_id"], Value::Null);
-    let (_, accepted) = app.admin_get("/admin/v1/submissions?outcome=accepted").await;
+    let (_, accepted) = app
+        .admin_get("/admin/v1/submissions?outcome=accepted")
+        .await;
     assert_eq!(accepted["submissions"].as_array().expect("list").len(), 2);
     let paged = walk_pages(&app, "/admin/v1/submissions", "submissions", 3).await;
     assert_eq!(paged, ids(&all, "submissions"));
@@ -393,13 +471,17 @@ async fn a_dead_job_is_retried_with_its_message_id_and_a_queued_one_is_409(app: 
     let (_, list) = app.admin_get(&base).await;
     let job = list["jobs"][0].clone();
     let id = job["id"].as_str().expect("id");
-    let (status, body) = app.admin_post(&format!("/admin/v1/jobs/{id}/retry"), json!({})).await;
+    let (status, body) = app
+        .admin_post(&format!("/admin/v1/jobs/{id}/retry"), json!({}))
+        .await;
     assert_eq!(status, 409, "a queued job is not retried: {body}");
     app.exec(&format!(
         "UPDATE jobs SET state = 'dead', attempts = 8, due_at = '2026-01-01T00:00:00.000000Z' WHERE id = '{id}'"
     ))
     .await;
-    let (status, retried) = app.admin_post(&format!("/admin/v1/jobs/{id}/retry"), json!({})).await;
+    let (status, retried) = app
+        .admin_post(&format!("/admin/v1/jobs/{id}/retry"), json!({}))
+        .await;
     assert_eq!(status, 200, "{retried}");
     assert_eq!(retried["state"], "queued");
     assert_eq!(retried["attempts"], 0);
@@ -409,9 +491,18 @@ async fn a_dead_job_is_retried_with_its_message_id_and_a_queued_one_is_409(app: 
         &time::format_description::well_known::Rfc3339,
     )
     .expect("rfc 3339");
-    assert!((time::OffsetDateTime::now_utc() - due).whole_seconds().abs() < 60, "due now");
+    assert!(
+        (time::OffsetDateTime::now_utc() - due)
+            .whole_seconds()
+            .abs()
+            < 60,
+        "due now"
+    );
     let (status, _) = app
-        .admin_post(&format!("/admin/v1/jobs/{}/retry", Uuid::now_v7()), json!({}))
+        .admin_post(
+            &format!("/admin/v1/jobs/{}/retry", Uuid::now_v7()),
+            json!({}),
+        )
         .await;
     assert_eq!(status, 404);
 }

@@ -9,7 +9,6 @@ use leadpost::store::{Account, Client, NewAccount, Page, PgStore, SqliteStore, S
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 
-
 /// Which store a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -35,7 +34,7 @@ pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
 #[derive(Clone)]
 enum RawDb {
     Sqlite(String),
-    Postgres(PgConnectOptions),
+    Postgres(Box<PgConnectOptions>),
 }
 
 enum Guard {
@@ -109,7 +108,11 @@ pub async fn fresh_store(
                 .expect("sqlite opens");
             store.migrate().await.expect("sqlite migrations");
             let raw = RawDb::Sqlite(settings.database.url.clone());
-            Some((Arc::new(store), settings, GuardHandle(Guard::Sqlite(dir), raw)))
+            Some((
+                Arc::new(store),
+                settings,
+                GuardHandle(Guard::Sqlite(dir), raw),
+            ))
         }
         Backend::Postgres => {
             let url = postgres_url();
@@ -137,7 +140,7 @@ pub async fn fresh_store(
             settings.database.url = url;
             let store = PgStore::with_options(options.clone(), &settings.database);
             store.migrate().await.expect("postgres migrations");
-            let raw = RawDb::Postgres(options);
+            let raw = RawDb::Postgres(Box::new(options));
             Some((Arc::new(store), settings, GuardHandle(Guard::Postgres, raw)))
         }
     }
@@ -196,7 +199,7 @@ impl TestApp {
                     .expect("sql runs");
             }
             RawDb::Postgres(options) => {
-                let mut conn = PgConnection::connect_with(options)
+                let mut conn = PgConnection::connect_with(options.as_ref())
                     .await
                     .expect("postgres connects");
                 sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
@@ -241,7 +244,11 @@ impl TestApp {
     }
 
     /// `POST` JSON to an admin path.
-    pub async fn admin_post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    pub async fn admin_post(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
         self.admin_send(reqwest::Method::POST, path, body).await
     }
 
@@ -306,7 +313,10 @@ impl TestApp {
 pub async fn json_of(response: reqwest::Response) -> (u16, serde_json::Value) {
     let status = response.status().as_u16();
     let text = response.text().await.expect("body read");
-    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
 }
 
 /// Run each named `async fn(TestApp)` on SQLite and on PostgreSQL.

@@ -5,6 +5,7 @@ mod helpers;
 
 mod admin_api;
 mod admin_reading;
+mod admin_store;
 mod bad_input;
 mod cli;
 mod intake_answers;

@@ -49,7 +49,10 @@ async fn the_document_is_openapi_3_1(app: TestApp) {
     let doc = document(&app).await;
     assert!(doc["openapi"].as_str().expect("version").starts_with("3.1"));
     assert_eq!(doc["info"]["title"], "leadpost");
-    assert_eq!(doc["components"]["securitySchemes"]["admin_token"]["scheme"], "bearer");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["admin_token"]["scheme"],
+        "bearer"
+    );
 }
 
 async fn every_route_the_router_serves_is_in_the_document(app: TestApp) {
@@ -62,9 +65,15 @@ async fn every_route_the_router_serves_is_in_the_document(app: TestApp) {
         .collect();
     let served = served_paths(&app);
     let undocumented: Vec<&String> = served.difference(&documented).collect();
-    assert!(undocumented.is_empty(), "served but not documented: {undocumented:?}");
+    assert!(
+        undocumented.is_empty(),
+        "served but not documented: {undocumented:?}"
+    );
     let unserved: Vec<&String> = documented.difference(&served).collect();
-    assert!(unserved.is_empty(), "documented but not served: {unserved:?}");
+    assert!(
+        unserved.is_empty(),
+        "documented but not served: {unserved:?}"
+    );
 }
 
 async fn every_path_serves_exactly_the_documented_methods(app: TestApp) {
@@ -74,7 +83,10 @@ async fn every_path_serves_exactly_the_documented_methods(app: TestApp) {
         let concrete = params.replace_all(path, uuid::Uuid::now_v7().to_string().as_str());
         for method in METHODS {
             let response = app
-                .admin(Method::from_bytes(method.to_uppercase().as_bytes()).expect("method"), &concrete)
+                .admin(
+                    Method::from_bytes(method.to_uppercase().as_bytes()).expect("method"),
+                    &concrete,
+                )
                 .header("content-type", "application/json")
                 .body("{}")
                 .send()
@@ -84,7 +96,10 @@ async fn every_path_serves_exactly_the_documented_methods(app: TestApp) {
             let body = response.bytes().await.expect("body");
             let unrouted = status == 405 || (status == 404 && body.is_empty());
             if item.get(method).is_some() {
-                assert!(!unrouted, "{method} {path} is documented but answers {status}");
+                assert!(
+                    !unrouted,
+                    "{method} {path} is documented but answers {status}"
+                );
             } else {
                 assert_eq!(status, 405, "{method} {path} is served but not documented");
             }
@@ -116,7 +131,17 @@ async fn the_intake_endpoint_is_described_with_its_fields_and_answers(app: TestA
     let form = &op["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]["$ref"];
     assert_eq!(form, "#/components/schemas/IntakeForm");
     let schema = &doc["components"]["schemas"]["IntakeForm"];
-    for field in ["web_key", "firstName", "lastName", "phone", "email", "tag", "OnSuccessURL", "OnErrorURL", "material_status"] {
+    for field in [
+        "web_key",
+        "firstName",
+        "lastName",
+        "phone",
+        "email",
+        "tag",
+        "OnSuccessURL",
+        "OnErrorURL",
+        "material_status",
+    ] {
         assert!(schema["properties"].get(field).is_some(), "field {field}");
     }
     assert_eq!(schema["required"], serde_json::json!(["web_key"]));
