@@ -346,11 +346,11 @@ macro_rules! impl_admin_store {
             impl AdminStore for $store {
                 async fn list_accounts(&self, page: Page) -> Result<Vec<Account>, StoreError> {
                     let sql = format!(
-                        "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE ($1 IS NULL OR a.id < $1) \
+                        "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id < $1 \
                          ORDER BY a.id DESC LIMIT $2"
                     );
                     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(page.after.map(DbId))
+                        .bind(DbId(page.upper_bound()))
                         .bind(page.limit)
                         .fetch_all(&self.pool)
                         .await?;
@@ -481,11 +481,11 @@ macro_rules! impl_admin_store {
                 ) -> Result<Vec<LeadSource>, StoreError> {
                     let sql = format!(
                         "SELECT {SOURCE_COLUMNS} FROM lead_sources s WHERE s.account_id = $1 \
-                         AND ($2 IS NULL OR s.id < $2) ORDER BY s.id DESC LIMIT $3"
+                         AND s.id < $2 ORDER BY s.id DESC LIMIT $3"
                     );
                     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                         .bind(DbId(account_id))
-                        .bind(page.after.map(DbId))
+                        .bind(DbId(page.upper_bound()))
                         .bind(page.limit)
                         .fetch_all(&self.pool)
                         .await?;
@@ -519,10 +519,10 @@ macro_rules! impl_admin_store {
                 ) -> Result<Vec<ActionPlan>, StoreError> {
                     let rows = sqlx::query(
                         "SELECT id, account_id, name, created_at FROM action_plans WHERE account_id = $1 \
-                         AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+                         AND id < $2 ORDER BY id DESC LIMIT $3",
                     )
                     .bind(DbId(account_id))
-                    .bind(page.after.map(DbId))
+                    .bind(DbId(page.upper_bound()))
                     .bind(page.limit)
                     .fetch_all(&self.pool)
                     .await?;
@@ -536,11 +536,11 @@ macro_rules! impl_admin_store {
                 ) -> Result<Vec<Webhook>, StoreError> {
                     let rows = sqlx::query(
                         "SELECT id, account_id, name, preset, url, method, headers, body, secret, created_at \
-                         FROM webhooks WHERE account_id = $1 AND ($2 IS NULL OR id < $2) \
+                         FROM webhooks WHERE account_id = $1 AND id < $2 \
                          ORDER BY id DESC LIMIT $3",
                     )
                     .bind(DbId(account_id))
-                    .bind(page.after.map(DbId))
+                    .bind(DbId(page.upper_bound()))
                     .bind(page.limit)
                     .fetch_all(&self.pool)
                     .await?;
@@ -615,12 +615,12 @@ macro_rules! impl_admin_store {
                     let rows = sqlx::query(
                         "SELECT id, account_id, client_id, kind, webhook_id, state, due_at, attempts, \
                          message_id, last_error, created_at FROM jobs \
-                         WHERE account_id = $1 AND ($2 IS NULL OR state = $2) AND ($3 IS NULL OR id < $3) \
+                         WHERE account_id = $1 AND ($2 IS NULL OR state = $2) AND id < $3 \
                          ORDER BY id DESC LIMIT $4",
                     )
                     .bind(DbId(account_id))
                     .bind(filter.state.as_deref())
-                    .bind(page.after.map(DbId))
+                    .bind(DbId(page.upper_bound()))
                     .bind(page.limit)
                     .fetch_all(&self.pool)
                     .await?;

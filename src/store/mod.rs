@@ -127,6 +127,14 @@ impl Page {
     pub fn first(limit: i64) -> Self {
         Page { limit, after: None }
     }
+
+    /// The id every row of the page is below: `after`, or above any id for the
+    /// first page. (A plain `id < $n` lets both databases walk the index from
+    /// there; `$n IS NULL OR id < $n` made SQLite scan from the newest row on
+    /// every page, quadratic over an export.)
+    pub fn upper_bound(&self) -> Uuid {
+        self.after.unwrap_or(Uuid::max())
+    }
 }
 
 /// A new account.

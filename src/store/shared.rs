@@ -908,14 +908,14 @@ macro_rules! impl_store {
                      AND ($2 IS NULL OR email_key = $2) \
                      AND ($3 IS NULL OR EXISTS (SELECT 1 FROM client_tags ct JOIN tags t ON t.id = ct.tag_id \
                      WHERE ct.client_id = clients.id AND t.name_key = $3)) \
-                     AND ($4 IS NULL OR created_at > $4) AND ($5 IS NULL OR id < $5) \
+                     AND ($4 IS NULL OR created_at > $4) AND id < $5 \
                      ORDER BY id DESC LIMIT $6",
                 )
                 .bind(DbId(account_id))
                 .bind(filter.email.as_ref().map(|e| e.trim().to_lowercase()))
                 .bind(filter.tag.as_ref().map(|t| t.trim().to_lowercase()))
                 .bind(filter.created_after.map(DbTime::from))
-                .bind(page.after.map(DbId))
+                .bind(DbId(page.upper_bound()))
                 .bind(page.limit)
                 .fetch_all(&self.pool)
                 .await?;
@@ -935,12 +935,12 @@ macro_rules! impl_store {
                 let rows = sqlx::query(
                     "SELECT * FROM submissions WHERE ($1 IS NULL OR account_id = $1) \
                      AND ($2 IS NULL OR outcome = $2) AND ($3 IS NULL OR error_code = $3) \
-                     AND ($4 IS NULL OR id < $4) ORDER BY id DESC LIMIT $5",
+                     AND id < $4 ORDER BY id DESC LIMIT $5",
                 )
                 .bind(filter.account_id.map(DbId))
                 .bind(filter.outcome.map(|o| o.as_str()))
                 .bind(filter.error_code.as_deref())
-                .bind(page.after.map(DbId))
+                .bind(DbId(page.upper_bound()))
                 .bind(page.limit)
                 .fetch_all(&self.pool)
                 .await?;
@@ -954,10 +954,10 @@ macro_rules! impl_store {
             ) -> Result<Vec<Notification>, StoreError> {
                 let rows = sqlx::query(
                     "SELECT id, kind, client_id, message, read, created_at FROM notifications \
-                     WHERE account_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+                     WHERE account_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
                 )
                 .bind(DbId(account_id))
-                .bind(page.after.map(DbId))
+                .bind(DbId(page.upper_bound()))
                 .bind(page.limit)
                 .fetch_all(&self.pool)
                 .await?;
@@ -979,10 +979,10 @@ macro_rules! impl_store {
                 let rows = sqlx::query(
                     "SELECT id, account_id, client_id, kind, webhook_id, state, due_at, attempts, \
                      message_id, last_error, created_at FROM jobs \
-                     WHERE account_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+                     WHERE account_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
                 )
                 .bind(DbId(account_id))
-                .bind(page.after.map(DbId))
+                .bind(DbId(page.upper_bound()))
                 .bind(page.limit)
                 .fetch_all(&self.pool)
                 .await?;
