@@ -5,7 +5,9 @@
 //! same list ([`router`]) and cannot drift. Not CORS-enabled.
 //!
 //! Adding a route is: a handler with `#[utoipa::path]` in its area's file, one
-//! `.routes(routes!(handler))` line below. Handlers return
+//! `.routes(routes!(handler))` line in [`router`] (before the token layer). A
+//! second method on an existing path (say `POST .../webhooks` next to the `GET`)
+//! is one more `.routes(...)` line too: axum merges the methods of one path. Handlers return
 //! `Result<_, AdminError>`; bodies come through [`extract::JsonBody`] (422 naming
 //! the field), lists through [`extract::PageParams`] and [`extract::paginate`].
 
@@ -55,6 +57,8 @@ pub fn router(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(activity::list_all_submissions))
         .routes(routes!(activity::list_jobs))
         .routes(routes!(activity::retry_job))
+        // Add routes above this line: the token check covers only what is above it
+        // (a test asks every documented admin operation for a 401 without token).
         .route_layer(middleware::from_fn_with_state(state, require_admin_token))
 }
 

@@ -122,6 +122,36 @@ async fn admin_operations_require_the_token_and_the_intake_does_not(app: TestApp
     }
 }
 
+async fn every_admin_operation_answers_401_without_the_token(app: TestApp) {
+    let doc = document(&app).await;
+    let params = regex::Regex::new(r"\{[^}]+\}").expect("regex");
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        if !path.starts_with("/admin/") {
+            continue;
+        }
+        let concrete = params.replace_all(path, uuid::Uuid::now_v7().to_string().as_str());
+        for method in METHODS {
+            if item.get(method).is_none() {
+                continue;
+            }
+            let response = app
+                .http
+                .request(
+                    Method::from_bytes(method.to_uppercase().as_bytes()).expect("method"),
+                    format!("{}{concrete}", app.address),
+                )
+                .json(&serde_json::json!({}))
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(response.status(), 401, "{method} {path} without a token");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} admin operations");
+}
+
 async fn the_intake_endpoint_is_described_with_its_fields_and_answers(app: TestApp) {
     let doc = document(&app).await;
     let op = &doc["paths"]["/v1/external-api/external-form-lead"]["post"];
@@ -152,5 +182,6 @@ on_both_stores!(
     every_route_the_router_serves_is_in_the_document,
     every_path_serves_exactly_the_documented_methods,
     admin_operations_require_the_token_and_the_intake_does_not,
+    every_admin_operation_answers_401_without_the_token,
     the_intake_endpoint_is_described_with_its_fields_and_answers,
 );
