@@ -40,12 +40,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         }
         let req =
             req.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, BODY_LIMIT)));
-        let bytes = bytes::Bytes::from_request(req, state).await.map_err(|_| {
-            AdminError::field(
-                "body",
-                format!("must be at most {BODY_LIMIT} bytes of JSON"),
-            )
-        })?;
+        let bytes = bytes::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| AdminError::PayloadTooLarge(BODY_LIMIT))?;
         let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
             b"{}"
         } else {

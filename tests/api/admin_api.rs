@@ -192,6 +192,15 @@ async fn a_malformed_body_is_422_naming_the_field(app: TestApp) {
         .await
         .expect("sent");
     assert_eq!(response.status(), 415);
+    let huge = format!("{{\"name\": \"{}\"}}", "x".repeat(100 * 1024));
+    let response = app
+        .admin(Method::POST, "/admin/v1/accounts")
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 413);
 }
 
 async fn an_unknown_or_malformed_account_id_is_404(app: TestApp) {
