@@ -5,23 +5,25 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::State;
-use axum::http::{Method, StatusCode};
-use axum::routing::{get, post};
+use axum::http::{Method, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::{Extension, Router};
 use tokio::net::TcpListener;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::config::Settings;
-use crate::delivery;
-use crate::intake;
 use crate::limits::{LimitedListener, RateLimits};
-use crate::pages;
+use crate::openapi::{AdminSecurity, ApiDoc};
 use crate::store::{self, Store};
-use crate::telemetry;
+use crate::{admin, delivery, intake, pages, telemetry};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -42,25 +44,47 @@ impl AppState {
     }
 }
 
-/// The routes of the service.
-pub fn router(state: AppState) -> Router {
+/// Every route of the service with its OpenAPI description: the one list both
+/// the router and `/openapi.json` are made from.
+pub fn routes(state: AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     // Any website may post leads; the preflight is answered too.
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::POST, Method::OPTIONS])
         .allow_headers(Any)
         .max_age(std::time::Duration::from_secs(86_400));
-    let intake = Router::new()
-        .route(intake::PATH, post(intake::post_lead))
+    let intake = OpenApiRouter::new()
+        .routes(routes!(intake::post_lead))
         .layer(cors);
-    let timeout = std::time::Duration::from_secs(state.settings.server.request_timeout_seconds);
-    // The pages and everything else are same-origin only: no CORS.
-    Router::new()
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(intake)
+        // The pages and everything else are same-origin only: no CORS.
         .merge(pages::router())
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics_endpoint))
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(metrics_endpoint))
+        .routes(routes!(openapi_json))
+        // The admin API: bearer token, no CORS.
+        .merge(admin::router(state))
+        .split_for_parts();
+    AdminSecurity.modify(&mut doc);
+    (router, doc)
+}
+
+/// The OpenAPI document, serialized once.
+#[derive(Clone)]
+struct OpenApiJson(Arc<String>);
+
+/// The routes of the service.
+pub fn router(state: AppState) -> Router {
+    let (router, doc) = routes(state.clone());
+    let json = doc.to_json().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the OpenAPI document does not serialize");
+        "{}".to_string()
+    });
+    let timeout = std::time::Duration::from_secs(state.settings.server.request_timeout_seconds);
+    router
+        .layer(Extension(OpenApiJson(Arc::new(json))))
         .layer(axum::middleware::from_fn(telemetry::track_requests))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -91,12 +115,19 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// `GET /healthz`: the process is up.
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "ok", body = String)))]
 async fn healthz() -> &'static str {
     "ok"
 }
 
-/// `GET /readyz`: the database answers.
+/// The database answers.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "ready", body = String),
+        (status = 503, description = "database unavailable", body = String),
+    ))]
 async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
@@ -117,7 +148,9 @@ const JOB_STATES: &[&str] = &[
     "skipped",
 ];
 
-/// `GET /metrics`: Prometheus text format.
+/// Prometheus metrics in the text exposition format.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
 async fn metrics_endpoint(State(state): State<AppState>) -> axum::response::Response {
     use axum::response::IntoResponse;
     let Some(handle) = telemetry::prometheus() else {
@@ -151,6 +184,16 @@ async fn metrics_endpoint(State(state): State<AppState>) -> axum::response::Resp
         handle.render(),
     )
         .into_response()
+}
+
+/// This document: OpenAPI 3.1 for the intake endpoint and the admin API.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object)))]
+async fn openapi_json(Extension(OpenApiJson(json)): Extension<OpenApiJson>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        json.as_str().to_string(),
+    )
 }
 
 /// A service bound to its address, ready to serve.

@@ -19,6 +19,7 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub demo: DemoSettings,
     pub pages: PagesSettings,
+    pub admin: AdminSettings,
     pub log: LogSettings,
     pub delivery: DeliverySettings,
 }
@@ -101,6 +102,29 @@ pub struct PagesSettings {
     pub show_home: bool,
 }
 
+/// `[admin]`
+#[derive(Clone, Deserialize)]
+pub struct AdminSettings {
+    /// The bearer token of the admin API; empty disables the API (every route answers 403).
+    pub token: String,
+}
+
+impl AdminSettings {
+    /// Is the admin API switched on?
+    pub fn enabled(&self) -> bool {
+        !self.token.is_empty()
+    }
+}
+
+impl std::fmt::Debug for AdminSettings {
+    // The token is a secret: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminSettings")
+            .field("token", &if self.enabled() { "<set>" } else { "<empty>" })
+            .finish()
+    }
+}
+
 /// `[log]`
 #[derive(Debug, Clone, Deserialize)]
 pub struct LogSettings {
@@ -154,6 +178,9 @@ impl Settings {
         }
         if let Some(bind) = get("LEADPOST_BIND") {
             self.server.bind = bind;
+        }
+        if let Some(token) = get("LEADPOST_ADMIN_TOKEN") {
+            self.admin.token = token.trim().to_string();
         }
         if let Some(limit) = get("LEADPOST_BODY_LIMIT") {
             self.intake.body_limit = parse_env("LEADPOST_BODY_LIMIT", &limit)?;
@@ -277,6 +304,20 @@ mod tests {
         assert_eq!(s.database.url, "sqlite://leadpost.db");
         assert_eq!(s.intake.body_limit, 262_144);
         assert_eq!(s.log.format, LogFormat::Text);
+        assert!(
+            !s.admin.enabled(),
+            "the admin API is off until a token is set"
+        );
+    }
+
+    #[test]
+    fn the_admin_token_comes_from_the_environment_and_is_never_printed() {
+        let s = Settings::load_from(None, |name| {
+            (name == "LEADPOST_ADMIN_TOKEN").then(|| "s3cret-token".to_string())
+        })
+        .expect("env applies");
+        assert_eq!(s.admin.token, "s3cret-token");
+        assert!(!format!("{s:?}").contains("s3cret-token"));
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! well-known CRM "form post" endpoint. See `README.md` and `DESIGN.md`.
 
 pub mod actions;
+pub mod admin;
 pub mod app;
+pub mod cli;
 pub mod clients;
 pub mod config;
 pub mod delivery;
@@ -10,6 +12,7 @@ pub mod demo;
 pub mod fields;
 pub mod intake;
 pub mod limits;
+pub mod openapi;
 pub mod pages;
 pub mod store;
 pub mod telemetry;

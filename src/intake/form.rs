@@ -71,7 +71,7 @@ const EXPANSION_MAX: usize = 100;
 const EXPANSION_FIELDS_MAX: usize = 100;
 
 /// One invalid value: the field and why.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct FieldProblem {
     pub field: String,
     pub reason: String,

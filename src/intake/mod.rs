@@ -30,6 +30,26 @@ pub const PATH: &str = "/v1/external-api/external-form-lead";
 const RAW_BODY_LOG_LIMIT: usize = 16 * 1024;
 
 /// `POST /v1/external-api/external-form-lead`
+#[utoipa::path(post, path = "/v1/external-api/external-form-lead", tag = "intake",
+    description = "Post a lead from a web form. Bodies: application/x-www-form-urlencoded (also \
+        without a Content-Type), multipart/form-data, or a flat JSON object. Any field not listed \
+        is a custom field of the account.",
+    request_body(content(
+        (crate::openapi::IntakeForm = "application/x-www-form-urlencoded"),
+        (crate::openapi::IntakeForm = "multipart/form-data"),
+        (crate::openapi::IntakeForm = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "Accepted (no OnSuccessURL)", body = crate::openapi::IntakeSuccess),
+        (status = 303, description = "Redirect to OnSuccessURL, or to OnErrorURL with error_Code and msg"),
+        (status = 400, description = "ct102 no name, ct104 invalid request or field", body = crate::openapi::IntakeFailure),
+        (status = 401, description = "ct101 invalid web_key", body = crate::openapi::IntakeFailure),
+        (status = 409, description = "ct103 duplicate client", body = crate::openapi::IntakeFailure),
+        (status = 413, description = "Body too large", body = crate::openapi::IntakeFailure),
+        (status = 415, description = "Unsupported content type", body = crate::openapi::IntakeFailure),
+        (status = 429, description = "ct106 too many requests", body = crate::openapi::IntakeFailure),
+        (status = 503, description = "ct105 storage unavailable, retry", body = crate::openapi::IntakeFailure),
+    ))]
 #[tracing::instrument(name = "intake", skip_all, fields(submission_id, account_id, outcome))]
 pub async fn post_lead(
     State(state): State<AppState>,

@@ -5,17 +5,16 @@
 
 use std::sync::LazyLock;
 
-use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 use minijinja::{AutoEscape, Environment, Error, Output, State as RenderState, Value, context};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::config::Settings;
 use crate::demo::DEMO_WEB_KEY;
-use crate::intake::answer::{OOPS_PATH, THANKS_PATH};
 
 /// The templates, by name (`.html`: auto-escaped).
 const TEMPLATES: &[(&str, &str)] = &[
@@ -74,11 +73,11 @@ fn html_formatter(
 }
 
 /// The routes of the pages.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route(THANKS_PATH, get(thanks))
-        .route(OOPS_PATH, get(oops))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(home))
+        .routes(routes!(thanks))
+        .routes(routes!(oops))
 }
 
 /// Whether `/` is served: in demo mode, or when `pages.show_home` is set.
@@ -144,6 +143,9 @@ pub fn render_home(base: &str, web_key: &str, demo: bool) -> Result<String, mini
 }
 
 /// `GET /`: the endpoint explained, with working examples (404 when hidden).
+#[utoipa::path(get, path = "/", tag = "pages",
+    responses((status = 200, description = "The demo page", content_type = "text/html", body = String),
+              (status = 404, description = "Demo mode is off and pages.show_home is not set")))]
 async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let settings = &state.settings;
     if !home_visible(settings) {
@@ -159,6 +161,8 @@ async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
 }
 
 /// `GET /thanks`: the hosted success page.
+#[utoipa::path(get, path = "/thanks", tag = "pages",
+    responses((status = 200, description = "The hosted thank-you page", content_type = "text/html", body = String)))]
 async fn thanks(State(state): State<AppState>) -> Response {
     page(ENV.get_template("thanks.html").and_then(|t| {
         t.render(context! {
@@ -168,6 +172,10 @@ async fn thanks(State(state): State<AppState>) -> Response {
 }
 
 /// `GET /oops?error_Code=&msg=`: the hosted error page, showing what it was sent.
+#[utoipa::path(get, path = "/oops", tag = "pages",
+    params(("error_Code" = Option<String>, Query, description = "The error code, e.g. ct101"),
+           ("msg" = Option<String>, Query, description = "The error message")),
+    responses((status = 200, description = "The hosted error page", content_type = "text/html", body = String)))]
 async fn oops(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
     let mut code = String::new();
     let mut msg = String::new();

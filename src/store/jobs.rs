@@ -42,7 +42,7 @@ pub trait JobStore: Send + Sync + 'static {
     /// One webhook, with its secret.
     async fn find_webhook(&self, id: Uuid) -> Result<Webhook, StoreError>;
     /// A job's attempts, oldest first.
-    async fn job_attempts(&self, job_id: Uuid) -> Result<Vec<JobAttempt>, StoreError>;
+    async fn job_attempts(&self, job_id: Uuid) -> Result<Vec<super::JobAttempt>, StoreError>;
     /// What a body template is rendered over: the client, its account and lead source.
     async fn delivery_context(&self, client_id: Uuid) -> Result<DeliveryContext, StoreError>;
 }
@@ -70,21 +70,6 @@ pub enum JobNext {
     Dead {
         error: String,
     },
-}
-
-/// A logged attempt.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct JobAttempt {
-    pub id: Uuid,
-    pub job_id: Uuid,
-    #[serde(with = "time::serde::rfc3339")]
-    pub attempted_at: OffsetDateTime,
-    pub status_code: Option<i64>,
-    pub latency_ms: i64,
-    pub response: Option<String>,
-    pub error: Option<String>,
-    /// The `x-request-id` of the post that created the job.
-    pub request_id: Option<String>,
 }
 
 /// The account's id and name.
@@ -315,9 +300,8 @@ macro_rules! impl_job_store {
                     .map(|row| {
                         Ok($crate::store::JobAttempt {
                             id: row.try_get::<DbId, _>("id")?.0,
-                            job_id: row.try_get::<DbId, _>("job_id")?.0,
                             attempted_at: row.try_get::<DbTime, _>("attempted_at")?.0,
-                            status_code: row.try_get::<Option<i32>, _>("status_code")?.map(i64::from),
+                            status_code: row.try_get::<Option<i32>, _>("status_code")?,
                             latency_ms: row.try_get("latency_ms")?,
                             response: row.try_get("response")?,
                             error: row.try_get("error")?,

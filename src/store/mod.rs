@@ -1,6 +1,7 @@
 //! Storage: one [`Store`] trait, a PostgreSQL and a SQLite implementation chosen
 //! by the URL scheme, and the records they read and write. All SQL lives here.
 
+pub mod admin;
 mod jobs;
 mod pages;
 mod postgres;
@@ -18,7 +19,10 @@ use uuid::Uuid;
 use crate::clients::NewClient;
 use crate::config::DatabaseSettings;
 
-pub use jobs::{AccountRef, DeliveryContext, JobAttempt, JobNext, JobStore, NewAttempt};
+pub use admin::{
+    AccountChanges, AdminStore, JobAttempt, JobFilter, JobWithAttempts, RetryOutcome, RotatedKey,
+};
+pub use jobs::{AccountRef, DeliveryContext, JobNext, JobStore, NewAttempt};
 pub use pages::PagesStore;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -57,7 +61,7 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<Arc<dyn Store>, Stor
 
 /// Everything the service keeps, behind one interface for both backends.
 #[async_trait::async_trait]
-pub trait Store: JobStore + PagesStore + Send + Sync + 'static {
+pub trait Store: AdminStore + JobStore + PagesStore + Send + Sync + 'static {
     /// `"postgres"` or `"sqlite"`.
     fn backend(&self) -> &'static str;
     /// Bring the schema up to date.
@@ -140,6 +144,14 @@ impl Page {
     pub fn first(limit: i64) -> Self {
         Page { limit, after: None }
     }
+
+    /// The id every row of the page is below: `after`, or above any id for the
+    /// first page. (A plain `id < $n` lets both databases walk the index from
+    /// there; `$n IS NULL OR id < $n` made SQLite scan from the newest row on
+    /// every page, quadratic over an export.)
+    pub fn upper_bound(&self) -> Uuid {
+        self.after.unwrap_or(Uuid::max())
+    }
 }
 
 /// A new account.
@@ -153,7 +165,7 @@ pub struct NewAccount {
 }
 
 /// An account: the owner of clients, lead sources, webhooks and plans.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Account {
     pub id: Uuid,
     pub name: String,
@@ -174,7 +186,7 @@ pub struct NewLeadSource {
 }
 
 /// A lead source: its own web_key runs its connection action plan.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LeadSource {
     pub id: Uuid,
     pub account_id: Uuid,
@@ -208,6 +220,7 @@ pub struct Webhook {
     pub method: String,
     pub headers: serde_json::Value,
     pub body: Option<serde_json::Value>,
+    /// Never serialized: the admin API shows it masked.
     #[serde(skip)]
     pub secret: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
@@ -222,14 +235,14 @@ pub struct NewActionPlan {
 }
 
 /// One step of an action plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PlanStep {
     pub webhook_id: Uuid,
     pub delay_seconds: i64,
 }
 
 /// An action plan as stored.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ActionPlan {
     pub id: Uuid,
     pub account_id: Uuid,
@@ -262,7 +275,7 @@ pub struct LeadSourceRef {
 }
 
 /// A submission as logged (accepted or rejected).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Submission {
     pub id: Uuid,
     pub account_id: Option<Uuid>,
@@ -273,6 +286,7 @@ pub struct Submission {
     pub message: Option<String>,
     pub replay_of: Option<Uuid>,
     /// The raw fields as posted, in order, as `[name, value]` pairs.
+    #[schema(value_type = Vec<Vec<String>>)]
     pub fields: Vec<(String, String)>,
     pub remote_ip: Option<String>,
     pub user_agent: Option<String>,
@@ -281,7 +295,7 @@ pub struct Submission {
 }
 
 /// How a post ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     Accepted,
@@ -340,6 +354,10 @@ pub enum AcceptOutcome {
 pub struct ClientFilter {
     /// Matched case-insensitively.
     pub email: Option<String>,
+    /// Clients carrying this tag (matched case-insensitively).
+    pub tag: Option<String>,
+    /// Clients created strictly after this moment.
+    pub created_after: Option<OffsetDateTime>,
 }
 
 /// Filters for listing submissions.
@@ -351,7 +369,7 @@ pub struct SubmissionFilter {
 }
 
 /// A client read back: every reserved field under its form name (DESIGN.md §7).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Client {
     pub id: Uuid,
     pub account_id: Uuid,
@@ -407,7 +425,7 @@ pub struct Client {
 }
 
 /// A history note on a client.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Note {
     pub body: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -415,7 +433,7 @@ pub struct Note {
 }
 
 /// An in-app notification for the account owner.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Notification {
     pub id: Uuid,
     /// `new_lead` or `duplicate`.
@@ -428,7 +446,7 @@ pub struct Notification {
 }
 
 /// A job of the durable queue.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Job {
     pub id: Uuid,
     pub account_id: Uuid,

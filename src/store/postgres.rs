@@ -44,6 +44,7 @@ impl PgStore {
     }
 }
 
+super::admin::impl_admin_store!(PgStore);
 super::shared::impl_store!(PgStore, "postgres");
 super::jobs::impl_job_store!(PgStore, "FOR UPDATE SKIP LOCKED");
 super::pages::impl_pages_store!(PgStore);

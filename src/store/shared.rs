@@ -418,6 +418,65 @@ macro_rules! impl_store {
                 Ok(AcceptOutcome::DuplicateEmail { existing_client_id: existing.0 })
             }
 
+            /// Tags, custom values and notes of a page of clients, read by id range
+            /// (three queries for the page, not three per client).
+            async fn fill_client_details(
+                &self,
+                account_id: uuid::Uuid,
+                clients: &mut [Client],
+            ) -> Result<(), StoreError> {
+                let (Some(low), Some(high)) = (
+                    clients.iter().map(|c| c.id).min(),
+                    clients.iter().map(|c| c.id).max(),
+                ) else {
+                    return Ok(());
+                };
+                let index: std::collections::HashMap<uuid::Uuid, usize> =
+                    clients.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+                let range = |sql: &'static str| {
+                    sqlx::query(sql).bind(DbId(account_id)).bind(DbId(low)).bind(DbId(high))
+                };
+                let tags = range(
+                    "SELECT ct.client_id, t.name FROM client_tags ct JOIN tags t ON t.id = ct.tag_id \
+                     JOIN clients c ON c.id = ct.client_id \
+                     WHERE c.account_id = $1 AND c.id >= $2 AND c.id <= $3 ORDER BY ct.client_id, ct.position",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                for row in tags {
+                    if let Some(&i) = index.get(&row.try_get::<DbId, _>("client_id")?.0) {
+                        clients[i].tags.push(row.try_get("name")?);
+                    }
+                }
+                let custom = range(
+                    "SELECT v.client_id, f.name, v.value FROM client_custom_values v \
+                     JOIN custom_fields f ON f.id = v.field_id JOIN clients c ON c.id = v.client_id \
+                     WHERE c.account_id = $1 AND c.id >= $2 AND c.id <= $3",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                for row in custom {
+                    if let Some(&i) = index.get(&row.try_get::<DbId, _>("client_id")?.0) {
+                        clients[i].custom_fields.insert(row.try_get("name")?, row.try_get("value")?);
+                    }
+                }
+                let notes = range(
+                    "SELECT n.client_id, n.body, n.created_at FROM notes n JOIN clients c ON c.id = n.client_id \
+                     WHERE c.account_id = $1 AND c.id >= $2 AND c.id <= $3 ORDER BY n.client_id, n.id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                for row in notes {
+                    if let Some(&i) = index.get(&row.try_get::<DbId, _>("client_id")?.0) {
+                        clients[i].notes.push(Note {
+                            body: row.try_get("body")?,
+                            created_at: row.try_get::<DbTime, _>("created_at")?.0,
+                        });
+                    }
+                }
+                Ok(())
+            }
+
             fn client_from_row(row: &<DbKind as sqlx::Database>::Row) -> Result<Client, sqlx::Error> {
                 let date = |name: &str| -> Result<Option<String>, sqlx::Error> {
                     let d: Option<time::Date> = row.try_get(name)?;
@@ -850,20 +909,26 @@ macro_rules! impl_store {
                 page: Page,
             ) -> Result<Vec<Client>, StoreError> {
                 let rows = sqlx::query(
-                    "SELECT id FROM clients WHERE account_id = $1 \
-                     AND ($2 IS NULL OR email_key = $2) AND ($3 IS NULL OR id < $3) \
-                     ORDER BY id DESC LIMIT $4",
+                    "SELECT * FROM clients WHERE account_id = $1 \
+                     AND ($2 IS NULL OR email_key = $2) \
+                     AND ($3 IS NULL OR EXISTS (SELECT 1 FROM client_tags ct JOIN tags t ON t.id = ct.tag_id \
+                     WHERE ct.client_id = clients.id AND t.name_key = $3)) \
+                     AND ($4 IS NULL OR created_at > $4) AND id < $5 \
+                     ORDER BY id DESC LIMIT $6",
                 )
                 .bind(DbId(account_id))
                 .bind(filter.email.as_ref().map(|e| e.trim().to_lowercase()))
-                .bind(page.after.map(DbId))
+                .bind(filter.tag.as_ref().map(|t| t.trim().to_lowercase()))
+                .bind(filter.created_after.map(DbTime::from))
+                .bind(DbId(page.upper_bound()))
                 .bind(page.limit)
                 .fetch_all(&self.pool)
                 .await?;
-                let mut clients = Vec::with_capacity(rows.len());
-                for row in rows {
-                    clients.push(self.get_client(row.try_get::<DbId, _>("id")?.0).await?);
-                }
+                let mut clients = rows
+                    .iter()
+                    .map(Self::client_from_row)
+                    .collect::<Result<Vec<_>, _>>()?;
+                self.fill_client_details(account_id, &mut clients).await?;
                 Ok(clients)
             }
 
@@ -875,12 +940,12 @@ macro_rules! impl_store {
                 let rows = sqlx::query(
                     "SELECT * FROM submissions WHERE ($1 IS NULL OR account_id = $1) \
                      AND ($2 IS NULL OR outcome = $2) AND ($3 IS NULL OR error_code = $3) \
-                     AND ($4 IS NULL OR id < $4) ORDER BY id DESC LIMIT $5",
+                     AND id < $4 ORDER BY id DESC LIMIT $5",
                 )
                 .bind(filter.account_id.map(DbId))
                 .bind(filter.outcome.map(|o| o.as_str()))
                 .bind(filter.error_code.as_deref())
-                .bind(page.after.map(DbId))
+                .bind(DbId(page.upper_bound()))
                 .bind(page.limit)
                 .fetch_all(&self.pool)
                 .await?;
@@ -894,10 +959,10 @@ macro_rules! impl_store {
             ) -> Result<Vec<Notification>, StoreError> {
                 let rows = sqlx::query(
                     "SELECT id, kind, client_id, message, read, created_at FROM notifications \
-                     WHERE account_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+                     WHERE account_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
                 )
                 .bind(DbId(account_id))
-                .bind(page.after.map(DbId))
+                .bind(DbId(page.upper_bound()))
                 .bind(page.limit)
                 .fetch_all(&self.pool)
                 .await?;
@@ -936,10 +1001,10 @@ macro_rules! impl_store {
                 let rows = sqlx::query(
                     "SELECT id, account_id, client_id, kind, webhook_id, state, due_at, attempts, \
                      message_id, last_error, created_at FROM jobs \
-                     WHERE account_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+                     WHERE account_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
                 )
                 .bind(DbId(account_id))
-                .bind(page.after.map(DbId))
+                .bind(DbId(page.upper_bound()))
                 .bind(page.limit)
                 .fetch_all(&self.pool)
                 .await?;

@@ -48,6 +48,7 @@ impl SqliteStore {
     }
 }
 
+super::admin::impl_admin_store!(SqliteStore);
 super::shared::impl_store!(SqliteStore, "sqlite");
 super::jobs::impl_job_store!(SqliteStore, "");
 super::pages::impl_pages_store!(SqliteStore);

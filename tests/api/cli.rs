@@ -220,3 +220,218 @@ async fn serve_demo_serves_the_demo_page_for_the_demo_key() {
         .status();
     assert!(child.wait().expect("serve exits").success());
 }
+
+/// Run the binary; its status, stdout and stderr.
+fn run_any(db: &str, args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(BIN)
+        .args(args)
+        .env("DATABASE_URL", db)
+        .output()
+        .expect("leadpost runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn run_json(db: &str, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&run(db, &all)).expect("JSON output")
+}
+
+#[test]
+fn accounts_are_listed_shown_updated_and_rotated_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let created = run(
+        &db,
+        &[
+            "account",
+            "create",
+            "--name",
+            "Acme Roofing",
+            "--web-key",
+            "CT_OLD",
+        ],
+    );
+    let id = value_of(&created, "account id:").to_string();
+    let table = run(&db, &["account", "list"]);
+    assert!(table.starts_with("ID"), "a table with a header: {table}");
+    assert!(table.contains("Acme Roofing") && table.contains(&id));
+    let listed = run_json(&db, &["account", "list"]);
+    assert_eq!(listed["accounts"][0]["id"], id.as_str());
+    let updated = run_json(
+        &db,
+        &[
+            "account",
+            "update",
+            &id,
+            "--owner-email",
+            "owner@example.com",
+            "--owner-phone",
+            "8015550000",
+        ],
+    );
+    assert_eq!(updated["owner_email"], "owner@example.com");
+    let shown = run(&db, &["account", "show", &id]);
+    assert!(shown.contains("owner@example.com"), "{shown}");
+    let rotated = run_json(
+        &db,
+        &["account", "rotate-key", &id, "--grace-seconds", "60"],
+    );
+    assert_eq!(rotated["previous_web_key"], "CT_OLD");
+    let shown = run_json(&db, &["account", "show", &id]);
+    assert_eq!(shown["web_key"], rotated["web_key"]);
+}
+
+#[test]
+fn invalid_input_is_refused_naming_the_option() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let (ok, _, stderr) = run_any(
+        &db,
+        &["account", "create", "--name", "A", "--owner-phone", "12"],
+    );
+    assert!(!ok);
+    assert!(stderr.contains("owner-phone"), "{stderr}");
+    let (ok, _, stderr) = run_any(
+        &db,
+        &[
+            "job",
+            "list",
+            "--account",
+            "01a21132-2300-76cf-a536-8de5501cbe4d",
+            "--state",
+            "lost",
+        ],
+    );
+    assert!(!ok);
+    assert!(stderr.contains("state"), "{stderr}");
+}
+
+#[test]
+fn lead_sources_are_listed_and_rotated_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let account = run(&db, &["account", "create", "--name", "Acme"]);
+    let account_id = value_of(&account, "account id:").to_string();
+    let source = run(
+        &db,
+        &[
+            "lead-source",
+            "create",
+            "--account",
+            &account_id,
+            "--name",
+            "Website",
+            "--web-key",
+            "SRC_OLD",
+        ],
+    );
+    let source_id = value_of(&source, "lead source id:").to_string();
+    let table = run(&db, &["lead-source", "list", "--account", &account_id]);
+    assert!(
+        table.contains("Website") && table.contains("SRC_OLD"),
+        "{table}"
+    );
+    let rotated = run_json(
+        &db,
+        &[
+            "lead-source",
+            "rotate-key",
+            "--account",
+            &account_id,
+            &source_id,
+        ],
+    );
+    assert_eq!(rotated["previous_web_key"], "SRC_OLD");
+    let listed = run_json(&db, &["lead-source", "list", "--account", &account_id]);
+    assert_eq!(listed["lead_sources"][0]["web_key"], rotated["web_key"]);
+}
+
+#[tokio::test]
+async fn leads_are_read_and_exported_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let account = run(
+        &db,
+        &["account", "create", "--name", "Acme", "--web-key", "CT_CLI"],
+    );
+    let account_id = value_of(&account, "account id:").to_string();
+
+    let mut settings = crate::helpers::base_settings();
+    settings.database.url = db.clone();
+    let app = leadpost::app::Application::build(settings)
+        .await
+        .expect("app");
+    let address = format!("http://{}", app.local_addr().expect("addr"));
+    tokio::spawn(app.run_until(std::future::pending()));
+    let response = reqwest::Client::new()
+        .post(format!("{address}/v1/external-api/external-form-lead"))
+        .form(&[
+            ("web_key", "CT_CLI"),
+            ("name", "Ann Lee"),
+            ("email", "ann@example.com"),
+            ("new_lead_notification", "1"),
+            ("Favorite Chocolate", "Dark"),
+        ])
+        .send()
+        .await
+        .expect("posted");
+    assert_eq!(response.status(), 200);
+
+    let table = run(&db, &["client", "list", "--account", &account_id]);
+    assert!(
+        table.contains("Ann Lee") && table.contains("ann@example.com"),
+        "{table}"
+    );
+    let clients = run_json(
+        &db,
+        &[
+            "client",
+            "list",
+            "--account",
+            &account_id,
+            "--email",
+            "ANN@example.com",
+        ],
+    );
+    let client_id = clients["clients"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let shown = run_json(&db, &["client", "show", &client_id]);
+    assert_eq!(shown["custom_fields"]["Favorite Chocolate"], "Dark");
+    let out = dir.path().join("clients.csv");
+    run(
+        &db,
+        &[
+            "client",
+            "export",
+            "--account",
+            &account_id,
+            "--output",
+            out.to_str().expect("path"),
+        ],
+    );
+    let mut reader = csv::Reader::from_path(&out).expect("csv file");
+    let header = reader.headers().expect("header").clone();
+    assert_eq!(header.iter().next_back(), Some("Favorite Chocolate"));
+    assert_eq!(reader.records().count(), 1);
+    let notifications = run_json(&db, &["notification", "list", "--account", &account_id]);
+    let nid = notifications["notifications"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let marked = run_json(
+        &db,
+        &["notification", "mark-read", "--account", &account_id, &nid],
+    );
+    assert_eq!(marked["read"], true);
+    let submissions = run(&db, &["submission", "list", "--account", &account_id]);
+    assert!(submissions.contains("accepted"), "{submissions}");
+    let jobs = run(&db, &["job", "list", "--account", &account_id]);
+    assert!(jobs.contains("(none)"), "{jobs}");
+}

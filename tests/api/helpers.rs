@@ -22,7 +22,19 @@ pub struct TestApp {
     pub store: Arc<dyn Store>,
     pub http: reqwest::Client,
     pub settings: Settings,
+    pub backend: Backend,
+    raw: RawDb,
     _guard: Guard,
+}
+
+/// The admin token every test app is configured with.
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+/// How a test reaches its database directly, to set up states no API makes.
+#[derive(Clone)]
+enum RawDb {
+    Sqlite(String),
+    Postgres(Box<PgConnectOptions>),
 }
 
 enum Guard {
@@ -77,6 +89,7 @@ pub fn base_settings() -> Settings {
     let mut settings = Settings::load_from(None, |_| None).expect("default settings");
     settings.server.bind = "127.0.0.1:0".into();
     settings.database.max_connections = 5;
+    settings.admin.token = ADMIN_TOKEN.into();
     // Tests drive the delivery worker themselves (`Worker::run_once`).
     settings.delivery.concurrency = 0;
     settings
@@ -96,15 +109,21 @@ pub async fn fresh_store(
                 .await
                 .expect("sqlite opens");
             store.migrate().await.expect("sqlite migrations");
-            Some((Arc::new(store), settings, GuardHandle(Guard::Sqlite(dir))))
+            let raw = RawDb::Sqlite(settings.database.url.clone());
+            Some((
+                Arc::new(store),
+                settings,
+                GuardHandle(Guard::Sqlite(dir), raw),
+            ))
         }
         Backend::Postgres => {
             let (url, schema) = create_test_schema().await?;
             let options = schema_options(&url, &schema);
             settings.database.url = url;
-            let store = PgStore::with_options(options, &settings.database);
+            let store = PgStore::with_options(options.clone(), &settings.database);
             store.migrate().await.expect("postgres migrations");
-            Some((Arc::new(store), settings, GuardHandle(Guard::Postgres)))
+            let raw = RawDb::Postgres(Box::new(options));
+            Some((Arc::new(store), settings, GuardHandle(Guard::Postgres, raw)))
         }
     }
 }
@@ -140,13 +159,13 @@ pub fn schema_options(url: &str, schema: &str) -> PgConnectOptions {
         .options([("search_path", schema)])
 }
 
-/// Keeps a test's database alive (a SQLite file's folder).
-pub struct GuardHandle(Guard);
+/// Keeps a test's database alive (a SQLite file's folder) and reachable for `exec`.
+pub struct GuardHandle(Guard, RawDb);
 
 impl GuardHandle {
-    /// For a PostgreSQL schema made by [`create_test_schema`].
-    pub fn postgres() -> Self {
-        GuardHandle(Guard::Postgres)
+    /// For a PostgreSQL schema made by [`create_test_schema`], reached with `options`.
+    pub fn postgres(options: PgConnectOptions) -> Self {
+        GuardHandle(Guard::Postgres, RawDb::Postgres(Box::new(options)))
     }
 }
 
@@ -163,11 +182,16 @@ pub async fn spawn_app_with(
     let mut settings = base_settings();
     change(&mut settings);
     let (store, settings, guard) = fresh_store(backend, settings).await?;
-    Some(serve(store, settings, guard).await)
+    Some(serve(store, settings, guard, backend).await)
 }
 
 /// Start the service on an opened store.
-pub async fn serve(store: Arc<dyn Store>, settings: Settings, guard: GuardHandle) -> TestApp {
+pub async fn serve(
+    store: Arc<dyn Store>,
+    settings: Settings,
+    GuardHandle(guard, raw): GuardHandle,
+    backend: Backend,
+) -> TestApp {
     let app = Application::with_store(settings.clone(), store.clone())
         .await
         .expect("binds");
@@ -182,7 +206,9 @@ pub async fn serve(store: Arc<dyn Store>, settings: Settings, guard: GuardHandle
         store,
         http,
         settings,
-        _guard: guard.0,
+        backend,
+        raw,
+        _guard: guard,
     }
 }
 
@@ -190,6 +216,72 @@ pub async fn serve(store: Arc<dyn Store>, settings: Settings, guard: GuardHandle
 pub const INTAKE: &str = "/v1/external-api/external-form-lead";
 
 impl TestApp {
+    /// Run SQL straight on the test's database (for states only workers make).
+    pub async fn exec(&self, sql: &str) {
+        match &self.raw {
+            RawDb::Sqlite(url) => {
+                let mut conn = sqlx::SqliteConnection::connect(url)
+                    .await
+                    .expect("sqlite connects");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+                    .execute(&mut conn)
+                    .await
+                    .expect("sql runs");
+            }
+            RawDb::Postgres(options) => {
+                let mut conn = PgConnection::connect_with(options.as_ref())
+                    .await
+                    .expect("postgres connects");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+                    .execute(&mut conn)
+                    .await
+                    .expect("sql runs");
+            }
+        }
+    }
+
+    /// An admin request with the right token.
+    pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.address))
+            .bearer_auth(ADMIN_TOKEN)
+    }
+
+    /// `GET` an admin path; the status and the JSON answer.
+    pub async fn admin_get(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self
+            .admin(reqwest::Method::GET, path)
+            .send()
+            .await
+            .expect("request sent");
+        json_of(response).await
+    }
+
+    /// Send a JSON body to an admin path; the status and the JSON answer.
+    pub async fn admin_send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .admin(method, path)
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent");
+        json_of(response).await
+    }
+
+    /// `POST` JSON to an admin path.
+    pub async fn admin_post(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        self.admin_send(reqwest::Method::POST, path, body).await
+    }
+
     /// A new account with a random key.
     pub async fn account(&self) -> Account {
         self.store
@@ -257,6 +349,16 @@ impl TestApp {
             .expect("clients listed")
             .len()
     }
+}
+
+/// The status and the JSON body of an answer (`null` when it is not JSON).
+pub async fn json_of(response: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body read");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
 }
 
 /// Run each named `async fn(TestApp)` on SQLite and on PostgreSQL.

@@ -3,6 +3,9 @@
 
 mod helpers;
 
+mod admin_api;
+mod admin_reading;
+mod admin_store;
 mod bad_input;
 mod browser;
 mod cli;
@@ -11,6 +14,7 @@ mod delivery_processes;
 mod intake_answers;
 mod intake_rules;
 mod job_store;
+mod openapi_doc;
 mod operations;
 mod pages;
 mod receiver;

@@ -206,7 +206,13 @@ async fn losing_postgres_gives_ct105_and_the_service_recovers_without_restart() 
         .port(proxy.port);
     let store: Arc<dyn Store> = Arc::new(PgStore::with_options(options, &settings.database));
     store.migrate().await.expect("migrations through the proxy");
-    let app = crate::helpers::serve(store, settings, crate::helpers::GuardHandle::postgres()).await;
+    let app = crate::helpers::serve(
+        store,
+        settings,
+        crate::helpers::GuardHandle::postgres(crate::helpers::schema_options(&url, &schema)),
+        Backend::Postgres,
+    )
+    .await;
     let account = app.account().await;
     let post = |name: &'static str| {
         app.post_form_owned(vec![

@@ -293,6 +293,7 @@ async fn clients_list_newest_first_across_pages_without_gaps(app: TestApp) {
             account.id,
             &ClientFilter {
                 email: Some(" C3@Example.com".into()),
+                ..Default::default()
             },
             Page::first(10),
         )

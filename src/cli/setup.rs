@@ -1,6 +1,6 @@
 //! The set-up commands of action plans and webhooks: `webhook create`,
-//! `action-plan create`, `client send-webhook` and `job list`. Each is a thin
-//! wrapper around the `actions` module and the store, printing ids.
+//! `action-plan create` and `client send-webhook`. Each is a thin wrapper
+//! around the `actions` module and the store, printing ids.
 
 use std::sync::Arc;
 
@@ -8,8 +8,8 @@ use anyhow::Context as _;
 use clap::Subcommand;
 use uuid::Uuid;
 
-use leadpost::actions::{ActionPlanRequest, FieldProblem, StepRequest, WebhookRequest};
-use leadpost::store::{Page, Store, StoreError};
+use crate::actions::{ActionPlanRequest, FieldProblem, StepRequest, WebhookRequest};
+use crate::store::{Store, StoreError};
 
 #[derive(Subcommand)]
 pub enum WebhookCommand {
@@ -56,29 +56,6 @@ pub enum ActionPlanCommand {
         /// A step as `WEBHOOK_ID[:DELAY_SECONDS]`, in order; may be repeated.
         #[arg(long = "step", value_name = "WEBHOOK_ID[:DELAY_SECONDS]")]
         steps: Vec<String>,
-    },
-}
-
-#[derive(Subcommand)]
-pub enum ClientCommand {
-    /// Queue one webhook for one client now; the delivery worker of `serve` sends it.
-    #[command(name = "send-webhook")]
-    SendWebhook {
-        #[arg(long)]
-        client: Uuid,
-        #[arg(long)]
-        webhook: Uuid,
-    },
-}
-
-#[derive(Subcommand)]
-pub enum JobCommand {
-    /// The account's newest jobs with their attempt log.
-    List {
-        #[arg(long)]
-        account: Uuid,
-        #[arg(long, default_value_t = 20)]
-        limit: i64,
     },
 }
 
@@ -186,8 +163,12 @@ pub async fn action_plan(command: ActionPlanCommand, store: Arc<dyn Store>) -> a
     Ok(())
 }
 
-pub async fn client(command: ClientCommand, store: Arc<dyn Store>) -> anyhow::Result<()> {
-    let ClientCommand::SendWebhook { client, webhook } = command;
+/// Queue one webhook for one client now.
+pub async fn send_webhook(
+    client: Uuid,
+    webhook: Uuid,
+    store: Arc<dyn Store>,
+) -> anyhow::Result<()> {
     let job = store
         .queue_webhook_job(client, webhook)
         .await
@@ -199,33 +180,5 @@ pub async fn client(command: ClientCommand, store: Arc<dyn Store>) -> anyhow::Re
         })?;
     println!("job id:     {}", job.id);
     println!("webhook-id: {}", job.message_id);
-    Ok(())
-}
-
-pub async fn job(command: JobCommand, store: Arc<dyn Store>) -> anyhow::Result<()> {
-    let JobCommand::List { account, limit } = command;
-    let jobs = store.list_jobs(account, Page::first(limit)).await?;
-    for job in jobs {
-        println!(
-            "{}  {:<8} {:<9} attempts={} due={} {}",
-            job.id,
-            job.kind,
-            job.state,
-            job.attempts,
-            job.due_at,
-            job.last_error.as_deref().unwrap_or("")
-        );
-        for attempt in store.job_attempts(job.id).await? {
-            println!(
-                "    {}  status={} {} ms {}",
-                attempt.attempted_at,
-                attempt
-                    .status_code
-                    .map_or("-".to_string(), |s| s.to_string()),
-                attempt.latency_ms,
-                attempt.error.as_deref().unwrap_or("")
-            );
-        }
-    }
     Ok(())
 }

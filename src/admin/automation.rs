@@ -1,0 +1,171 @@
+//! The read side of an account's webhooks and action plans. Secrets never leave
+//! through here: a webhook's `secret` and the values of credential headers
+//! (`Authorization`, API keys, tokens, cookies) are masked.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::Serialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::accounts::account_of;
+use super::error::{AdminError, ErrorBody};
+use super::extract::{PageParams, QueryParams, one_more, paginate, parse_id};
+use crate::app::AppState;
+use crate::store::{ActionPlan, Webhook};
+
+/// What a masked secret reads as.
+pub const MASK: &str = "********";
+
+/// A webhook as the admin API shows it: secrets masked.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WebhookView {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub name: String,
+    pub preset: Option<String>,
+    pub url: String,
+    pub method: String,
+    /// Header name → value; credential values are masked.
+    #[schema(value_type = Object)]
+    pub headers: serde_json::Value,
+    /// The JSON body template.
+    #[schema(value_type = Option<Object>)]
+    pub body: Option<serde_json::Value>,
+    /// `whsec_********` when the webhook signs its requests, else null.
+    pub secret: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl From<Webhook> for WebhookView {
+    fn from(w: Webhook) -> Self {
+        WebhookView {
+            id: w.id,
+            account_id: w.account_id,
+            name: w.name,
+            preset: w.preset,
+            url: w.url,
+            method: w.method,
+            headers: mask_headers(w.headers),
+            body: w.body,
+            secret: w.secret.map(|_| format!("whsec_{MASK}")),
+            created_at: w.created_at,
+        }
+    }
+}
+
+/// Is a header with this name a credential?
+pub fn is_credential_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [
+        "authorization",
+        "auth",
+        "key",
+        "token",
+        "secret",
+        "cookie",
+        "password",
+        "signature",
+    ]
+    .iter()
+    .any(|word| name.contains(word))
+}
+
+/// Mask the values of credential headers; `Bearer xyz` keeps its scheme.
+pub fn mask_headers(headers: serde_json::Value) -> serde_json::Value {
+    match headers {
+        serde_json::Value::Object(map) => serde_json::Value::Object(
+            map.into_iter()
+                .map(|(name, value)| {
+                    if !is_credential_header(&name) {
+                        return (name, value);
+                    }
+                    let masked = match value.as_str().and_then(|v| v.split_once(' ')) {
+                        Some((scheme, _)) if !scheme.is_empty() => format!("{scheme} {MASK}"),
+                        _ => MASK.to_string(),
+                    };
+                    (name, serde_json::Value::String(masked))
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// A page of webhooks.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WebhookList {
+    pub webhooks: Vec<WebhookView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// A page of action plans.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ActionPlanList {
+    pub action_plans: Vec<ActionPlan>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// List the account's webhooks, newest first, secrets masked.
+#[utoipa::path(get, path = "/admin/v1/accounts/{id}/webhooks", tag = "webhooks",
+    params(("id" = Uuid, Path, description = "Account id"), PageParams),
+    responses((status = 200, body = WebhookList), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_webhooks(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    QueryParams(params): QueryParams<PageParams>,
+) -> Result<Json<WebhookList>, AdminError> {
+    let account_id = parse_id(&id, "account")?;
+    let page = params.page()?;
+    account_of(state.store.as_ref(), account_id).await?;
+    let rows = state
+        .store
+        .list_webhooks(account_id, one_more(page))
+        .await?;
+    let (rows, next) = paginate(rows, page, |w| w.id);
+    Ok(Json(WebhookList {
+        webhooks: rows.into_iter().map(WebhookView::from).collect(),
+        next,
+    }))
+}
+
+/// List the account's action plans with their steps, newest first.
+#[utoipa::path(get, path = "/admin/v1/accounts/{id}/action-plans", tag = "webhooks",
+    params(("id" = Uuid, Path, description = "Account id"), PageParams),
+    responses((status = 200, body = ActionPlanList), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_action_plans(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    QueryParams(params): QueryParams<PageParams>,
+) -> Result<Json<ActionPlanList>, AdminError> {
+    let account_id = parse_id(&id, "account")?;
+    let page = params.page()?;
+    account_of(state.store.as_ref(), account_id).await?;
+    let rows = state
+        .store
+        .list_action_plans(account_id, one_more(page))
+        .await?;
+    let (action_plans, next) = paginate(rows, page, |p| p.id);
+    Ok(Json(ActionPlanList { action_plans, next }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credential_headers_are_masked_and_keep_their_scheme() {
+        let headers = serde_json::json!({
+            "Authorization": "Bearer abc123",
+            "X-Api-Key": "k-999",
+            "Accept": "application/json",
+        });
+        let masked = mask_headers(headers);
+        assert_eq!(masked["Authorization"], "Bearer ********");
+        assert_eq!(masked["X-Api-Key"], "********");
+        assert_eq!(masked["Accept"], "application/json");
+    }
+}

@@ -1,0 +1,142 @@
+//! Admin input parsed once into what the store takes: names, web_keys, owner
+//! email and phone (the same [`Email`] and [`Phone`] types as intake), grace
+//! periods. Each check reports the field it is about; a request collects them all.
+
+use super::error::{AdminError, FieldProblem, problem};
+use crate::fields::{Email, Phone, char_len};
+
+/// Longest name of an account, lead source, webhook or plan.
+pub const NAME_MAX_CHARS: usize = 255;
+/// Longest web_key that may be given.
+pub const WEB_KEY_MAX_CHARS: usize = 255;
+/// Longest grace period of a key rotation: 90 days.
+pub const GRACE_MAX_SECONDS: i64 = 90 * 24 * 3600;
+
+/// Collects the problems of one request.
+#[derive(Debug, Default)]
+pub struct Problems(Vec<FieldProblem>);
+
+impl Problems {
+    /// Keep `result`'s value, or note its problem.
+    pub fn check<T>(&mut self, result: Result<T, FieldProblem>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(p) => {
+                self.0.push(p);
+                None
+            }
+        }
+    }
+
+    /// Note a problem.
+    pub fn push(&mut self, p: FieldProblem) {
+        self.0.push(p);
+    }
+
+    /// `Ok` when nothing was noted.
+    pub fn finish(self) -> Result<(), AdminError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AdminError::Invalid(self.0))
+        }
+    }
+}
+
+/// A name: 1 to 255 characters once trimmed.
+pub fn name(field: &str, raw: &str) -> Result<String, FieldProblem> {
+    let s = raw.trim();
+    if s.is_empty() {
+        Err(problem(field, "must not be empty"))
+    } else if char_len(s) > NAME_MAX_CHARS {
+        Err(problem(
+            field,
+            format!("must be at most {NAME_MAX_CHARS} characters"),
+        ))
+    } else if s.chars().any(char::is_control) {
+        Err(problem(field, "must not contain control characters"))
+    } else {
+        Ok(s.to_string())
+    }
+}
+
+/// A web_key given by the caller: 1 to 255 printable ASCII characters, no spaces
+/// (it travels in form posts and URLs).
+pub fn web_key(field: &str, raw: &str) -> Result<String, FieldProblem> {
+    let s = raw.trim();
+    if s.is_empty() || char_len(s) > WEB_KEY_MAX_CHARS || !s.bytes().all(|b| b.is_ascii_graphic()) {
+        Err(problem(
+            field,
+            format!("must be 1 to {WEB_KEY_MAX_CHARS} printable ASCII characters without spaces"),
+        ))
+    } else {
+        Ok(s.to_string())
+    }
+}
+
+/// An owner email, stored as given (trimmed).
+pub fn email(field: &str, raw: &str) -> Result<String, FieldProblem> {
+    Email::parse(raw)
+        .map(|e| e.as_str().to_string())
+        .map_err(|e| problem(field, e.to_string()))
+}
+
+/// An owner phone: ten digits.
+pub fn phone(field: &str, raw: &str) -> Result<String, FieldProblem> {
+    Phone::parse(raw)
+        .map(|p| p.as_str().to_string())
+        .map_err(|e| problem(field, e.to_string()))
+}
+
+/// Seconds the old key keeps working after a rotation: 0 to 90 days.
+pub fn grace_seconds(raw: Option<i64>) -> Result<i64, FieldProblem> {
+    match raw {
+        None => Ok(0),
+        Some(n) if (0..=GRACE_MAX_SECONDS).contains(&n) => Ok(n),
+        Some(_) => Err(problem(
+            "grace_seconds",
+            format!("must be from 0 to {GRACE_MAX_SECONDS}"),
+        )),
+    }
+}
+
+/// An optional value where empty means absent.
+pub fn optional<T>(
+    raw: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, FieldProblem>,
+) -> Result<Option<T>, FieldProblem> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => parse(s).map(Some),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_is_trimmed_and_must_not_be_empty() {
+        assert_eq!(name("name", "  Acme ").as_deref(), Ok("Acme"));
+        assert_eq!(
+            name("name", "   ").map_err(|p| p.field),
+            Err("name".to_string())
+        );
+        assert!(name("name", &"x".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn a_web_key_has_no_spaces() {
+        assert!(web_key("web_key", "CT_DEMO").is_ok());
+        assert!(web_key("web_key", "two words").is_err());
+        assert!(web_key("web_key", "ключ").is_err());
+    }
+
+    #[test]
+    fn grace_is_bounded() {
+        assert_eq!(grace_seconds(None), Ok(0));
+        assert_eq!(grace_seconds(Some(3600)), Ok(3600));
+        assert!(grace_seconds(Some(-1)).is_err());
+        assert!(grace_seconds(Some(GRACE_MAX_SECONDS + 1)).is_err());
+    }
+}
