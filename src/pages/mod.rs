@@ -149,7 +149,11 @@ pub fn render_home(base: &str, web_key: &str, demo: bool) -> Result<String, mini
 async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let settings = &state.settings;
     if !home_visible(settings) {
-        return StatusCode::NOT_FOUND.into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            "Not found. The page at / is shown in demo mode (leadpost serve --demo) or with pages.show_home.",
+        )
+            .into_response();
     }
     let demo = settings.demo.enabled;
     let web_key = if demo {
