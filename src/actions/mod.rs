@@ -50,16 +50,19 @@ const MAX_STEPS: usize = 100;
 
 /// `POST /admin/v1/accounts/{id}/webhooks`: `{name, url?, method?, headers?, body?,
 /// secret?, preset?, api_key?}` (DESIGN.md §5, §7).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct WebhookRequest {
     pub name: Option<String>,
     pub url: Option<String>,
     pub method: Option<String>,
     /// An object `{name: value}` of strings.
+    #[schema(value_type = Option<Object>)]
     pub headers: Option<Value>,
     /// A JSON value whose string leaves are minijinja templates.
+    #[schema(value_type = Option<Object>)]
     pub body: Option<Value>,
     /// A `whsec_...` secret, or `true` to have one made (returned once).
+    #[schema(value_type = Option<Object>)]
     pub secret: Option<Value>,
     pub preset: Option<String>,
     pub api_key: Option<String>,
@@ -276,7 +279,7 @@ impl WebhookRequest {
 }
 
 /// One step of an action plan request.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct StepRequest {
     pub webhook_id: Uuid,
     #[serde(default)]
@@ -284,7 +287,7 @@ pub struct StepRequest {
 }
 
 /// `POST /admin/v1/accounts/{id}/action-plans`: `{name, steps: [{webhook_id, delay_seconds}]}`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ActionPlanRequest {
     pub name: Option<String>,
     #[serde(default)]

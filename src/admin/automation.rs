@@ -4,15 +4,18 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::accounts::account_of;
 use super::error::{AdminError, ErrorBody};
-use super::extract::{PageParams, QueryParams, one_more, paginate, parse_id};
+use super::extract::{JsonBody, PageParams, QueryParams, one_more, paginate, parse_id};
+use crate::actions::{self, ActionPlanRequest, WebhookRequest};
 use crate::app::AppState;
-use crate::store::{ActionPlan, Webhook};
+use crate::intake::form::FieldProblem;
+use crate::store::{ActionPlan, Job, StoreError, Webhook};
 
 /// What a masked secret reads as.
 pub const MASK: &str = "********";
@@ -167,5 +170,82 @@ mod tests {
         assert_eq!(masked["Authorization"], "Bearer ********");
         assert_eq!(masked["X-Api-Key"], "********");
         assert_eq!(masked["Accept"], "application/json");
+    }
+}
+
+/// The actions module's problems as the admin API reports them (422).
+fn invalid(problems: Vec<actions::FieldProblem>) -> AdminError {
+    AdminError::Invalid(
+        problems
+            .into_iter()
+            .map(|p| FieldProblem {
+                field: p.field,
+                reason: p.reason,
+            })
+            .collect(),
+    )
+}
+
+/// Create a webhook: a URL, method, headers and JSON body template, or the
+/// `acculynx` preset. With `secret: true` a signing secret is made and returned
+/// this once; a given secret is never shown again.
+#[utoipa::path(post, path = "/admin/v1/accounts/{id}/webhooks", tag = "webhooks",
+    params(("id" = Uuid, Path, description = "Account id")),
+    request_body = WebhookRequest,
+    responses((status = 201, body = WebhookView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_webhook(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<WebhookRequest>,
+) -> Result<(StatusCode, Json<WebhookView>), AdminError> {
+    let account_id = parse_id(&id, "account")?;
+    account_of(state.store.as_ref(), account_id).await?;
+    let (new, generated) = body.prepare().map_err(invalid)?;
+    let webhook = state.store.create_webhook(account_id, &new).await?;
+    let mut view = WebhookView::from(webhook);
+    if generated.is_some() {
+        view.secret = generated;
+    }
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Create an action plan: webhooks of the account, in order, each after its delay.
+#[utoipa::path(post, path = "/admin/v1/accounts/{id}/action-plans", tag = "webhooks",
+    params(("id" = Uuid, Path, description = "Account id")),
+    request_body = ActionPlanRequest,
+    responses((status = 201, body = ActionPlan), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_action_plan(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ActionPlanRequest>,
+) -> Result<(StatusCode, Json<ActionPlan>), AdminError> {
+    let account_id = parse_id(&id, "account")?;
+    account_of(state.store.as_ref(), account_id).await?;
+    let new = body.prepare().map_err(invalid)?;
+    match state.store.create_action_plan(account_id, &new).await {
+        Ok(plan) => Ok((StatusCode::CREATED, Json(plan))),
+        // The account exists, so a step names a webhook that is not the account's.
+        Err(StoreError::NotFound) => Err(AdminError::Invalid(vec![FieldProblem {
+            field: "steps".into(),
+            reason: "every webhook_id must be one of the account's webhooks".into(),
+        }])),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Queue one webhook for one client now (202); the delivery worker sends it.
+#[utoipa::path(post, path = "/admin/v1/clients/{id}/send-webhook/{webhook_id}", tag = "webhooks",
+    params(("id" = Uuid, Path, description = "Client id"), ("webhook_id" = Uuid, Path, description = "Webhook id of the client's account")),
+    responses((status = 202, body = Job), (status = 404, body = ErrorBody)))]
+pub async fn send_webhook(
+    State(state): State<AppState>,
+    Path((id, webhook_id)): Path<(String, String)>,
+) -> Result<(StatusCode, Json<Job>), AdminError> {
+    let client_id = parse_id(&id, "client")?;
+    let webhook_id = parse_id(&webhook_id, "webhook")?;
+    match state.store.queue_webhook_job(client_id, webhook_id).await {
+        Ok(job) => Ok((StatusCode::ACCEPTED, Json(job))),
+        Err(StoreError::NotFound) => Err(AdminError::NotFound("client or webhook")),
+        Err(e) => Err(e.into()),
     }
 }

@@ -45,8 +45,15 @@ pub fn router(state: AppState) -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(lead_sources::get_lead_source))
         .routes(routes!(lead_sources::rotate_lead_source_key))
-        .routes(routes!(automation::list_webhooks))
-        .routes(routes!(automation::list_action_plans))
+        .routes(routes!(
+            automation::create_webhook,
+            automation::list_webhooks
+        ))
+        .routes(routes!(
+            automation::create_action_plan,
+            automation::list_action_plans
+        ))
+        .routes(routes!(automation::send_webhook))
         .routes(routes!(clients::list_clients))
         .routes(routes!(clients::export_clients))
         .routes(routes!(clients::get_account_client))

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod admin_api;
+mod admin_automation;
 mod admin_reading;
 mod admin_store;
 mod bad_input;
