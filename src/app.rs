@@ -223,6 +223,7 @@ impl Application {
         let worker = delivery::spawn(
             self.state.store.clone(),
             self.state.settings.delivery.clone(),
+            &self.state.settings.notify,
             stop_rx,
         )
         .map_err(std::io::Error::other)?;

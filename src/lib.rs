@@ -10,6 +10,7 @@ pub mod demo;
 pub mod fields;
 pub mod intake;
 pub mod limits;
+pub mod notify;
 pub mod pages;
 pub mod store;
 pub mod telemetry;

@@ -11,6 +11,7 @@ mod delivery_processes;
 mod intake_answers;
 mod intake_rules;
 mod job_store;
+mod notify;
 mod operations;
 mod pages;
 mod receiver;
