@@ -528,6 +528,26 @@ async fn levels_zero_one_two_and_a_duplicate_make_exactly_their_notifications_an
     assert_eq!(j.len(), 2, "a duplicate queues no email or text: {j:?}");
 }
 
+#[test]
+fn serve_refuses_unusable_notify_settings_naming_the_key_not_the_secret() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_leadpost"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("n.db").display()),
+        )
+        .env("LEADPOST_SMTP_URL", "smtp://user:hunter2@127.0.0.1:2525")
+        .env("LEADPOST_SMTP_FROM", "not an address")
+        .output()
+        .expect("serve runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("LEADPOST_SMTP_FROM"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    assert!(!stderr.contains("listening"), "{stderr}");
+}
+
 on_both_stores!(
     the_owner_email_arrives_over_smtp_with_the_lead_escaped,
     an_smtp_451_is_retried_and_logged_then_delivered,
