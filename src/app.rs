@@ -205,6 +205,8 @@ pub struct Application {
 impl Application {
     /// Open the store, run the migrations and bind the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        // Unusable [notify] settings stop the start before anything is opened.
+        crate::notify::Notifier::new(&settings.notify, std::time::Duration::from_secs(1))?;
         let store = store::connect(&settings.database).await?;
         store.migrate().await?;
         Self::with_store(settings, store).await
@@ -266,6 +268,7 @@ impl Application {
         let worker = delivery::spawn(
             self.state.store.clone(),
             self.state.settings.delivery.clone(),
+            &self.state.settings.notify,
             stop_rx,
         )
         .map_err(std::io::Error::other)?;

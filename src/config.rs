@@ -22,6 +22,8 @@ pub struct Settings {
     pub admin: AdminSettings,
     pub log: LogSettings,
     pub delivery: DeliverySettings,
+    #[serde(default)]
+    pub notify: NotifySettings,
 }
 
 /// `[server]`
@@ -85,6 +87,42 @@ impl DeliverySettings {
     /// How long a claimed job stays reserved: never shorter than an attempt can take.
     pub fn effective_lease_seconds(&self) -> u64 {
         self.lease_seconds.max(self.timeout_seconds + 5)
+    }
+}
+
+/// `[notify]`: where owner emails and text messages go. Empty values mean "not
+/// configured": those jobs are then recorded as `skipped` with the reason.
+#[derive(Clone, Default, Deserialize)]
+pub struct NotifySettings {
+    /// `smtp://host:port` (plain; `?tls=required` or `?tls=opportunistic` for
+    /// STARTTLS) or `smtps://user:pass@host:port` (implicit TLS).
+    #[serde(default)]
+    pub smtp_url: String,
+    /// The From address of owner emails, e.g. `leadpost <leads@example.com>`.
+    #[serde(default)]
+    pub smtp_from: String,
+    /// The SMS gateway's URL (POSTed a JSON body).
+    #[serde(default)]
+    pub sms_url: String,
+    /// `Name: value`, or a bare value sent as `Authorization`.
+    #[serde(default)]
+    pub sms_auth_header: String,
+    /// The JSON body template sent to the gateway (same engine as webhook bodies).
+    #[serde(default)]
+    pub sms_body: String,
+}
+
+/// Secrets (SMTP password, gateway credentials) never reach a log line.
+impl std::fmt::Debug for NotifySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |v: &str| if v.is_empty() { "unset" } else { "set" };
+        f.debug_struct("NotifySettings")
+            .field("smtp_url", &set(&self.smtp_url))
+            .field("smtp_from", &self.smtp_from)
+            .field("sms_url", &set(&self.sms_url))
+            .field("sms_auth_header", &set(&self.sms_auth_header))
+            .field("sms_body", &self.sms_body)
+            .finish()
     }
 }
 
@@ -227,6 +265,18 @@ impl Settings {
                 }
             };
         }
+        if let Some(url) = get("LEADPOST_SMTP_URL") {
+            self.notify.smtp_url = url;
+        }
+        if let Some(from) = get("LEADPOST_SMTP_FROM") {
+            self.notify.smtp_from = from;
+        }
+        if let Some(url) = get("LEADPOST_SMS_URL") {
+            self.notify.sms_url = url;
+        }
+        if let Some(header) = get("LEADPOST_SMS_AUTH_HEADER") {
+            self.notify.sms_auth_header = header;
+        }
         if let Some(url) = get("LEADPOST_PUBLIC_URL") {
             self.server.public_url = url;
         }
@@ -296,6 +346,29 @@ fn normalize_public_url(value: &str) -> Result<String, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notify_is_unconfigured_by_default_and_set_from_the_environment() {
+        let s = Settings::load_from(None, |_| None).expect("defaults load");
+        assert!(s.notify.smtp_url.is_empty() && s.notify.sms_url.is_empty());
+        let s = Settings::load_from(None, |name| {
+            match name {
+                "LEADPOST_SMTP_URL" => Some("smtps://u:secret@mail.example.com"),
+                "LEADPOST_SMTP_FROM" => Some("leads@example.com"),
+                "LEADPOST_SMS_URL" => Some("https://sms.example.com/send"),
+                "LEADPOST_SMS_AUTH_HEADER" => Some("Bearer sms-secret"),
+                _ => None,
+            }
+            .map(String::from)
+        })
+        .expect("loads");
+        assert_eq!(s.notify.smtp_url, "smtps://u:secret@mail.example.com");
+        assert_eq!(s.notify.smtp_from, "leads@example.com");
+        assert_eq!(s.notify.sms_url, "https://sms.example.com/send");
+        assert_eq!(s.notify.sms_auth_header, "Bearer sms-secret");
+        let shown = format!("{:?}", s.notify);
+        assert!(!shown.contains("secret"), "{shown}");
+    }
 
     #[test]
     fn defaults_bind_loopback_8080_on_a_sqlite_file() {

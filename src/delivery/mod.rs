@@ -1,9 +1,11 @@
-//! The delivery worker: claims due `webhook` jobs from the durable queue under a
-//! lease, renders each webhook for its client, sends it (signed when the webhook
-//! has a secret, through the address guard), logs the attempt and moves the job
-//! to `delivered`, `retrying` or `dead`. It runs inside `serve`; several workers
-//! (tasks or processes) may share one PostgreSQL. Jobs of other kinds are left
-//! alone. No database connection is held while a request is in flight.
+//! The delivery worker: claims due jobs from the durable queue under a lease —
+//! `webhook` jobs (rendered for their client, signed when the webhook has a
+//! secret) and the owner's `email` and `sms` jobs (composed by [`crate::notify`]) —
+//! sends each (HTTP through the address guard, or SMTP), logs the attempt and
+//! moves the job to `delivered`, `retrying`, `dead`, or `skipped` when nothing is
+//! configured to send it with. It runs inside `serve`; several workers (tasks or
+//! processes) may share one PostgreSQL. No database connection is held while a
+//! request is in flight.
 
 pub mod guard;
 pub mod retry;
@@ -20,13 +22,16 @@ use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use crate::actions::{acculynx, secret_key, template};
-use crate::config::DeliverySettings;
-use crate::store::{Job, NewAttempt, Store, StoreError};
+use crate::config::{DeliverySettings, NotifySettings};
+use crate::notify::{self, Notifier, NotifyError};
+use crate::store::{Account, DeliveryContext, Job, NewAttempt, Store, StoreError};
 
 use retry::Outcome;
 
-/// The job kind this worker delivers.
+/// The job kind of a webhook.
 pub const KIND: &str = "webhook";
+/// Every kind this worker delivers, claimed in this order.
+pub const KINDS: [&str; 3] = [KIND, notify::EMAIL, notify::SMS];
 /// How much of an answer's body is kept in the attempt log.
 const RESPONSE_LOG_BYTES: usize = 1024;
 
@@ -35,20 +40,23 @@ const RESPONSE_LOG_BYTES: usize = 1024;
 pub enum DeliveryError {
     #[error("cannot build the HTTP client: {0}")]
     Client(#[from] reqwest::Error),
+    #[error(transparent)]
+    Notify(#[from] NotifyError),
 }
 
-/// Delivers webhook jobs.
+/// Delivers webhook, email and text jobs.
 pub struct Worker {
     store: Arc<dyn Store>,
     settings: DeliverySettings,
     http: reqwest::Client,
+    notifier: Notifier,
 }
 
 /// What one attempt produced, before it is logged.
-struct AttemptResult {
-    status: Option<u16>,
-    response: Option<String>,
-    outcome: Outcome,
+pub(crate) struct AttemptResult {
+    pub(crate) status: Option<u16>,
+    pub(crate) response: Option<String>,
+    pub(crate) outcome: Outcome,
 }
 
 impl AttemptResult {
@@ -74,8 +82,14 @@ fn transient(error: impl Into<String>) -> AttemptResult {
     })
 }
 
+fn skipped(reason: impl Into<String>) -> AttemptResult {
+    AttemptResult::failed(Outcome::Skipped {
+        reason: reason.into(),
+    })
+}
+
 /// An error with its causes, for the attempt log.
-fn describe(err: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn describe(err: &(dyn std::error::Error + 'static)) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {
@@ -102,8 +116,19 @@ fn refusal(err: &reqwest::Error) -> Option<&guard::RefusedTarget> {
 }
 
 impl Worker {
-    /// A worker over `store` with the `[delivery]` settings.
+    /// A worker over `store` with the `[delivery]` settings and no email or text
+    /// sender configured (such jobs are skipped).
     pub fn new(store: Arc<dyn Store>, settings: DeliverySettings) -> Result<Self, DeliveryError> {
+        Self::with_notify(store, settings, &NotifySettings::default())
+    }
+
+    /// A worker over `store` with the `[delivery]` and `[notify]` settings.
+    pub fn with_notify(
+        store: Arc<dyn Store>,
+        settings: DeliverySettings,
+        notify: &NotifySettings,
+    ) -> Result<Self, DeliveryError> {
+        let notifier = Notifier::new(notify, Duration::from_secs(settings.timeout_seconds.max(1)))?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(settings.timeout_seconds.max(1)))
             .redirect(reqwest::redirect::Policy::none())
@@ -117,7 +142,25 @@ impl Worker {
             store,
             settings,
             http,
+            notifier,
         })
+    }
+
+    /// Claim up to `limit` due jobs, kind after kind.
+    async fn claim(&self, limit: usize) -> Result<Vec<Job>, StoreError> {
+        let mut jobs = Vec::new();
+        for kind in KINDS {
+            let free = limit.saturating_sub(jobs.len());
+            if free == 0 {
+                break;
+            }
+            jobs.extend(
+                self.store
+                    .claim_due_jobs(kind, free as i64, self.lease_seconds())
+                    .await?,
+            );
+        }
+        Ok(jobs)
     }
 
     fn lease_seconds(&self) -> i64 {
@@ -127,11 +170,7 @@ impl Worker {
     /// Claim the jobs due now (up to `concurrency`, at least one) and deliver them;
     /// returns how many were claimed.
     pub async fn run_once(&self) -> Result<usize, StoreError> {
-        let limit = self.settings.concurrency.max(1) as i64;
-        let jobs = self
-            .store
-            .claim_due_jobs(KIND, limit, self.lease_seconds())
-            .await?;
+        let jobs = self.claim(self.settings.concurrency.max(1)).await?;
         let count = jobs.len();
         futures::future::join_all(jobs.into_iter().map(|job| self.process(job))).await;
         Ok(count)
@@ -151,11 +190,7 @@ impl Worker {
             let free = concurrency.saturating_sub(in_flight.len());
             let mut claimed = 0;
             if free > 0 {
-                match self
-                    .store
-                    .claim_due_jobs(KIND, free as i64, self.lease_seconds())
-                    .await
-                {
+                match self.claim(free).await {
                     Ok(jobs) => {
                         claimed = jobs.len();
                         for job in jobs {
@@ -209,13 +244,18 @@ impl Worker {
         async {
             let attempted_at = OffsetDateTime::now_utc();
             let started = Instant::now();
-            let result = self.attempt(&job).await;
+            let result = match job.kind.as_str() {
+                KIND => self.attempt(&job).await,
+                notify::EMAIL => self.attempt_email(&job).await,
+                notify::SMS => self.attempt_sms(&job).await,
+                other => permanent(format!("no sender for jobs of kind {other}")),
+            };
             let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
             let error = match &result.outcome {
                 Outcome::Delivered => None,
-                Outcome::Transient { error, .. } | Outcome::Permanent { error } => {
-                    Some(error.clone())
-                }
+                Outcome::Transient { error, .. }
+                | Outcome::Permanent { error }
+                | Outcome::Skipped { reason: error } => Some(error.clone()),
             };
             let next = retry::next(
                 &self.settings.retry_schedule,
@@ -281,16 +321,8 @@ impl Worker {
         let Ok(url) = reqwest::Url::parse(&webhook.url) else {
             return permanent(format!("invalid webhook URL {}", webhook.url));
         };
-        // An IP literal is never resolved: check it here.
-        let literal = match url.host() {
-            Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
-            Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
-            _ => None,
-        };
-        if let Some(ip) = literal
-            && let Err(refused) = guard::check(ip, self.settings.allow_private_targets)
-        {
-            return permanent(refused.to_string());
+        if let Err(refused) = self.check_literal(&url) {
+            return refused;
         }
         let Ok(method) = reqwest::Method::from_bytes(webhook.method.as_bytes()) else {
             return permanent(format!("invalid method {}", webhook.method));
@@ -343,6 +375,27 @@ impl Worker {
         if sends_body {
             request = request.body(payload);
         }
+        self.send(request).await
+    }
+
+    /// An IP literal is never resolved, so the guard's resolver never sees it:
+    /// check it here.
+    fn check_literal(&self, url: &reqwest::Url) -> Result<(), AttemptResult> {
+        let literal = match url.host() {
+            Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
+            Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
+            _ => None,
+        };
+        if let Some(ip) = literal
+            && let Err(refused) = guard::check(ip, self.settings.allow_private_targets)
+        {
+            return Err(permanent(refused.to_string()));
+        }
+        Ok(())
+    }
+
+    /// Send an HTTP request and classify the answer (keeping its first KiB).
+    async fn send(&self, request: reqwest::RequestBuilder) -> AttemptResult {
         let mut response = match request.send().await {
             Ok(r) => r,
             Err(e) => {
@@ -386,18 +439,89 @@ impl Worker {
             outcome: retry::classify(status, retry_after),
         }
     }
+
+    /// The client's delivery context and its account (for the owner's address).
+    async fn owner_context(&self, job: &Job) -> Result<(DeliveryContext, Account), AttemptResult> {
+        let Some(client_id) = job.client_id else {
+            return Err(permanent("the job names no client"));
+        };
+        let context = match self.store.delivery_context(client_id).await {
+            Ok(c) => c,
+            Err(StoreError::NotFound) => return Err(permanent("the client no longer exists")),
+            Err(e) => return Err(transient(format!("storage: {e}"))),
+        };
+        let account = match self.store.get_account(context.account.id).await {
+            Ok(a) => a,
+            Err(StoreError::NotFound) => return Err(permanent("the account no longer exists")),
+            Err(e) => return Err(transient(format!("storage: {e}"))),
+        };
+        Ok((context, account))
+    }
+
+    /// Email the account owner about the job's client.
+    async fn attempt_email(&self, job: &Job) -> AttemptResult {
+        let Some(smtp) = &self.notifier.smtp else {
+            return skipped(
+                "no SMTP server configured (notify.smtp_url and notify.smtp_from, \
+                 LEADPOST_SMTP_URL and LEADPOST_SMTP_FROM)",
+            );
+        };
+        let (context, account) = match self.owner_context(job).await {
+            Ok(found) => found,
+            Err(failed) => return failed,
+        };
+        let Some(to) = account.owner_email.filter(|e| !e.trim().is_empty()) else {
+            return skipped("the account has no owner email");
+        };
+        let message = match notify::email::compose(&context, &smtp.from, &to) {
+            Ok(m) => m,
+            Err(e) => return permanent(e),
+        };
+        notify::email::send(smtp, message).await
+    }
+
+    /// Text the account owner about the job's client through the SMS gateway.
+    async fn attempt_sms(&self, job: &Job) -> AttemptResult {
+        let Some(gateway) = &self.notifier.sms else {
+            return skipped("no SMS gateway configured (notify.sms_url, LEADPOST_SMS_URL)");
+        };
+        let (context, account) = match self.owner_context(job).await {
+            Ok(found) => found,
+            Err(failed) => return failed,
+        };
+        let Some(to) = account.owner_phone.filter(|p| !p.trim().is_empty()) else {
+            return skipped("the account has no owner phone");
+        };
+        let payload = match notify::sms::payload(gateway, &context, &to) {
+            Ok(p) => p,
+            Err(e) => return permanent(e),
+        };
+        if let Err(refused) = self.check_literal(&gateway.url) {
+            return refused;
+        }
+        let mut request = self
+            .http
+            .post(gateway.url.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .body(payload);
+        if let Some((name, value)) = &gateway.auth {
+            request = request.header(name.clone(), value.clone());
+        }
+        self.send(request).await
+    }
 }
 
 /// Start a worker task (when `concurrency` > 0); it stops when `shutdown` turns true.
 pub fn spawn(
     store: Arc<dyn Store>,
     settings: DeliverySettings,
+    notify: &NotifySettings,
     shutdown: watch::Receiver<bool>,
 ) -> Result<Option<tokio::task::JoinHandle<()>>, DeliveryError> {
     if settings.concurrency == 0 {
         tracing::info!("delivery worker disabled (delivery.concurrency = 0)");
         return Ok(None);
     }
-    let worker = Arc::new(Worker::new(store, settings)?);
+    let worker = Arc::new(Worker::with_notify(store, settings, notify)?);
     Ok(Some(tokio::spawn(worker.run(shutdown))))
 }

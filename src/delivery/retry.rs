@@ -24,6 +24,8 @@ pub enum Outcome {
     },
     /// Trying again would not help.
     Permanent { error: String },
+    /// Nothing was sent because nothing is configured to send it with.
+    Skipped { reason: String },
 }
 
 /// Classify an answer's status (with its `Retry-After`, already parsed).
@@ -62,6 +64,7 @@ pub fn next(schedule: &[u64], attempt: i64, outcome: Outcome, now: OffsetDateTim
     match outcome {
         Outcome::Delivered => JobNext::Delivered,
         Outcome::Permanent { error } => JobNext::Dead { error },
+        Outcome::Skipped { reason } => JobNext::Skipped { reason },
         Outcome::Transient { error, retry_after } => {
             let slot = usize::try_from(attempt.saturating_sub(1)).unwrap_or(usize::MAX);
             match schedule.get(slot) {

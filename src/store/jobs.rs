@@ -70,6 +70,11 @@ pub enum JobNext {
     Dead {
         error: String,
     },
+    /// Not sent, and never will be (e.g. no SMTP server configured); the reason
+    /// becomes the job's `last_error`.
+    Skipped {
+        reason: String,
+    },
 }
 
 /// The account's id and name.
@@ -177,6 +182,7 @@ macro_rules! impl_job_store {
                         ("retrying", Some(DbTime::from(*due_at)), Some(error.as_str()))
                     }
                     JobNext::Dead { error } => ("dead", None, Some(error.as_str())),
+                    JobNext::Skipped { reason } => ("skipped", None, Some(reason.as_str())),
                 };
                 let mut tx = self.begin_write().await?;
                 sqlx::query(

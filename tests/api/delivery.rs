@@ -589,7 +589,7 @@ async fn a_lead_source_runs_its_own_plan_and_templates_see_its_name(app: TestApp
     assert_eq!(receiver.received()[0].json(), json!({"source": "Website"}));
 }
 
-async fn jobs_of_other_kinds_are_left_alone(app: TestApp) {
+async fn a_webhook_worker_without_notify_settings_skips_email_and_text(app: TestApp) {
     let account = app
         .store
         .create_account(&leadpost::store::NewAccount {
@@ -606,7 +606,7 @@ async fn jobs_of_other_kinds_are_left_alone(app: TestApp) {
         &[("name", "Ann"), ("new_lead_notification", "2")],
     )
     .await;
-    assert_eq!(worker(&app, &[1]).run_once().await.expect("runs"), 0);
+    assert_eq!(worker(&app, &[1]).run_once().await.expect("runs"), 2);
     let states: Vec<_> = jobs(&app, &account)
         .await
         .into_iter()
@@ -615,8 +615,8 @@ async fn jobs_of_other_kinds_are_left_alone(app: TestApp) {
     assert_eq!(
         states,
         vec![
-            ("email".to_string(), "queued".to_string()),
-            ("sms".to_string(), "queued".to_string())
+            ("email".to_string(), "skipped".to_string()),
+            ("sms".to_string(), "skipped".to_string())
         ]
     );
 }
@@ -638,5 +638,5 @@ on_both_stores!(
     the_address_guard_refuses_loopback_after_resolving_and_kills_the_job,
     a_webhook_is_sent_on_demand_for_one_client,
     a_lead_source_runs_its_own_plan_and_templates_see_its_name,
-    jobs_of_other_kinds_are_left_alone,
+    a_webhook_worker_without_notify_settings_skips_email_and_text,
 );

@@ -15,6 +15,7 @@ mod delivery_processes;
 mod intake_answers;
 mod intake_rules;
 mod job_store;
+mod notify;
 mod openapi_doc;
 mod operations;
 mod pages;
