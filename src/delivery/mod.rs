@@ -24,7 +24,7 @@ use tracing::Instrument;
 use crate::actions::{acculynx, secret_key, template};
 use crate::config::{DeliverySettings, NotifySettings};
 use crate::notify::{self, Notifier, NotifyError};
-use crate::store::{Account, DeliveryContext, Job, NewAttempt, Store, StoreError};
+use crate::store::{Account, DeliveryContext, Job, JobNext, NewAttempt, Store, StoreError};
 
 use retry::Outcome;
 
@@ -263,6 +263,18 @@ impl Worker {
                 result.outcome,
                 OffsetDateTime::now_utc(),
             );
+            let outcome = match &next {
+                JobNext::Delivered => "delivered",
+                JobNext::Retry { .. } => "retrying",
+                JobNext::Dead { .. } => "dead",
+                JobNext::Skipped { .. } => "skipped",
+            };
+            metrics::counter!(
+                "leadpost_delivery_attempts_total",
+                "kind" => job.kind.clone(),
+                "outcome" => outcome
+            )
+            .increment(1);
             let attempt = NewAttempt {
                 attempted_at,
                 status_code: result.status,

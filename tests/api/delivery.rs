@@ -326,6 +326,31 @@ async fn the_request_id_of_the_post_is_kept_in_the_attempt_log(app: TestApp) {
     assert_eq!(attempts[0].request_id.as_deref(), Some(request_id.as_str()));
 }
 
+async fn delivery_attempts_are_counted_by_kind_and_outcome_in_metrics(app: TestApp) {
+    let receiver = Receiver::start(vec![(503, vec![])]).await;
+    let account = app.account().await;
+    let (hook, _) = webhook(&app, &account, json!({"name": "h", "url": receiver.url})).await;
+    lead_for(&app, &hook, &account, &[("name", "Ann")]).await;
+    let worker = worker(&app, &[0]);
+    assert_eq!(worker.run_once().await.expect("runs"), 1);
+    assert_eq!(worker.run_once().await.expect("runs"), 1);
+    let text = app
+        .http
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("text");
+    for expected in [
+        r#"leadpost_delivery_attempts_total{kind="webhook",outcome="retrying"} 1"#,
+        r#"leadpost_delivery_attempts_total{kind="webhook",outcome="delivered"} 1"#,
+    ] {
+        assert!(text.contains(expected), "missing {expected} in\n{text}");
+    }
+}
+
 async fn a_400_is_dead_after_one_attempt(app: TestApp) {
     let receiver = Receiver::start(vec![(400, vec![])]).await;
     let account = app.account().await;
@@ -629,6 +654,7 @@ on_both_stores!(
     two_503s_then_200_is_delivered_on_the_third_attempt_with_one_webhook_id,
     a_400_is_dead_after_one_attempt,
     the_request_id_of_the_post_is_kept_in_the_attempt_log,
+    delivery_attempts_are_counted_by_kind_and_outcome_in_metrics,
     a_schedule_of_three_retries_gives_four_attempts_then_dead,
     a_429_retry_after_is_honoured,
     a_timeout_or_a_refused_connection_is_retried,
