@@ -1,5 +1,7 @@
 //! The SQLite store: one file, WAL with `synchronous=FULL` so that a success
-//! answer means the lead is on disk; writers take the lock at `BEGIN`.
+//! answer means the lead is on disk. SQLite has one writer at a time, so write
+//! transactions queue for a single dedicated connection (fair, FIFO) instead of
+//! spinning in SQLite's busy handler; reads use their own pool.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -16,6 +18,8 @@ type DbKind = sqlx::Sqlite;
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// One connection: every write transaction, in turn.
+    writer: SqlitePool,
 }
 
 impl SqliteStore {
@@ -27,17 +31,23 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_millis(settings.sqlite_busy_timeout_ms));
+        let acquire = Duration::from_secs(settings.acquire_timeout_seconds);
         let pool = SqlitePoolOptions::new()
             .max_connections(settings.max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(settings.acquire_timeout_seconds))
+            .acquire_timeout(acquire)
+            .connect_with(options.clone())
+            .await?;
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(acquire)
             .connect_with(options)
             .await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore { pool, writer })
     }
 
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, DbKind>, StoreError> {
         // Take the write lock now, so a transaction never has to upgrade a read.
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     async fn run_migrations(&self) -> Result<(), StoreError> {
