@@ -62,7 +62,7 @@ run_store postgres "$PG_URL/$PG_DB"
 if [ -n "$PGBENCH" ]; then
   account=$(psql "$PG_URL/$PG_DB" -Atc "SELECT id FROM accounts LIMIT 1")
   seconds=${DURATION%s}
-  "$PGBENCH" -n -c "$CONNECTIONS" -j "$THREADS" -T "$seconds" -D account="$account" \
+  "$PGBENCH" -n -M prepared -c "$CONNECTIONS" -j "$THREADS" -T "$seconds" -D account="$account" \
     -f bench/single_lead.sql "$PG_URL/$PG_DB" >"$WORK/pgbench.out" 2>&1
   tps=$(awk '/^tps/ {print $3; exit}' "$WORK/pgbench.out")
   lat=$(awk '/latency average/ {print $4, $5}' "$WORK/pgbench.out")

@@ -281,48 +281,61 @@ macro_rules! impl_store {
             ) -> Result<(), StoreError> {
                 let c = &lead.client;
                 let account_id = lead.owner.account_id;
+                // Each link is one statement when the tag or field exists (the common
+                // case); a new one is created first, then linked the same way.
                 for (position, tag) in c.tags.as_slice().iter().enumerate() {
-                    let tag_id = Self::find_or_create(
-                        tx,
-                        "SELECT id FROM tags WHERE account_id = $1 AND name_key = $2",
-                        "INSERT INTO tags (id, account_id, name, name_key, created_at) \
-                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, name_key) DO NOTHING \
-                         RETURNING id",
-                        account_id,
-                        tag,
-                        &tag.to_lowercase(),
-                        now,
-                    )
-                    .await?;
-                    sqlx::query(
-                        "INSERT INTO client_tags (client_id, tag_id, position) VALUES ($1, $2, $3)",
-                    )
-                    .bind(DbId(client_id))
-                    .bind(tag_id)
-                    .bind(position as i32)
-                    .execute(&mut **tx)
-                    .await?;
+                    let key = tag.to_lowercase();
+                    let link = || {
+                        sqlx::query(
+                            "INSERT INTO client_tags (client_id, tag_id, position) \
+                             SELECT $1, id, $3 FROM tags WHERE account_id = $2 AND name_key = $4",
+                        )
+                        .bind(DbId(client_id))
+                        .bind(DbId(account_id))
+                        .bind(position as i32)
+                        .bind(key.clone())
+                    };
+                    if link().execute(&mut **tx).await?.rows_affected() == 0 {
+                        Self::find_or_create(
+                            tx,
+                            "SELECT id FROM tags WHERE account_id = $1 AND name_key = $2",
+                            "INSERT INTO tags (id, account_id, name, name_key, created_at) \
+                             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, name_key) DO NOTHING \
+                             RETURNING id",
+                            account_id,
+                            tag,
+                            &key,
+                            now,
+                        )
+                        .await?;
+                        link().execute(&mut **tx).await?;
+                    }
                 }
                 for (name, value) in &c.custom {
-                    let field_id = Self::find_or_create(
-                        tx,
-                        "SELECT id FROM custom_fields WHERE account_id = $1 AND name = $2",
-                        "INSERT INTO custom_fields (id, account_id, name, created_at) \
-                         VALUES ($1, $2, $3, $5) ON CONFLICT (account_id, name) DO NOTHING RETURNING id",
-                        account_id,
-                        name,
-                        name,
-                        now,
-                    )
-                    .await?;
-                    sqlx::query(
-                        "INSERT INTO client_custom_values (client_id, field_id, value) VALUES ($1, $2, $3)",
-                    )
-                    .bind(DbId(client_id))
-                    .bind(field_id)
-                    .bind(value)
-                    .execute(&mut **tx)
-                    .await?;
+                    let link = || {
+                        sqlx::query(
+                            "INSERT INTO client_custom_values (client_id, field_id, value) \
+                             SELECT $1, id, $3 FROM custom_fields WHERE account_id = $2 AND name = $4",
+                        )
+                        .bind(DbId(client_id))
+                        .bind(DbId(account_id))
+                        .bind(value.clone())
+                        .bind(name.clone())
+                    };
+                    if link().execute(&mut **tx).await?.rows_affected() == 0 {
+                        Self::find_or_create(
+                            tx,
+                            "SELECT id FROM custom_fields WHERE account_id = $1 AND name = $2",
+                            "INSERT INTO custom_fields (id, account_id, name, created_at) \
+                             VALUES ($1, $2, $3, $5) ON CONFLICT (account_id, name) DO NOTHING RETURNING id",
+                            account_id,
+                            name,
+                            name,
+                            now,
+                        )
+                        .await?;
+                        link().execute(&mut **tx).await?;
+                    }
                 }
                 if let Some(note) = &c.notes {
                     sqlx::query(
