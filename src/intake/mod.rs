@@ -123,11 +123,6 @@ async fn answer_post(
             return json_failure(error);
         }
     };
-    if let Some(key) = Form::new(&posted).web_key()
-        && let Err(wait) = state.limits.check_key(&key)
-    {
-        return json_failure(IntakeError::TooManyRequests { retry_after: wait });
-    }
     log.fields = posted.pairs.clone();
     let wants_html =
         negotiate::prefers_html(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()));
@@ -147,6 +142,12 @@ async fn process(
     request_id: Option<String>,
 ) -> Answer {
     let form = Form::new(posted);
+    // The per-key limit, as soon as the key is known: JSON, never a redirect, not logged.
+    if let Some(key) = form.web_key()
+        && let Err(wait) = state.limits.check_key(&key)
+    {
+        return json_failure(IntakeError::TooManyRequests { retry_after: wait });
+    }
     let redirect = match form.error_url() {
         Ok(redirect) => redirect,
         Err(problem) => {

@@ -166,22 +166,6 @@ macro_rules! impl_admin_store {
                 Ok(row.try_get::<DbTime, _>(name)?.0)
             }
 
-            fn job_from_row(row: &Row) -> Result<Job, sqlx::Error> {
-                Ok(Job {
-                    id: id_of(row, "id")?,
-                    account_id: id_of(row, "account_id")?,
-                    client_id: opt_id(row, "client_id")?,
-                    kind: row.try_get("kind")?,
-                    webhook_id: opt_id(row, "webhook_id")?,
-                    state: row.try_get("state")?,
-                    due_at: time_of(row, "due_at")?,
-                    attempts: i64::from(row.try_get::<i32, _>("attempts")?),
-                    message_id: row.try_get("message_id")?,
-                    last_error: row.try_get("last_error")?,
-                    created_at: time_of(row, "created_at")?,
-                })
-            }
-
             fn attempt_from_row(row: &Row) -> Result<JobAttempt, sqlx::Error> {
                 Ok(JobAttempt {
                     id: id_of(row, "id")?,
@@ -338,7 +322,7 @@ macro_rules! impl_admin_store {
                     .fetch_optional(&self.pool)
                     .await?
                     .ok_or(StoreError::NotFound)?;
-                    Ok(job_from_row(&row)?)
+                    Ok($store::job_from_row(&row)?)
                 }
             }
 
@@ -624,7 +608,7 @@ macro_rules! impl_admin_store {
                     .bind(page.limit)
                     .fetch_all(&self.pool)
                     .await?;
-                    let jobs = rows.iter().map(job_from_row).collect::<Result<Vec<_>, _>>()?;
+                    let jobs = rows.iter().map($store::job_from_row).collect::<Result<Vec<_>, _>>()?;
                     self.admin_with_attempts(jobs).await
                 }
 

@@ -95,7 +95,8 @@ pub struct DeliveryContext {
 macro_rules! impl_job_store {
     ($store:ident, $lock:literal) => {
         impl $store {
-            fn delivery_job_from_row(
+            /// A `jobs` row (used by every store macro of this backend).
+            fn job_from_row(
                 row: &<DbKind as sqlx::Database>::Row,
             ) -> Result<$crate::store::Job, sqlx::Error> {
                 use sqlx::Row as _;
@@ -161,7 +162,7 @@ macro_rules! impl_job_store {
                 tx.commit().await?;
                 let mut jobs = rows
                     .iter()
-                    .map(Self::delivery_job_from_row)
+                    .map(Self::job_from_row)
                     .collect::<Result<Vec<_>, _>>()?;
                 jobs.sort_by_key(|j| (j.due_at, j.id));
                 Ok(jobs)
@@ -256,7 +257,7 @@ macro_rules! impl_job_store {
                 .fetch_optional(&self.pool)
                 .await?
                 .ok_or(StoreError::NotFound)?;
-                Ok(Self::delivery_job_from_row(&row)?)
+                Ok(Self::job_from_row(&row)?)
             }
 
             async fn find_webhook(

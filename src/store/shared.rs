@@ -1021,23 +1021,7 @@ macro_rules! impl_store {
                 .bind(page.limit)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok(Job {
-                            id: row.try_get::<DbId, _>("id")?.0,
-                            account_id: row.try_get::<DbId, _>("account_id")?.0,
-                            client_id: row.try_get::<Option<DbId>, _>("client_id")?.map(|d| d.0),
-                            kind: row.try_get("kind")?,
-                            webhook_id: row.try_get::<Option<DbId>, _>("webhook_id")?.map(|d| d.0),
-                            state: row.try_get("state")?,
-                            due_at: row.try_get::<DbTime, _>("due_at")?.0,
-                            attempts: i64::from(row.try_get::<i32, _>("attempts")?),
-                            message_id: row.try_get("message_id")?,
-                            last_error: row.try_get("last_error")?,
-                            created_at: row.try_get::<DbTime, _>("created_at")?.0,
-                        })
-                    })
-                    .collect()
+                Ok(rows.iter().map(Self::job_from_row).collect::<Result<_, _>>()?)
             }
         }
     };

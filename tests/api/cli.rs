@@ -76,9 +76,8 @@ async fn a_newcomer_creates_an_account_and_posts_a_lead_to_the_served_endpoint()
             .next()
             .expect("serve logs before exiting")
             .expect("a line");
-        if let Some(at) = line.find("listening on http://") {
-            let rest = &line[at + "listening on ".len()..];
-            break rest.split_whitespace().next().expect("address").to_string();
+        if let Some(address) = crate::helpers::listening_address(&line) {
+            break address;
         }
     };
     let client = reqwest::Client::new();
@@ -195,9 +194,8 @@ async fn serve_demo_serves_the_demo_page_for_the_demo_key() {
             .next()
             .expect("serve logs before exiting")
             .expect("a line");
-        if let Some(at) = line.find("listening on http://") {
-            let rest = &line[at + "listening on ".len()..];
-            break rest.split_whitespace().next().expect("address").to_string();
+        if let Some(address) = crate::helpers::listening_address(&line) {
+            break address;
         }
     };
     let client = reqwest::Client::new();

@@ -61,9 +61,8 @@ impl Serve {
             if is_delivery(&line) {
                 delivered.fetch_add(1, Ordering::SeqCst);
             }
-            if let Some(at) = line.find("listening on http://") {
-                let rest = &line[at + "listening on ".len()..];
-                break rest.split_whitespace().next().expect("address").to_string();
+            if let Some(address) = crate::helpers::listening_address(&line) {
+                break address;
             }
         };
         // Keep reading the log (so the process never blocks on a full pipe).

@@ -212,6 +212,17 @@ pub async fn serve(
     }
 }
 
+/// The `http://HOST:PORT` of a `serve` log line saying `listening on http://HOST:PORT`.
+pub fn listening_address(line: &str) -> Option<String> {
+    let at = line.find("listening on http://")?;
+    let rest = &line[at + "listening on ".len()..];
+    Some(
+        rest.chars()
+            .take_while(|c| !c.is_whitespace() && *c != '"')
+            .collect(),
+    )
+}
+
 /// The intake endpoint's path.
 pub const INTAKE: &str = "/v1/external-api/external-form-lead";
 

@@ -436,7 +436,6 @@ async fn on_success_url_must_be_http_or_https(app: TestApp) {
 }
 
 async fn an_invalid_on_error_url_is_answered_as_json(app: TestApp) {
-    let account = app.account().await;
     let response = app
         .post_form(&[
             ("web_key", "wrong"),
@@ -454,7 +453,6 @@ async fn an_invalid_on_error_url_is_answered_as_json(app: TestApp) {
             .contains("OnErrorURL")
     );
     assert!(body.get("fields").is_none(), "fields are for step 5 only");
-    let _ = account;
 }
 
 on_both_stores!(

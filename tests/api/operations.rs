@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use leadpost::store::{ClientFilter, Outcome, Page, PgStore, SqliteStore, Store, SubmissionFilter};
+use leadpost::store::{ClientFilter, Page, PgStore, SqliteStore, Store, SubmissionFilter};
 use serde_json::Value;
 use sqlx::postgres::PgConnectOptions;
 use tokio::net::{TcpListener, TcpStream};
@@ -263,7 +263,6 @@ async fn losing_postgres_gives_ct105_and_the_service_recovers_without_restart() 
         .map(|c| c.first_name)
         .collect();
     assert_eq!(names, vec!["After".to_string(), "Before".to_string()]);
-    let _ = Outcome::Accepted;
 }
 
 /// A `leadpost serve` child process.
@@ -284,32 +283,18 @@ fn start_serve(database_url: &str, extra_env: &[(&str, &str)]) -> Served {
     let mut child = command.spawn().expect("serve starts");
     let stderr = child.stderr.take().expect("stderr");
     let (tx, rx) = std::sync::mpsc::channel();
+    // Read the log to its end, so the process never blocks on a full pipe.
     std::thread::spawn(move || {
-        let mut sent = false;
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if !sent && let Some(at) = line.find("listening on http://") {
-                let rest = &line[at + "listening on ".len()..];
-                let address: String = rest
-                    .chars()
-                    .take_while(|c| !c.is_whitespace() && *c != '"')
-                    .collect();
-                let _ = tx.send(Ok(address));
-                sent = true;
-            }
-            if line.contains("\"level\"") || !line.is_empty() {
-                let _ = tx.send(Err(line));
+            if let Some(address) = crate::helpers::listening_address(&line) {
+                let _ = tx.send(address);
             }
         }
     });
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(Ok(address)) => return Served { child, address },
-            Ok(Err(_line)) => continue,
-            Err(_) => panic!("serve did not report its address"),
-        }
-    }
+    let address = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("serve reports its address");
+    Served { child, address }
 }
 
 #[tokio::test]
