@@ -38,12 +38,12 @@ impl Password {
     }
 
     /// A password typed at login, to be checked against a stored hash. It is not held to the length
-    /// rule (a rule may change after a password was set), only cut off past the maximum so an
-    /// oversized one costs no more than a long one; a cut-off password never matches.
+    /// rule (a rule may change after a password was set). One longer than any password that can be
+    /// set cannot match, so an empty one is checked in its place: it costs no more than a short one
+    /// and the answer is the same wrong-password answer.
     pub fn presented(s: impl Into<String>) -> Self {
         let s: String = s.into();
         if s.chars().count() > MAX_CHARS {
-            // Longer than any password that can be set, so it cannot match: check an empty one.
             Self(String::new())
         } else {
             Self(s)
