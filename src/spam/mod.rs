@@ -12,4 +12,4 @@ pub use captcha::{CaptchaOutcome, CaptchaVerifier, VerifyUrls};
 pub use origin::{OriginCheck, OriginPattern, OriginPolicy};
 pub use rules::{SpamReason, is_control_field, judge};
 pub use settings::{Captcha, CaptchaProvider, SettingProblem, SpamSettings, SpamSettingsPatch};
-pub use shared_limits::{LoginLock, RateDecision, SharedLimits};
+pub use shared_limits::{LimitScope, LoginLock, LoginPolicy, RateDecision, SharedLimits};

@@ -7,7 +7,7 @@ use ipnet::IpNet;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::origin::OriginPattern;
-use super::rules::CAPTCHA_TOKEN_FIELDS;
+use super::rules::{CAPTCHA_TOKEN_FIELDS, FILL_TIME_FIELD};
 
 /// The honeypot field a new account has.
 pub const DEFAULT_HONEYPOT_FIELD: &str = "_lp_hp";
@@ -251,8 +251,8 @@ fn honeypot_field(name: &str) -> Result<String, String> {
     if name.chars().any(char::is_whitespace) {
         return Err("must not contain spaces".into());
     }
-    if CAPTCHA_TOKEN_FIELDS.contains(&name) {
-        return Err("is a CAPTCHA token field".into());
+    if CAPTCHA_TOKEN_FIELDS.contains(&name) || name == FILL_TIME_FIELD {
+        return Err("is a CAPTCHA token or fill-time field".into());
     }
     Ok(name.to_string())
 }
@@ -482,8 +482,10 @@ mod tests {
     }
 
     #[test]
-    fn the_honeypot_cannot_be_a_captcha_token_field() {
-        let body = json!({"honeypot_field": "g-recaptcha-response"});
-        assert_eq!(problems(&SpamSettings::default(), body), ["honeypot_field"]);
+    fn the_honeypot_cannot_be_a_captcha_token_or_the_fill_time_field() {
+        for name in ["g-recaptcha-response", "_lp_t"] {
+            let body = json!({"honeypot_field": name});
+            assert_eq!(problems(&SpamSettings::default(), body), ["honeypot_field"]);
+        }
     }
 }

@@ -50,6 +50,24 @@ end
 return 0
 ";
 
+/// What a rate is counted per.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitScope {
+    /// The client's IP address.
+    Ip,
+    /// The post's web_key.
+    WebKey,
+}
+
+impl LimitScope {
+    fn as_str(self) -> &'static str {
+        match self {
+            LimitScope::Ip => "ip",
+            LimitScope::WebKey => "key",
+        }
+    }
+}
+
 /// Whether a request may go on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RateDecision {
@@ -134,13 +152,13 @@ impl SharedLimits {
         SharedLimits { login, ..self }
     }
 
-    /// Count one request for `key` in `scope` (`ip`, `key`) against `per_minute`, which is also the
-    /// burst; 0 is no limit.
-    pub async fn check(&self, scope: &str, key: &str, per_minute: u32) -> RateDecision {
+    /// Count one request for `key` (an IP address or a web_key, as `scope` says) against
+    /// `per_minute`, which is also the burst; 0 is no limit.
+    pub async fn check(&self, scope: LimitScope, key: &str, per_minute: u32) -> RateDecision {
         if per_minute == 0 {
             return RateDecision::Allowed;
         }
-        let counter = format!("{}rate:{scope}:{key}", self.prefix);
+        let counter = format!("{}rate:{}:{key}", self.prefix, scope.as_str());
         let answer: Result<(u8, u64), _> = self
             .rate_script
             .key(counter)
@@ -230,6 +248,7 @@ mod tests {
     use std::net::{Ipv4Addr, TcpListener};
     use std::process::{Child, Command, Stdio};
 
+    use super::LimitScope::{Ip, WebKey};
     use super::*;
 
     const MACHINE_REDIS: &str = "redis://127.0.0.1:6379";
@@ -333,9 +352,9 @@ mod tests {
             return;
         };
         for _ in 0..3 {
-            assert_eq!(limits.check("ip", "a", 3).await, RateDecision::Allowed);
+            assert_eq!(limits.check(Ip, "a", 3).await, RateDecision::Allowed);
         }
-        let RateDecision::Limited { retry_after } = limits.check("ip", "a", 3).await else {
+        let RateDecision::Limited { retry_after } = limits.check(Ip, "a", 3).await else {
             panic!("the fourth request in a minute is limited");
         };
         assert!(retry_after > Duration::ZERO && retry_after <= Duration::from_secs(60));
@@ -346,10 +365,10 @@ mod tests {
         let Some(limits) = machine_limits().await else {
             return;
         };
-        assert_eq!(limits.check("ip", "a", 1).await, RateDecision::Allowed);
-        assert_eq!(limits.check("ip", "b", 1).await, RateDecision::Allowed);
-        assert_eq!(limits.check("key", "a", 1).await, RateDecision::Allowed);
-        assert!(is_limited(limits.check("ip", "a", 1).await));
+        assert_eq!(limits.check(Ip, "a", 1).await, RateDecision::Allowed);
+        assert_eq!(limits.check(Ip, "b", 1).await, RateDecision::Allowed);
+        assert_eq!(limits.check(WebKey, "a", 1).await, RateDecision::Allowed);
+        assert!(is_limited(limits.check(Ip, "a", 1).await));
     }
 
     #[tokio::test]
@@ -358,7 +377,7 @@ mod tests {
             return;
         };
         for _ in 0..5 {
-            assert_eq!(limits.check("ip", "a", 0).await, RateDecision::Allowed);
+            assert_eq!(limits.check(Ip, "a", 0).await, RateDecision::Allowed);
         }
     }
 
@@ -368,11 +387,11 @@ mod tests {
             return;
         };
         let second = SharedLimits::new(MACHINE_REDIS, first.prefix.clone()).expect("url");
-        assert_eq!(first.check("key", "k", 3).await, RateDecision::Allowed);
-        assert_eq!(second.check("key", "k", 3).await, RateDecision::Allowed);
-        assert_eq!(first.check("key", "k", 3).await, RateDecision::Allowed);
-        assert!(is_limited(second.check("key", "k", 3).await));
-        assert!(is_limited(first.check("key", "k", 3).await));
+        assert_eq!(first.check(WebKey, "k", 3).await, RateDecision::Allowed);
+        assert_eq!(second.check(WebKey, "k", 3).await, RateDecision::Allowed);
+        assert_eq!(first.check(WebKey, "k", 3).await, RateDecision::Allowed);
+        assert!(is_limited(second.check(WebKey, "k", 3).await));
+        assert!(is_limited(first.check(WebKey, "k", 3).await));
     }
 
     #[tokio::test]
@@ -380,7 +399,7 @@ mod tests {
         let Some(limits) = machine_limits().await else {
             return;
         };
-        limits.check("ip", "a", 5).await;
+        limits.check(Ip, "a", 5).await;
         let mut connection = limits.connection.clone();
         let ttl: i64 = redis::cmd("PTTL")
             .arg(format!("{}rate:ip:a", limits.prefix))
@@ -437,8 +456,8 @@ mod tests {
             return;
         };
         let limits = SharedLimits::new(&redis.url, test_prefix()).expect("url");
-        assert_eq!(limits.check("ip", "a", 1).await, RateDecision::Allowed);
-        assert!(is_limited(limits.check("ip", "a", 1).await));
+        assert_eq!(limits.check(Ip, "a", 1).await, RateDecision::Allowed);
+        assert!(is_limited(limits.check(Ip, "a", 1).await));
         for _ in 0..9 {
             limits.login_failed("ann").await;
         }
@@ -448,7 +467,7 @@ mod tests {
         ));
 
         redis.stop();
-        assert_eq!(limits.check("ip", "a", 1).await, RateDecision::Allowed);
+        assert_eq!(limits.check(Ip, "a", 1).await, RateDecision::Allowed);
         assert_eq!(limits.login_lock("ann").await, LoginLock::Open);
         assert_eq!(limits.login_failed("ann").await, LoginLock::Open);
     }
@@ -461,8 +480,8 @@ mod tests {
             .port();
         let limits =
             SharedLimits::new(&format!("redis://127.0.0.1:{port}"), test_prefix()).expect("url");
-        assert_eq!(limits.check("ip", "a", 1).await, RateDecision::Allowed);
-        assert_eq!(limits.check("ip", "a", 1).await, RateDecision::Allowed);
+        assert_eq!(limits.check(Ip, "a", 1).await, RateDecision::Allowed);
+        assert_eq!(limits.check(Ip, "a", 1).await, RateDecision::Allowed);
     }
 
     #[test]
