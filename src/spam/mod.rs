@@ -10,6 +10,6 @@ pub mod shared_limits;
 
 pub use captcha::{CaptchaOutcome, CaptchaVerifier, VerifyUrls};
 pub use origin::{OriginCheck, OriginPattern, OriginPolicy};
-pub use rules::{SpamReason, is_control_field, judge};
+pub use rules::{SpamReason, count_spam, is_control_field, judge};
 pub use settings::{Captcha, CaptchaProvider, SettingProblem, SpamSettings, SpamSettingsPatch};
 pub use shared_limits::{LimitScope, LoginLock, LoginPolicy, RateDecision, SharedLimits};

@@ -79,6 +79,13 @@ impl std::fmt::Display for SpamReason {
     }
 }
 
+/// Count a spam verdict in `leadpost_spam_total{reason}`, once for each of its reasons.
+pub fn count_spam(reasons: &[SpamReason]) {
+    for reason in reasons {
+        metrics::counter!("leadpost_spam_total", "reason" => reason.as_str()).increment(1);
+    }
+}
+
 /// Whether a posted field steers the spam checks rather than carrying lead data: `_lp_*` names and
 /// the CAPTCHA token fields. Such fields never become custom fields.
 pub fn is_control_field(name: &str) -> bool {
@@ -254,6 +261,25 @@ mod tests {
             assert_eq!(SpamReason::from_name(reason.as_str()), Some(reason));
             assert_eq!(serde_json::to_value(reason).expect("json"), reason.as_str());
         }
+    }
+
+    #[test]
+    fn each_reason_of_a_verdict_is_counted_in_the_metric() {
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        metrics::with_local_recorder(&recorder, || {
+            count_spam(&[SpamReason::Honeypot, SpamReason::TooFast]);
+            count_spam(&[SpamReason::Honeypot]);
+        });
+        let text = handle.render();
+        assert!(
+            text.contains(r#"leadpost_spam_total{reason="honeypot"} 2"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"leadpost_spam_total{reason="too_fast"} 1"#),
+            "{text}"
+        );
     }
 
     #[test]
