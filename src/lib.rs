@@ -16,5 +16,6 @@ pub mod notify;
 pub mod openapi;
 pub mod pages;
 pub mod people;
+pub mod spam;
 pub mod store;
 pub mod telemetry;
