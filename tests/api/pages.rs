@@ -106,7 +106,7 @@ async fn the_home_page_leads_with_the_form_to_copy_and_its_preview() {
     assert!(at("id=\"embed-preview\"") < at("id=\"embed-code\""));
     assert!(at("id=\"embed-code\"") < at("id=\"simple-form\""));
     assert!(at("id=\"simple-form\"") < at("<h2>The protocol</h2>"));
-    assert!(at("<h2>The protocol</h2>") < at("<table id=\"codes\">"));
+    assert!(at("<h2>The protocol</h2>") < at("<table id=\"codes\""));
 }
 
 #[tokio::test]
