@@ -1,8 +1,7 @@
 //! The browser side: the page at `/` (a form to copy with its live preview first,
 //! then the other ways to post and the protocol), and the hosted `/thanks` and
-//! `/oops` pages. Server-rendered from
-//! minijinja templates built into the binary (HTML auto-escaped), with inline CSS
-//! and no external assets.
+//! `/oops` pages. Server-rendered from minijinja templates built into the binary
+//! (HTML auto-escaped), with inline CSS and no external assets.
 
 use std::sync::LazyLock;
 

@@ -200,3 +200,25 @@ async fn the_fetch_form_clears_its_last_answer_when_the_browser_refuses_the_next
     assert_eq!(demo_clients(&app).await.len(), 1);
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_honeypot_is_out_of_sight_and_out_of_the_tab_order() {
+    let app = demo_app().await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    browser.goto(&format!("{}/", app.address)).await;
+    let traps = browser
+        .run(
+            "return Array.from(document.querySelectorAll('[name=_lp_hp]')).map((input) => {\n\
+               const box = input.getBoundingClientRect();\n\
+               return { offscreen: box.right <= 0, tabIndex: input.tabIndex,\n\
+                        hiddenFromReaders: input.closest('[aria-hidden=true]') !== null };\n\
+             });",
+            vec![],
+        )
+        .await;
+    let expected = json!({"offscreen": true, "tabIndex": -1, "hiddenFromReaders": true});
+    assert_eq!(traps, json!([expected, expected, expected]), "one per form");
+    browser.close().await;
+}
