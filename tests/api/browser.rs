@@ -6,16 +6,16 @@
 use leadpost::demo::DEMO_WEB_KEY;
 use serde_json::json;
 
-use crate::browser_support::{Browser, demo_app, demo_clients, demo_embed_snippet, other_origin};
+use crate::browser_support::{
+    Browser, at_demo_home, demo_app, demo_clients, demo_embed_snippet, other_origin,
+};
 use crate::helpers::INTAKE;
 
 #[tokio::test]
 async fn the_simple_form_lands_on_the_thanks_page_and_stores_the_client() {
-    let app = demo_app().await;
-    let Some(browser) = Browser::start().await else {
+    let Some((app, browser)) = at_demo_home().await else {
         return;
     };
-    browser.goto(&format!("{}/", app.address)).await;
     browser.fill("#simple-form [name=firstName]", "Ann").await;
     browser.fill("#simple-form [name=lastName]", "Lee").await;
     browser
@@ -48,11 +48,9 @@ async fn the_simple_form_lands_on_the_thanks_page_and_stores_the_client() {
 
 #[tokio::test]
 async fn a_bad_web_key_lands_on_the_error_page_showing_ct101() {
-    let app = demo_app().await;
-    let Some(browser) = Browser::start().await else {
+    let Some((app, browser)) = at_demo_home().await else {
         return;
     };
-    browser.goto(&format!("{}/", app.address)).await;
     browser
         .run(
             "document.querySelector('#simple-form [name=web_key]').value = 'not_a_key';",
@@ -203,12 +201,10 @@ async fn the_browser_refuses_cross_origin_reads_of_routes_without_cors() {
 
 #[tokio::test]
 async fn the_embed_snippet_works_inside_a_site_builder_page() {
-    let app = demo_app().await;
-    let Some(browser) = Browser::start().await else {
+    let Some((app, browser)) = at_demo_home().await else {
         return;
     };
     // The snippet exactly as a person copies it from the demo page.
-    browser.goto(&format!("{}/", app.address)).await;
     let snippet = browser
         .wait_for("#embed-code")
         .await
@@ -317,11 +313,9 @@ async fn a_plain_browser_post_without_urls_lands_on_the_hosted_thanks_page() {
 
 #[tokio::test]
 async fn a_screenshot_of_the_home_page_is_saved_for_a_person() {
-    let app = demo_app().await;
-    let Some(browser) = Browser::start().await else {
+    let Some((_app, browser)) = at_demo_home().await else {
         return;
     };
-    browser.goto(&format!("{}/", app.address)).await;
     let path = browser.save_full_page("home").await;
     assert!(path.ends_with("screenshots/home.png"));
     eprintln!("screenshot of / saved to {}", path.display());

@@ -308,6 +308,14 @@ pub async fn demo_app() -> TestApp {
         .expect("sqlite app")
 }
 
+/// The service in demo mode and a browser on its `/`; `None` (skipped) without Chromium.
+pub async fn at_demo_home() -> Option<(TestApp, Browser)> {
+    let app = demo_app().await;
+    let browser = Browser::start().await?;
+    browser.goto(&format!("{}/", app.address)).await;
+    Some((app, browser))
+}
+
 /// The demo account's clients, newest first.
 pub async fn demo_clients(app: &TestApp) -> Vec<StoredClient> {
     let owner = app

@@ -9,7 +9,7 @@ use leadpost::demo::DEMO_LEAD_SOURCE_KEY;
 use serde_json::json;
 
 use crate::browser_support::{
-    Browser, demo_app, demo_clients, demo_embed_snippet, other_origin, other_site,
+    Browser, at_demo_home, demo_app, demo_clients, demo_embed_snippet, other_origin, other_site,
 };
 use crate::helpers::TestApp;
 
@@ -145,11 +145,9 @@ async fn the_snippet_sends_a_formatted_phone_as_ten_digits_from_the_demo_lead_so
 
 #[tokio::test]
 async fn the_plain_form_sends_a_phone_with_country_code_as_ten_digits() {
-    let app = demo_app().await;
-    let Some(browser) = Browser::start().await else {
+    let Some((app, browser)) = at_demo_home().await else {
         return;
     };
-    browser.goto(&format!("{}/", app.address)).await;
     browser.fill("#simple-form [name=firstName]", "Max").await;
     browser.fill("#simple-form [name=lastName]", "Ng").await;
     browser
@@ -166,11 +164,9 @@ async fn the_plain_form_sends_a_phone_with_country_code_as_ten_digits() {
 
 #[tokio::test]
 async fn the_fetch_form_clears_its_last_answer_when_the_browser_refuses_the_next_submit() {
-    let app = demo_app().await;
-    let Some(browser) = Browser::start().await else {
+    let Some((app, browser)) = at_demo_home().await else {
         return;
     };
-    browser.goto(&format!("{}/", app.address)).await;
     browser.fill("#async-form [name=name]", "Ned Oak").await;
     browser.click("#async-form [type=submit]").await;
     browser.wait_for_text("#async-answer", "Success").await;
@@ -203,11 +199,9 @@ async fn the_fetch_form_clears_its_last_answer_when_the_browser_refuses_the_next
 
 #[tokio::test]
 async fn the_honeypot_is_out_of_sight_and_out_of_the_tab_order() {
-    let app = demo_app().await;
-    let Some(browser) = Browser::start().await else {
+    let Some((_app, browser)) = at_demo_home().await else {
         return;
     };
-    browser.goto(&format!("{}/", app.address)).await;
     let traps = browser
         .run(
             "return Array.from(document.querySelectorAll('[name=_lp_hp]')).map((input) => {\n\
