@@ -5,6 +5,7 @@
 //! thin wrappers around [`WebhookRequest::prepare`] and [`ActionPlanRequest::prepare`].
 
 pub mod acculynx;
+pub mod chat;
 pub mod template;
 
 use base64::Engine;

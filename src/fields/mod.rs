@@ -8,6 +8,7 @@ mod choice;
 mod contact;
 mod date;
 mod numbers;
+pub mod phone_lenient;
 mod redirect;
 mod text;
 

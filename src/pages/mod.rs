@@ -1,7 +1,7 @@
-//! The browser side: the page at `/` (what the endpoint is, with three working
-//! examples), and the hosted `/thanks` and `/oops` pages. Server-rendered from
-//! minijinja templates built into the binary (HTML auto-escaped), with inline CSS
-//! and no external assets.
+//! The browser side: the page at `/` (a form to copy with its live preview first,
+//! then the other ways to post and the protocol), and the hosted `/thanks` and
+//! `/oops` pages. Server-rendered from minijinja templates built into the binary
+//! (HTML auto-escaped), with inline CSS and no external assets.
 
 use std::sync::LazyLock;
 
@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::config::Settings;
-use crate::demo::DEMO_WEB_KEY;
+use crate::demo::{DEMO_LEAD_SOURCE_KEY, DEMO_WEB_KEY};
 
 /// The templates, by name (`.html`: auto-escaped).
 const TEMPLATES: &[(&str, &str)] = &[
@@ -33,6 +33,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "snippets/embed.html",
         include_str!("templates/snippets/embed.html"),
+    ),
+    (
+        "snippets/spam_fields.html",
+        include_str!("templates/snippets/spam_fields.html"),
+    ),
+    (
+        "snippets/before_send.js",
+        include_str!("templates/snippets/before_send.js"),
     ),
 ];
 
@@ -111,7 +119,8 @@ fn is_plain_authority(host: &str) -> bool {
         && host.parse::<axum::http::uri::Authority>().is_ok()
 }
 
-/// The example commands and forms of `/`, for a service at `base` and the given key.
+/// The example commands and forms of `/`, for a service at `base` and the given key
+/// (in demo mode, the demo lead source's key, so that demo leads show a lead source).
 pub fn render_home(base: &str, web_key: &str, demo: bool) -> Result<String, minijinja::Error> {
     let endpoint = format!("{base}{}", crate::intake::PATH);
     let snippet = |name: &str| {
@@ -132,12 +141,14 @@ pub fn render_home(base: &str, web_key: &str, demo: bool) -> Result<String, mini
     ENV.get_template("home.html")?.render(context! {
         demo => demo,
         web_key => web_key,
+        account_web_key => DEMO_WEB_KEY,
         endpoint => &endpoint,
         curl => curl,
         simple_form_live => Value::from_safe_string(simple_form.clone()),
         simple_form_code => simple_form.trim_end(),
         async_form_live => Value::from_safe_string(async_form.clone()),
         async_form_code => async_form.trim_end(),
+        embed_live => Value::from_safe_string(embed.clone()),
         embed_code => embed.trim_end(),
     })
 }
@@ -157,7 +168,7 @@ async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
     }
     let demo = settings.demo.enabled;
     let web_key = if demo {
-        DEMO_WEB_KEY
+        DEMO_LEAD_SOURCE_KEY
     } else {
         PLACEHOLDER_WEB_KEY
     };
@@ -190,15 +201,34 @@ async fn oops(State(state): State<AppState>, RawQuery(query): RawQuery) -> Respo
             _ => {}
         }
     }
-    let hint = hint_for(&code);
+    let (heading, hint) = wording_for(&code);
     page(ENV.get_template("oops.html").and_then(|t| {
         t.render(context! {
+            returning => is_returning(&code),
+            heading => heading,
             code => code,
             msg => msg,
             hint => hint,
             home => home_visible(&state.settings),
         })
     }))
+}
+
+/// Whether the code says the visitor is already known (ct103): not an error for them
+/// (the owner is told about the repeat post).
+fn is_returning(code: &str) -> bool {
+    code.eq_ignore_ascii_case("ct103")
+}
+
+/// The heading of the page for an error code, and what the visitor can do about it.
+fn wording_for(code: &str) -> (&'static str, &'static str) {
+    if is_returning(code) {
+        return (
+            "Thank you, we already have your details",
+            "You have contacted us before, so there is no need to send them again. We will be in touch soon.",
+        );
+    }
+    ("Your details were not sent", hint_for(code))
 }
 
 /// What a visitor can do about an error code.
@@ -208,7 +238,6 @@ fn hint_for(code: &str) -> &'static str {
             "This form is not connected to a valid account (its web_key is wrong). Please let the site owner know."
         }
         "ct102" => "Please go back and enter your name.",
-        "ct103" => "We already have your details: there is no need to send them again.",
         "ct104" => "One of the values was not accepted. Please go back and check the form.",
         "ct105" | "ct106" => {
             "We could not take your details just now. Please try again in a minute."
@@ -269,8 +298,8 @@ mod tests {
         let endpoint = "http://127.0.0.1:9/v1/external-api/external-form-lead";
         assert_eq!(
             html.matches(&format!("action=\"{endpoint}\"")).count(),
-            2,
-            "the live simple and async forms"
+            3,
+            "the live embed, simple and async forms"
         );
         assert!(
             html.contains(
@@ -280,6 +309,116 @@ mod tests {
         assert!(html.contains("value=\"http://127.0.0.1:9/thanks\""));
         assert!(html.contains("value=\"http://127.0.0.1:9/oops\""));
         assert!(html.contains("web_key=demo_web_key"));
+    }
+
+    /// Each snippet as a site owner copies it.
+    fn snippets() -> Vec<(&'static str, String)> {
+        [
+            "snippets/simple_form.html",
+            "snippets/async_form.html",
+            "snippets/embed.html",
+        ]
+        .into_iter()
+        .map(|name| {
+            let html = ENV
+                .get_template(name)
+                .and_then(|t| {
+                    t.render(
+                        context! { base => "http://h", endpoint => "http://h/v1", web_key => "k" },
+                    )
+                })
+                .expect("renders");
+            (name, html)
+        })
+        .collect()
+    }
+
+    /// The `<input ...>` tags of `html`.
+    fn inputs(html: &str) -> Vec<&str> {
+        html.match_indices("<input")
+            .map(|(at, _)| &html[at..at + html[at..].find('>').expect("tag ends")])
+            .collect()
+    }
+
+    #[test]
+    fn every_snippet_falls_back_to_the_top_level_page() {
+        for (name, html) in snippets() {
+            assert!(html.contains("method=\"post\" target=\"_top\""), "{name}");
+        }
+    }
+
+    #[test]
+    fn every_snippet_carries_a_hidden_honeypot_and_the_fill_time() {
+        for (name, html) in snippets() {
+            let honeypot = inputs(&html)
+                .into_iter()
+                .find(|tag| tag.contains("name=\"_lp_hp\""))
+                .unwrap_or_else(|| panic!("{name} has no honeypot"));
+            assert!(honeypot.contains("tabindex=\"-1\""), "{name}");
+            assert!(honeypot.contains("autocomplete=\"off\""), "{name}");
+            assert!(
+                html.contains("<div aria-hidden=\"true\" style=\"position:absolute;left:-10000px")
+            );
+            assert!(
+                html.contains("<input type=\"hidden\" name=\"_lp_t\""),
+                "{name}"
+            );
+            assert!(html.contains("form.elements._lp_t.value"), "{name}");
+        }
+    }
+
+    #[test]
+    fn every_snippet_asks_for_phones_as_tel_with_a_hint_and_sends_digits() {
+        for (name, html) in snippets() {
+            let phones: Vec<&str> = inputs(&html)
+                .into_iter()
+                .filter(|tag| tag.contains("name=\"phone\""))
+                .collect();
+            assert_eq!(phones.len(), 1, "{name}");
+            assert!(phones[0].contains("type=\"tel\" name=\"phone\" inputmode=\"tel\""));
+            assert!(html.contains("10 digits, e.g. (801) 555-0102"), "{name}");
+            assert!(html.contains("beforeSend(form)"), "{name}");
+        }
+    }
+
+    #[test]
+    fn every_visible_input_of_a_snippet_says_what_to_autocomplete() {
+        for (name, html) in snippets() {
+            for tag in inputs(&html) {
+                let visible = ["text", "email", "tel"]
+                    .iter()
+                    .any(|kind| tag.contains(&format!("type=\"{kind}\"")));
+                assert!(!visible || tag.contains("autocomplete="), "{name}: {tag}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_name_inputs_of_every_snippet_are_required() {
+        for (name, html) in snippets() {
+            let names: Vec<&str> = inputs(&html)
+                .into_iter()
+                .filter(|tag| {
+                    ["name", "firstName", "lastName"]
+                        .iter()
+                        .any(|n| tag.contains(&format!("name=\"{n}\"")))
+                })
+                .collect();
+            assert!(!names.is_empty(), "{name}");
+            assert!(
+                names.iter().all(|tag| tag.contains(" required")),
+                "{name}: {names:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_returning_customer_is_thanked_not_shown_an_error() {
+        let (heading, hint) = wording_for("ct103");
+        assert!(heading.starts_with("Thank you"));
+        assert!(!hint.contains("not sent"));
+        assert_eq!(wording_for("CT103"), (heading, hint));
+        assert_eq!(wording_for("ct102").0, "Your details were not sent");
     }
 
     #[test]

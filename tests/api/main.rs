@@ -9,6 +9,8 @@ mod admin_reading;
 mod admin_store;
 mod bad_input;
 mod browser;
+mod browser_support;
+mod browser_visitor;
 mod cli;
 mod delivery;
 mod delivery_processes;

@@ -58,7 +58,7 @@ async fn show_home_serves_the_page_with_a_placeholder_key() {
 }
 
 #[tokio::test]
-async fn the_demo_page_points_its_three_examples_at_the_service_and_the_demo_key() {
+async fn the_demo_page_points_its_examples_at_the_service_and_the_demo_lead_source() {
     let app = sqlite_app(|s| s.demo.enabled = true).await;
     let response = get(&app, "/").await;
     assert_eq!(response.status(), 200);
@@ -68,8 +68,8 @@ async fn the_demo_page_points_its_three_examples_at_the_service_and_the_demo_key
     );
     let html = response.text().await.expect("body");
     let endpoint = format!("{}{INTAKE}", app.address);
-    // Live simple and async forms, plus the three examples' code.
-    assert_eq!(html.matches(&format!("action=\"{endpoint}\"")).count(), 2);
+    // Live embed, simple and async forms, plus the three examples' code.
+    assert_eq!(html.matches(&format!("action=\"{endpoint}\"")).count(), 3);
     assert_eq!(
         html.matches(&format!("action=&quot;{endpoint}&quot;"))
             .count(),
@@ -77,14 +77,93 @@ async fn the_demo_page_points_its_three_examples_at_the_service_and_the_demo_key
     );
     assert!(html.contains(&format!("value=\"{}/thanks\"", app.address)));
     assert!(html.contains(&format!("value=\"{}/oops\"", app.address)));
-    assert!(html.matches(&format!("value=\"{DEMO_WEB_KEY}\"")).count() >= 2);
+    assert_eq!(
+        html.matches(&format!("value=\"{DEMO_LEAD_SOURCE_KEY}\""))
+            .count(),
+        3,
+        "the live forms post to the demo lead source"
+    );
+    assert!(!html.contains(&format!("value=\"{DEMO_WEB_KEY}\"")));
     assert!(
-        html.contains(&format!("web_key={DEMO_WEB_KEY}")),
+        html.contains(&format!("web_key={DEMO_LEAD_SOURCE_KEY}")),
         "the curl command"
     );
-    for external in ["<link", "src=\"http", "@import", "url("] {
-        assert!(!html.contains(external), "no external asset: {external}");
+    assert!(
+        html.contains(&format!("<code>{DEMO_WEB_KEY}</code>")),
+        "the account's key is named too"
+    );
+}
+
+#[tokio::test]
+async fn the_home_page_leads_with_the_form_to_copy_and_its_preview() {
+    let app = sqlite_app(|s| s.demo.enabled = true).await;
+    let html = get(&app, "/").await.text().await.expect("body");
+    let at = |needle: &str| {
+        html.find(needle)
+            .unwrap_or_else(|| panic!("the page has {needle}"))
+    };
+    assert!(at("<h1>Copy your form</h1>") < at("id=\"embed-preview\""));
+    assert!(at("id=\"embed-preview\"") < at("id=\"embed-code\""));
+    assert!(at("id=\"embed-code\"") < at("id=\"simple-form\""));
+    assert!(at("id=\"simple-form\"") < at("<h2>The protocol</h2>"));
+    assert!(at("<h2>The protocol</h2>") < at("<table id=\"codes\""));
+}
+
+#[tokio::test]
+async fn every_public_page_has_a_language_a_title_and_one_main_heading() {
+    let app = sqlite_app(|s| s.demo.enabled = true).await;
+    for path in [
+        "/",
+        "/thanks",
+        "/oops?error_Code=ct104&msg=Bad",
+        "/oops?error_Code=ct103",
+    ] {
+        let html = get(&app, path).await.text().await.expect("body");
+        assert!(html.contains("<html lang=\"en\">"), "{path}");
+        let title = html
+            .split_once("<title>")
+            .and_then(|(_, rest)| rest.split_once("</title>"))
+            .map(|(title, _)| title.trim());
+        assert!(title.is_some_and(|t| !t.is_empty()), "{path}");
+        assert_eq!(html.matches("<h1").count(), 1, "{path}");
     }
+}
+
+#[tokio::test]
+async fn the_pages_load_nothing_from_elsewhere() {
+    let app = sqlite_app(|s| s.demo.enabled = true).await;
+    for path in ["/", "/thanks", "/oops"] {
+        let response = get(&app, path).await;
+        let csp = response.headers()["content-security-policy"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        assert!(csp.starts_with("default-src 'none';"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        let html = response.text().await.expect("body");
+        for external in ["<link", "src=\"http", "src=\"//", "@import", "url("] {
+            assert!(
+                !html.contains(external),
+                "{path}: no external asset: {external}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_returning_customer_is_thanked_not_told_of_an_error() {
+    let app = sqlite_app(|_| {}).await;
+    let html = get(&app, "/oops?error_Code=ct103&msg=Duplicate+Client")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(html.contains("<title>Thank you, we already have your details</title>"));
+    assert!(
+        html.contains("<h1 class=\"ok\" id=\"oops\">Thank you, we already have your details</h1>")
+    );
+    assert!(!html.contains("not sent"));
+    assert!(!html.contains("Duplicate Client"));
 }
 
 #[tokio::test]
