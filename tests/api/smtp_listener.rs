@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use leadpost::inbound::smtp::{
-    Accept, Envelope, MessageSink, Recipients, SmtpConfig, SmtpServer, Stored,
+    Accept, Envelope, MessageSink, Recipients, SmtpConfig, SmtpServer, Stored, tls_acceptor,
 };
 use lettre::message::Mailbox;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -513,4 +514,61 @@ async fn connections_over_the_cap_are_told_421() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     third.expect("a free slot").expect("NOOP", "250").await;
+}
+
+/// A self-signed certificate for `localhost` written as PEM files, and a config offering STARTTLS.
+fn tls_config(dir: &tempfile::TempDir) -> SmtpConfig {
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("a certificate");
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    std::fs::write(&cert, certified.cert.pem()).expect("write cert");
+    std::fs::write(&key, certified.signing_key.serialize_pem()).expect("write key");
+    let mut config = config();
+    config.tls = Some(tls_acceptor(&cert, &key).expect("a TLS acceptor"));
+    config
+}
+
+#[tokio::test]
+async fn starttls_is_advertised_and_answered_220_when_a_certificate_is_configured() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let listener = listen(tls_config(&dir)).await;
+    let mut client = Client::greeted(&listener).await;
+    let reply = client.expect("EHLO client.test", "250").await;
+    assert!(reply.contains("STARTTLS"), "{reply}");
+    client.expect("STARTTLS", "220").await;
+}
+
+#[tokio::test]
+async fn lettre_delivers_over_starttls() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let listener = listen(tls_config(&dir)).await;
+    let tls = TlsParameters::builder("localhost".to_string())
+        .dangerous_accept_invalid_certs(true)
+        .build_rustls()
+        .expect("TLS parameters");
+    let mailer = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
+        .port(listener.port)
+        .tls(Tls::Required(tls))
+        .build();
+    let email = Message::builder()
+        .from("vendor@leads.test".parse().expect("from"))
+        .to("tok1@in.example".parse().expect("to"))
+        .subject("Over TLS")
+        .body("Name: Ann Lee\n".to_string())
+        .expect("message");
+    mailer.send(email).await.expect("accepted over TLS");
+    let messages = listener.sink.messages().await;
+    assert_eq!(messages.len(), 1);
+    assert!(String::from_utf8_lossy(&messages[0].1).contains("Subject: Over TLS"));
+}
+
+#[test]
+fn a_missing_certificate_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("none.pem");
+    let Err(err) = tls_acceptor(&missing, &missing) else {
+        panic!("a missing certificate was accepted");
+    };
+    assert!(err.to_string().contains("none.pem"), "{err}");
 }
