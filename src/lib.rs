@@ -10,6 +10,7 @@ pub mod config;
 pub mod delivery;
 pub mod demo;
 pub mod fields;
+pub mod inbound;
 pub mod intake;
 pub mod limits;
 pub mod notify;

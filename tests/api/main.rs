@@ -22,4 +22,5 @@ mod openapi_doc;
 mod operations;
 mod pages;
 mod receiver;
+mod smtp_listener;
 mod store_conformance;
