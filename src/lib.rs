@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod admin;
 pub mod app;
+pub mod attempt;
 pub mod cli;
 pub mod clients;
 pub mod config;
