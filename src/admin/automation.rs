@@ -14,7 +14,7 @@ use super::error::{AdminError, ErrorBody};
 use super::extract::{JsonBody, PageParams, QueryParams, one_more, paginate, parse_id};
 use crate::actions::{self, ActionPlanRequest, WebhookRequest};
 use crate::app::AppState;
-use crate::intake::form::FieldProblem;
+use crate::fields::FieldProblem;
 use crate::store::{ActionPlan, Job, StoreError, Webhook};
 
 /// What a masked secret reads as.

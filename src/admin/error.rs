@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-pub use crate::intake::form::FieldProblem;
+pub use crate::fields::FieldProblem;
 use crate::store::StoreError;
 
 /// Why an admin request failed.

@@ -8,6 +8,7 @@ mod choice;
 mod contact;
 mod date;
 mod numbers;
+mod problem;
 mod redirect;
 mod text;
 
@@ -16,6 +17,7 @@ pub use choice::{ContactType, Gender, HomeOwnerStatus, MaritalStatus, NewLeadNot
 pub use contact::{Email, Phone, ProfileId};
 pub use date::YmdDate;
 pub use numbers::{Flag, WholeNumber};
+pub use problem::FieldProblem;
 pub use redirect::RedirectUrl;
 pub use text::{TagList, Text, char_len, strip_html, truncate_chars};
 
