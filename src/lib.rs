@@ -1,5 +1,5 @@
 //! leadpost: a self-hosted lead-ingestion service, wire-compatible with the
-//! well-known CRM "form post" endpoint. See `README.md` and `DESIGN.md`.
+//! well-known CRM "form post" endpoint. See `README.md`.
 
 pub mod actions;
 pub mod admin;
@@ -16,5 +16,7 @@ pub mod limits;
 pub mod notify;
 pub mod openapi;
 pub mod pages;
+pub mod service;
+pub mod state;
 pub mod store;
 pub mod telemetry;
