@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::ServiceError;
 use super::input::{self, Problems, double_option};
-use super::page::{PageParams, one_more, paginate};
+use super::page::{PageParams, fetch};
 use crate::store::{Account, AccountChanges, NewAccount, RotatedKey, Store, generate_web_key};
 
 /// A new account, as given.
@@ -128,8 +128,7 @@ pub async fn create(store: &dyn Store, input: CreateAccount) -> Result<Account, 
 /// Accounts, newest first.
 pub async fn list(store: &dyn Store, params: &PageParams) -> Result<AccountList, ServiceError> {
     let page = params.page()?;
-    let rows = store.list_accounts(one_more(page)).await?;
-    let (accounts, next) = paginate(rows, page, |a| a.id);
+    let (accounts, next) = fetch(page, |p| store.list_accounts(p), |a| a.id).await?;
     Ok(AccountList { accounts, next })
 }
 

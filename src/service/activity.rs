@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::input::{Problems, present};
-use super::page::{PageParams, one_more, paginate};
+use super::page::{PageParams, fetch};
 use super::{ServiceError, accounts};
 use crate::fields::FieldProblem;
 use crate::store::{Notification, Outcome, Page, Store, Submission, SubmissionFilter};
@@ -34,8 +34,8 @@ pub async fn list_notifications(
 ) -> Result<NotificationList, ServiceError> {
     let page = params.page()?;
     accounts::get(store, account_id).await?;
-    let rows = store.list_notifications(account_id, one_more(page)).await?;
-    let (notifications, next) = paginate(rows, page, |n| n.id);
+    let (notifications, next) =
+        fetch(page, |p| store.list_notifications(account_id, p), |n| n.id).await?;
     Ok(NotificationList {
         notifications,
         next,
@@ -117,7 +117,6 @@ pub async fn list_submissions(
     if let Some(account_id) = account_id {
         accounts::get(store, account_id).await?;
     }
-    let rows = store.list_submissions(&filter, one_more(page)).await?;
-    let (submissions, next) = paginate(rows, page, |s| s.id);
+    let (submissions, next) = fetch(page, |p| store.list_submissions(&filter, p), |s| s.id).await?;
     Ok(SubmissionList { submissions, next })
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::page::{PageParams, one_more, paginate};
+use super::page::{PageParams, fetch};
 use super::{ServiceError, accounts};
 use crate::actions::{ActionPlanRequest, WebhookRequest};
 use crate::store::{ActionPlan, Job, Store, StoreError, Webhook};
@@ -125,8 +125,7 @@ pub async fn list_webhooks(
 ) -> Result<WebhookList, ServiceError> {
     let page = params.page()?;
     accounts::get(store, account_id).await?;
-    let rows = store.list_webhooks(account_id, one_more(page)).await?;
-    let (rows, next) = paginate(rows, page, |w| w.id);
+    let (rows, next) = fetch(page, |p| store.list_webhooks(account_id, p), |w| w.id).await?;
     Ok(WebhookList {
         webhooks: rows.into_iter().map(WebhookView::from).collect(),
         next,
@@ -141,8 +140,8 @@ pub async fn list_action_plans(
 ) -> Result<ActionPlanList, ServiceError> {
     let page = params.page()?;
     accounts::get(store, account_id).await?;
-    let rows = store.list_action_plans(account_id, one_more(page)).await?;
-    let (action_plans, next) = paginate(rows, page, |p| p.id);
+    let (action_plans, next) =
+        fetch(page, |p| store.list_action_plans(account_id, p), |p| p.id).await?;
     Ok(ActionPlanList { action_plans, next })
 }
 

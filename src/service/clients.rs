@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::input::{Problems, parse_moment, present};
-use super::page::{PageParams, one_more, paginate};
+use super::page::{PageParams, fetch};
 use super::{ServiceError, accounts};
 use crate::fields::FieldProblem;
 use crate::store::{Client, ClientFilter, Page, Store};
@@ -66,10 +66,12 @@ pub async fn list(
 ) -> Result<ClientList, ServiceError> {
     let (filter, page) = query.parse()?;
     accounts::get(store, account_id).await?;
-    let rows = store
-        .list_clients(account_id, &filter, one_more(page))
-        .await?;
-    let (clients, next) = paginate(rows, page, |c| c.id);
+    let (clients, next) = fetch(
+        page,
+        |p| store.list_clients(account_id, &filter, p),
+        |c| c.id,
+    )
+    .await?;
     Ok(ClientList { clients, next })
 }
 

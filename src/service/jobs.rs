@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::input::{Problems, present};
-use super::page::{PageParams, one_more, paginate};
+use super::page::{PageParams, fetch};
 use super::{ServiceError, accounts};
 use crate::fields::FieldProblem;
 use crate::store::{JobFilter, JobWithAttempts, Page, RetryOutcome, Store};
@@ -66,8 +66,12 @@ pub async fn list(
 ) -> Result<JobList, ServiceError> {
     let (filter, page) = query.parse()?;
     accounts::get(store, account_id).await?;
-    let rows = store.find_jobs(account_id, &filter, one_more(page)).await?;
-    let (jobs, next) = paginate(rows, page, |j| j.job.id);
+    let (jobs, next) = fetch(
+        page,
+        |p| store.find_jobs(account_id, &filter, p),
+        |j| j.job.id,
+    )
+    .await?;
     Ok(JobList { jobs, next })
 }
 

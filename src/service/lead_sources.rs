@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::ServiceError;
 use super::accounts::{self, RotateKey};
 use super::input::{self, Problems};
-use super::page::{PageParams, one_more, paginate};
+use super::page::{PageParams, fetch};
 use crate::store::{LeadSource, NewLeadSource, RotatedKey, Store};
 
 /// A new lead source, as given.
@@ -82,8 +82,8 @@ pub async fn list(
 ) -> Result<LeadSourceList, ServiceError> {
     let page = params.page()?;
     accounts::get(store, account_id).await?;
-    let rows = store.list_lead_sources(account_id, one_more(page)).await?;
-    let (lead_sources, next) = paginate(rows, page, |s| s.id);
+    let (lead_sources, next) =
+        fetch(page, |p| store.list_lead_sources(account_id, p), |s| s.id).await?;
     Ok(LeadSourceList { lead_sources, next })
 }
 

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::ServiceError;
 use super::input::Problems;
 use crate::fields::FieldProblem;
-use crate::store::Page;
+use crate::store::{Page, StoreError};
 
 /// Default page size of every list.
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -87,12 +87,22 @@ fn decode_cursor(s: &str) -> Option<Uuid> {
     Uuid::from_slice(&bytes).ok()
 }
 
-/// Fetch one row more than asked, then call this: the page and the `next` cursor.
-pub fn paginate<T>(
-    mut rows: Vec<T>,
+/// One page of rows from `fetch`, which is asked for one row more to learn
+/// whether a next page exists: the rows and the `next` cursor.
+pub async fn fetch<T, Fut>(
     page: Page,
+    fetch: impl FnOnce(Page) -> Fut,
     id: impl Fn(&T) -> Uuid,
-) -> (Vec<T>, Option<String>) {
+) -> Result<(Vec<T>, Option<String>), ServiceError>
+where
+    Fut: Future<Output = Result<Vec<T>, StoreError>>,
+{
+    let rows = fetch(one_more(page)).await?;
+    Ok(paginate(rows, page, id))
+}
+
+/// Rows fetched with one more than the page asks for: the page and the `next` cursor.
+fn paginate<T>(mut rows: Vec<T>, page: Page, id: impl Fn(&T) -> Uuid) -> (Vec<T>, Option<String>) {
     let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
     if rows.len() > limit {
         rows.truncate(limit);
@@ -104,7 +114,7 @@ pub fn paginate<T>(
 }
 
 /// The page with one row more, to learn whether a next page exists.
-pub fn one_more(page: Page) -> Page {
+fn one_more(page: Page) -> Page {
     Page {
         limit: page.limit + 1,
         after: page.after,
