@@ -10,7 +10,7 @@ use super::input::{self, Problems, double_option};
 use super::page::{PageParams, fetch};
 use crate::store::{Account, AccountChanges, NewAccount, RotatedKey, Store, generate_web_key};
 
-/// A new account, as given.
+/// `POST /admin/v1/accounts`
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAccount {
@@ -46,7 +46,7 @@ impl CreateAccount {
     }
 }
 
-/// Changes to an account: absent fields are kept, `null` clears.
+/// `PATCH /admin/v1/accounts/{id}`: absent fields are kept, `null` clears.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAccount {
@@ -93,7 +93,7 @@ impl UpdateAccount {
     }
 }
 
-/// A key rotation, as given.
+/// `POST .../rotate-key`
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RotateKey {

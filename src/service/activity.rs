@@ -18,7 +18,7 @@ pub struct NotificationList {
     pub next: Option<String>,
 }
 
-/// A change to a notification.
+/// `PATCH .../notifications/{notification_id}`
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateNotification {

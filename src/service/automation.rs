@@ -15,7 +15,7 @@ use crate::store::{ActionPlan, Job, Store, StoreError, Webhook};
 /// What a masked secret reads as.
 pub const MASK: &str = "********";
 
-/// A webhook as it is shown: secrets masked.
+/// A webhook as the admin API shows it: secrets masked.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WebhookView {
     pub id: Uuid,

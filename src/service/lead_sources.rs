@@ -9,7 +9,7 @@ use super::input::{self, Problems};
 use super::page::{PageParams, fetch};
 use crate::store::{LeadSource, NewLeadSource, RotatedKey, Store};
 
-/// A new lead source, as given.
+/// `POST /admin/v1/accounts/{id}/lead-sources`
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateLeadSource {

@@ -9,6 +9,10 @@
 //! action plans, sending), [`clients`] and their CSV [`export`], [`activity`]
 //! (notifications, submissions), [`jobs`]; [`input`] and [`page`] hold the
 //! shared checks and the keyset pagination.
+//!
+//! The input types (`CreateAccount`, `ClientQuery`, ...) are the raw values as
+//! any edge gives them; they are also the admin API's request bodies and query
+//! strings, so their doc comments are its OpenAPI descriptions.
 
 pub mod accounts;
 pub mod activity;
