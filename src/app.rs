@@ -20,29 +20,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::config::Settings;
-use crate::limits::{LimitedListener, RateLimits};
+use crate::limits::LimitedListener;
 use crate::openapi::{AdminSecurity, ApiDoc};
+use crate::service::jobs::JOB_STATES;
 use crate::store::{self, Store};
 use crate::{admin, delivery, intake, pages, telemetry};
 
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub settings: Arc<Settings>,
-    pub limits: Arc<RateLimits>,
-}
-
-impl AppState {
-    /// State for these settings and this store.
-    pub fn new(settings: Settings, store: Arc<dyn Store>) -> Self {
-        AppState {
-            store,
-            limits: Arc::new(RateLimits::new(&settings.limits)),
-            settings: Arc::new(settings),
-        }
-    }
-}
+pub use crate::state::AppState;
 
 /// Every route of the service with its OpenAPI description: the one list both
 /// the router and `/openapi.json` are made from.
@@ -138,16 +122,6 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     }
 }
 
-/// Every job state, so the queue-depth gauge shows zeros too.
-const JOB_STATES: &[&str] = &[
-    "queued",
-    "running",
-    "retrying",
-    "delivered",
-    "dead",
-    "skipped",
-];
-
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
@@ -162,6 +136,7 @@ async fn metrics_endpoint(State(state): State<AppState>) -> axum::response::Resp
     };
     match state.store.job_counts().await {
         Ok(counts) => {
+            // Every job state, so the queue-depth gauge shows zeros too.
             for known in JOB_STATES {
                 let n = counts
                     .iter()

@@ -1,9 +1,10 @@
 //! leadpost: a self-hosted lead-ingestion service, wire-compatible with the
-//! well-known CRM "form post" endpoint. See `README.md` and `DESIGN.md`.
+//! well-known CRM "form post" endpoint. See `README.md`.
 
 pub mod actions;
 pub mod admin;
 pub mod app;
+pub mod attempt;
 pub mod cli;
 pub mod clients;
 pub mod config;
@@ -18,5 +19,7 @@ pub mod openapi;
 pub mod pages;
 pub mod people;
 pub mod spam;
+pub mod service;
+pub mod state;
 pub mod store;
 pub mod telemetry;

@@ -186,5 +186,5 @@ pub struct IntakeFailure {
     pub error_code: String,
     pub msg: String,
     /// Every invalid field (ct104 field errors only).
-    pub fields: Option<Vec<crate::intake::form::FieldProblem>>,
+    pub fields: Option<Vec<crate::fields::FieldProblem>>,
 }

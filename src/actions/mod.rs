@@ -9,27 +9,12 @@ pub mod chat;
 pub mod template;
 
 use base64::Engine;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+pub use crate::fields::FieldProblem;
 use crate::store::{NewActionPlan, NewWebhook, PlanStep};
-
-/// One thing wrong with a request, naming the field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldProblem {
-    pub field: String,
-    pub reason: String,
-}
-
-impl FieldProblem {
-    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        FieldProblem {
-            field: field.into(),
-            reason: reason.into(),
-        }
-    }
-}
 
 /// Methods a webhook may use.
 const METHODS: [&str; 5] = ["POST", "PUT", "PATCH", "GET", "DELETE"];

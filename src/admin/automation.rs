@@ -1,116 +1,17 @@
-//! The read side of an account's webhooks and action plans. Secrets never leave
-//! through here: a webhook's `secret` and the values of credential headers
-//! (`Authorization`, API keys, tokens, cookies) are masked.
+//! An account's webhooks and action plans (secrets masked on the way out), and
+//! sending one webhook for one client by hand.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::Serialize;
-use time::OffsetDateTime;
-use uuid::Uuid;
 
-use super::accounts::account_of;
 use super::error::{AdminError, ErrorBody};
-use super::extract::{JsonBody, PageParams, QueryParams, one_more, paginate, parse_id};
-use crate::actions::{self, ActionPlanRequest, WebhookRequest};
-use crate::app::AppState;
-use crate::intake::form::FieldProblem;
-use crate::store::{ActionPlan, Job, StoreError, Webhook};
-
-/// What a masked secret reads as.
-pub const MASK: &str = "********";
-
-/// A webhook as the admin API shows it: secrets masked.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct WebhookView {
-    pub id: Uuid,
-    pub account_id: Uuid,
-    pub name: String,
-    pub preset: Option<String>,
-    pub url: String,
-    pub method: String,
-    /// Header name → value; credential values are masked.
-    #[schema(value_type = Object)]
-    pub headers: serde_json::Value,
-    /// The JSON body template.
-    #[schema(value_type = Option<Object>)]
-    pub body: Option<serde_json::Value>,
-    /// `whsec_********` when the webhook signs its requests, else null.
-    pub secret: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-}
-
-impl From<Webhook> for WebhookView {
-    fn from(w: Webhook) -> Self {
-        WebhookView {
-            id: w.id,
-            account_id: w.account_id,
-            name: w.name,
-            preset: w.preset,
-            url: w.url,
-            method: w.method,
-            headers: mask_headers(w.headers),
-            body: w.body,
-            secret: w.secret.map(|_| format!("whsec_{MASK}")),
-            created_at: w.created_at,
-        }
-    }
-}
-
-/// Is a header with this name a credential?
-pub fn is_credential_header(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    [
-        "authorization",
-        "auth",
-        "key",
-        "token",
-        "secret",
-        "cookie",
-        "password",
-        "signature",
-    ]
-    .iter()
-    .any(|word| name.contains(word))
-}
-
-/// Mask the values of credential headers; `Bearer xyz` keeps its scheme.
-pub fn mask_headers(headers: serde_json::Value) -> serde_json::Value {
-    match headers {
-        serde_json::Value::Object(map) => serde_json::Value::Object(
-            map.into_iter()
-                .map(|(name, value)| {
-                    if !is_credential_header(&name) {
-                        return (name, value);
-                    }
-                    let masked = match value.as_str().and_then(|v| v.split_once(' ')) {
-                        Some((scheme, _)) if !scheme.is_empty() => format!("{scheme} {MASK}"),
-                        _ => MASK.to_string(),
-                    };
-                    (name, serde_json::Value::String(masked))
-                })
-                .collect(),
-        ),
-        other => other,
-    }
-}
-
-/// A page of webhooks.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct WebhookList {
-    pub webhooks: Vec<WebhookView>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next: Option<String>,
-}
-
-/// A page of action plans.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ActionPlanList {
-    pub action_plans: Vec<ActionPlan>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next: Option<String>,
-}
+use super::extract::{JsonBody, QueryParams, parse_id};
+use crate::actions::{ActionPlanRequest, WebhookRequest};
+use crate::service::automation::{self, ActionPlanList, WebhookList, WebhookView};
+use crate::service::page::PageParams;
+use crate::state::AppState;
+use crate::store::{ActionPlan, Job};
 
 /// List the account's webhooks, newest first, secrets masked.
 #[utoipa::path(get, path = "/admin/v1/accounts/{id}/webhooks", tag = "webhooks",
@@ -122,17 +23,9 @@ pub async fn list_webhooks(
     QueryParams(params): QueryParams<PageParams>,
 ) -> Result<Json<WebhookList>, AdminError> {
     let account_id = parse_id(&id, "account")?;
-    let page = params.page()?;
-    account_of(state.store.as_ref(), account_id).await?;
-    let rows = state
-        .store
-        .list_webhooks(account_id, one_more(page))
-        .await?;
-    let (rows, next) = paginate(rows, page, |w| w.id);
-    Ok(Json(WebhookList {
-        webhooks: rows.into_iter().map(WebhookView::from).collect(),
-        next,
-    }))
+    Ok(Json(
+        automation::list_webhooks(state.store.as_ref(), account_id, &params).await?,
+    ))
 }
 
 /// List the account's action plans with their steps, newest first.
@@ -145,45 +38,9 @@ pub async fn list_action_plans(
     QueryParams(params): QueryParams<PageParams>,
 ) -> Result<Json<ActionPlanList>, AdminError> {
     let account_id = parse_id(&id, "account")?;
-    let page = params.page()?;
-    account_of(state.store.as_ref(), account_id).await?;
-    let rows = state
-        .store
-        .list_action_plans(account_id, one_more(page))
-        .await?;
-    let (action_plans, next) = paginate(rows, page, |p| p.id);
-    Ok(Json(ActionPlanList { action_plans, next }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credential_headers_are_masked_and_keep_their_scheme() {
-        let headers = serde_json::json!({
-            "Authorization": "Bearer abc123",
-            "X-Api-Key": "k-999",
-            "Accept": "application/json",
-        });
-        let masked = mask_headers(headers);
-        assert_eq!(masked["Authorization"], "Bearer ********");
-        assert_eq!(masked["X-Api-Key"], "********");
-        assert_eq!(masked["Accept"], "application/json");
-    }
-}
-
-/// The actions module's problems as the admin API reports them (422).
-fn invalid(problems: Vec<actions::FieldProblem>) -> AdminError {
-    AdminError::Invalid(
-        problems
-            .into_iter()
-            .map(|p| FieldProblem {
-                field: p.field,
-                reason: p.reason,
-            })
-            .collect(),
-    )
+    Ok(Json(
+        automation::list_action_plans(state.store.as_ref(), account_id, &params).await?,
+    ))
 }
 
 /// Create a webhook: a URL, method, headers and JSON body template, or the
@@ -199,13 +56,7 @@ pub async fn create_webhook(
     JsonBody(body): JsonBody<WebhookRequest>,
 ) -> Result<(StatusCode, Json<WebhookView>), AdminError> {
     let account_id = parse_id(&id, "account")?;
-    account_of(state.store.as_ref(), account_id).await?;
-    let (new, generated) = body.prepare().map_err(invalid)?;
-    let webhook = state.store.create_webhook(account_id, &new).await?;
-    let mut view = WebhookView::from(webhook);
-    if generated.is_some() {
-        view.secret = generated;
-    }
+    let view = automation::create_webhook(state.store.as_ref(), account_id, body).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -220,17 +71,8 @@ pub async fn create_action_plan(
     JsonBody(body): JsonBody<ActionPlanRequest>,
 ) -> Result<(StatusCode, Json<ActionPlan>), AdminError> {
     let account_id = parse_id(&id, "account")?;
-    account_of(state.store.as_ref(), account_id).await?;
-    let new = body.prepare().map_err(invalid)?;
-    match state.store.create_action_plan(account_id, &new).await {
-        Ok(plan) => Ok((StatusCode::CREATED, Json(plan))),
-        // The account exists, so a step names a webhook that is not the account's.
-        Err(StoreError::NotFound) => Err(AdminError::Invalid(vec![FieldProblem {
-            field: "steps".into(),
-            reason: "every webhook_id must be one of the account's webhooks".into(),
-        }])),
-        Err(e) => Err(e.into()),
-    }
+    let plan = automation::create_action_plan(state.store.as_ref(), account_id, body).await?;
+    Ok((StatusCode::CREATED, Json(plan)))
 }
 
 /// Queue one webhook for one client now (202); the delivery worker sends it.
@@ -243,9 +85,6 @@ pub async fn send_webhook(
 ) -> Result<(StatusCode, Json<Job>), AdminError> {
     let client_id = parse_id(&id, "client")?;
     let webhook_id = parse_id(&webhook_id, "webhook")?;
-    match state.store.queue_webhook_job(client_id, webhook_id).await {
-        Ok(job) => Ok((StatusCode::ACCEPTED, Json(job))),
-        Err(StoreError::NotFound) => Err(AdminError::NotFound("client or webhook")),
-        Err(e) => Err(e.into()),
-    }
+    let job = automation::send_webhook(state.store.as_ref(), client_id, webhook_id).await?;
+    Ok((StatusCode::ACCEPTED, Json(job)))
 }

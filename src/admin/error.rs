@@ -1,13 +1,14 @@
 //! The one error type of the admin API and the JSON answer each case becomes
-//! (DESIGN.md §7): `{"error": ..., "fields": [{"field", "reason"}...]}`.
+//! (`{"error": ..., "fields": [{"field", "reason"}...]}`): the only place where
+//! a [`ServiceError`] becomes an HTTP status.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-pub use crate::intake::form::FieldProblem;
-use crate::store::StoreError;
+use crate::fields::FieldProblem;
+use crate::service::ServiceError;
 
 /// Why an admin request failed.
 #[derive(Debug, thiserror::Error)]
@@ -19,35 +20,19 @@ pub enum AdminError {
     Disabled,
     #[error("missing or wrong admin token: send `Authorization: Bearer <admin token>`")]
     Unauthorized,
-    #[error("no such {0}")]
-    NotFound(&'static str),
-    #[error("invalid request: {}", first_problem(.0))]
-    Invalid(Vec<FieldProblem>),
-    #[error("{0} is already taken")]
-    Taken(&'static str),
-    #[error("{0}")]
-    Conflict(String),
     #[error("the request body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
-    #[error("the database is unavailable; try again")]
-    Unavailable(#[source] StoreError),
-    #[error("internal error")]
-    Internal(#[source] anyhow::Error),
-}
-
-fn first_problem(problems: &[FieldProblem]) -> String {
-    problems
-        .first()
-        .map(|p| format!("{} {}", p.field, p.reason))
-        .unwrap_or_default()
+    /// What the operation itself answered.
+    #[error(transparent)]
+    Service(#[from] ServiceError),
 }
 
 impl AdminError {
     /// A 422 for one field.
     pub fn field(field: &str, reason: impl Into<String>) -> Self {
-        AdminError::Invalid(vec![problem(field, reason)])
+        ServiceError::field(field, reason).into()
     }
 
     /// The HTTP status of this error.
@@ -55,54 +40,27 @@ impl AdminError {
         match self {
             AdminError::Disabled => StatusCode::FORBIDDEN,
             AdminError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AdminError::NotFound(_) => StatusCode::NOT_FOUND,
-            AdminError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AdminError::Taken(_) | AdminError::Conflict(_) => StatusCode::CONFLICT,
             AdminError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AdminError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            AdminError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AdminError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AdminError::Service(e) => match e {
+                ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+                ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                ServiceError::Taken(_) | ServiceError::Conflict(_) => StatusCode::CONFLICT,
+                ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
         }
     }
 
-    /// Map a store error, naming the object a `NotFound` is about.
-    pub fn from_store(err: StoreError, what: &'static str) -> Self {
-        match err {
-            StoreError::NotFound => AdminError::NotFound(what),
-            other => other.into(),
+    /// The field problems the answer lists (422 and 409 only).
+    fn fields(&self) -> Option<Vec<FieldProblem>> {
+        match self {
+            AdminError::Service(ServiceError::Invalid(problems)) => Some(problems.clone()),
+            AdminError::Service(ServiceError::Taken(what)) => {
+                Some(vec![FieldProblem::new(*what, "is already taken")])
+            }
+            _ => None,
         }
-    }
-}
-
-/// One field problem.
-pub fn problem(field: &str, reason: impl Into<String>) -> FieldProblem {
-    FieldProblem {
-        field: field.to_string(),
-        reason: reason.into(),
-    }
-}
-
-impl From<StoreError> for AdminError {
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::NotFound => AdminError::NotFound("object"),
-            StoreError::Conflict(what) => AdminError::Taken(what),
-            StoreError::Database(ref e) if is_unavailable(e) => AdminError::Unavailable(err),
-            other => AdminError::Internal(other.into()),
-        }
-    }
-}
-
-/// A database that is down or overloaded, as opposed to a failing statement.
-fn is_unavailable(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
-        sqlx::Error::Tls(_) => true,
-        sqlx::Error::Database(db) => {
-            // SQLite busy or locked past its timeout.
-            matches!(db.code().as_deref(), Some("5" | "6" | "517"))
-        }
-        _ => false,
     }
 }
 
@@ -123,14 +81,9 @@ impl IntoResponse for AdminError {
             // Details go to the log, never to the client.
             tracing::error!(error = ?self, "admin request failed");
         }
-        let fields = match &self {
-            AdminError::Invalid(problems) => Some(problems.clone()),
-            AdminError::Taken(what) => Some(vec![problem(what, "is already taken")]),
-            _ => None,
-        };
         let body = ErrorBody {
+            fields: self.fields(),
             error: self.to_string(),
-            fields,
         };
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {

@@ -1,15 +1,19 @@
-//! The admin API under `/admin/v1/` (DESIGN.md §5): JSON, authenticated by
+//! The admin API under `/admin/v1/`: JSON, authenticated by
 //! `Authorization: Bearer <admin token>` (compared in constant time), off with
 //! 403 while no token is configured. One file per area; every handler carries
 //! its `#[utoipa::path]` so the router and `/openapi.json` are built from the
 //! same list ([`router`]) and cannot drift. Not CORS-enabled.
+//!
+//! Each handler is a thin edge: it reads the request, calls the operation in
+//! `crate::service`, and answers; [`AdminError`] turns a service error into a
+//! status and JSON body in one place.
 //!
 //! Adding a route is: a handler with `#[utoipa::path]` in its area's file, one
 //! `.routes(routes!(handler))` line in [`router`] (before the token layer). A
 //! second method on an existing path (say `POST .../webhooks` next to the `GET`)
 //! is one more `.routes(...)` line too: axum merges the methods of one path. Handlers return
 //! `Result<_, AdminError>`; bodies come through [`extract::JsonBody`] (422 naming
-//! the field), lists through [`extract::PageParams`] and [`extract::paginate`].
+//! the field), query strings through [`extract::QueryParams`].
 
 pub mod accounts;
 pub mod activity;
@@ -17,7 +21,6 @@ pub mod automation;
 pub mod clients;
 pub mod error;
 pub mod extract;
-pub mod input;
 pub mod lead_sources;
 
 use axum::extract::{Request, State};
@@ -31,7 +34,7 @@ use utoipa_axum::routes;
 
 pub use error::AdminError;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Every admin route, behind the token check.
 pub fn router(state: AppState) -> OpenApiRouter<AppState> {

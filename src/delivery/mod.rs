@@ -26,7 +26,7 @@ use crate::config::{DeliverySettings, NotifySettings};
 use crate::notify::{self, Notifier, NotifyError};
 use crate::store::{Account, DeliveryContext, Job, JobNext, NewAttempt, Store, StoreError};
 
-use retry::Outcome;
+use crate::attempt::{AttemptResult, Outcome, describe};
 
 /// The job kind of a webhook.
 pub const KIND: &str = "webhook";
@@ -50,57 +50,6 @@ pub struct Worker {
     settings: DeliverySettings,
     http: reqwest::Client,
     notifier: Notifier,
-}
-
-/// What one attempt produced, before it is logged.
-pub(crate) struct AttemptResult {
-    pub(crate) status: Option<u16>,
-    pub(crate) response: Option<String>,
-    pub(crate) outcome: Outcome,
-}
-
-impl AttemptResult {
-    fn failed(outcome: Outcome) -> Self {
-        AttemptResult {
-            status: None,
-            response: None,
-            outcome,
-        }
-    }
-}
-
-fn permanent(error: impl Into<String>) -> AttemptResult {
-    AttemptResult::failed(Outcome::Permanent {
-        error: error.into(),
-    })
-}
-
-fn transient(error: impl Into<String>) -> AttemptResult {
-    AttemptResult::failed(Outcome::Transient {
-        error: error.into(),
-        retry_after: None,
-    })
-}
-
-fn skipped(reason: impl Into<String>) -> AttemptResult {
-    AttemptResult::failed(Outcome::Skipped {
-        reason: reason.into(),
-    })
-}
-
-/// An error with its causes, for the attempt log.
-pub(crate) fn describe(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 /// The guard's refusal, if that is what made a request fail.
@@ -248,7 +197,7 @@ impl Worker {
                 KIND => self.attempt(&job).await,
                 notify::EMAIL => self.attempt_email(&job).await,
                 notify::SMS => self.attempt_sms(&job).await,
-                other => permanent(format!("no sender for jobs of kind {other}")),
+                other => AttemptResult::permanent(format!("no sender for jobs of kind {other}")),
             };
             let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
             let error = match &result.outcome {
@@ -305,17 +254,21 @@ impl Worker {
     /// Render and send the job's webhook.
     async fn attempt(&self, job: &Job) -> AttemptResult {
         let (Some(webhook_id), Some(client_id)) = (job.webhook_id, job.client_id) else {
-            return permanent("the job names no webhook or no client");
+            return AttemptResult::permanent("the job names no webhook or no client");
         };
         let webhook = match self.store.find_webhook(webhook_id).await {
             Ok(w) => w,
-            Err(StoreError::NotFound) => return permanent("the webhook no longer exists"),
-            Err(e) => return transient(format!("storage: {e}")),
+            Err(StoreError::NotFound) => {
+                return AttemptResult::permanent("the webhook no longer exists");
+            }
+            Err(e) => return AttemptResult::transient(format!("storage: {e}")),
         };
         let context = match self.store.delivery_context(client_id).await {
             Ok(c) => c,
-            Err(StoreError::NotFound) => return permanent("the client no longer exists"),
-            Err(e) => return transient(format!("storage: {e}")),
+            Err(StoreError::NotFound) => {
+                return AttemptResult::permanent("the client no longer exists");
+            }
+            Err(e) => return AttemptResult::transient(format!("storage: {e}")),
         };
         let body = if webhook.preset.as_deref() == Some(acculynx::PRESET) {
             acculynx::body(&context.client)
@@ -324,26 +277,26 @@ impl Worker {
             match &webhook.body {
                 Some(tpl) => match template::render_body(tpl, &ctx) {
                     Ok(body) => body,
-                    Err(e) => return permanent(e.to_string()),
+                    Err(e) => return AttemptResult::permanent(e.to_string()),
                 },
                 // No template: the whole context, so nothing is lost.
                 None => ctx,
             }
         };
         let Ok(url) = reqwest::Url::parse(&webhook.url) else {
-            return permanent(format!("invalid webhook URL {}", webhook.url));
+            return AttemptResult::permanent(format!("invalid webhook URL {}", webhook.url));
         };
         if let Err(refused) = self.check_literal(&url) {
             return refused;
         }
         let Ok(method) = reqwest::Method::from_bytes(webhook.method.as_bytes()) else {
-            return permanent(format!("invalid method {}", webhook.method));
+            return AttemptResult::permanent(format!("invalid method {}", webhook.method));
         };
         let sends_body = !matches!(method, reqwest::Method::GET | reqwest::Method::HEAD);
         let payload = if sends_body {
             match serde_json::to_vec(&body) {
                 Ok(bytes) => bytes,
-                Err(e) => return permanent(format!("cannot encode the body: {e}")),
+                Err(e) => return AttemptResult::permanent(format!("cannot encode the body: {e}")),
             }
         } else {
             Vec::new()
@@ -375,7 +328,7 @@ impl Worker {
         }
         if let Some(secret) = &webhook.secret {
             let Some(key) = secret_key(secret) else {
-                return permanent("the webhook's secret is not a whsec_ secret");
+                return AttemptResult::permanent("the webhook's secret is not a whsec_ secret");
             };
             let signature = signing::signature(&key, &job.message_id, timestamp, &payload);
             if let Ok(value) = HeaderValue::from_str(&signature) {
@@ -401,7 +354,7 @@ impl Worker {
         if let Some(ip) = literal
             && let Err(refused) = guard::check(ip, self.settings.allow_private_targets)
         {
-            return Err(permanent(refused.to_string()));
+            return Err(AttemptResult::permanent(refused.to_string()));
         }
         Ok(())
     }
@@ -412,15 +365,15 @@ impl Worker {
             Ok(r) => r,
             Err(e) => {
                 if let Some(refused) = refusal(&e) {
-                    return permanent(refused.to_string());
+                    return AttemptResult::permanent(refused.to_string());
                 }
                 if e.is_timeout() {
-                    return transient(format!(
+                    return AttemptResult::transient(format!(
                         "timed out after {} s",
                         self.settings.timeout_seconds
                     ));
                 }
-                return transient(describe(&e));
+                return AttemptResult::transient(describe(&e));
             }
         };
         let status = response.status().as_u16();
@@ -455,17 +408,21 @@ impl Worker {
     /// The client's delivery context and its account (for the owner's address).
     async fn owner_context(&self, job: &Job) -> Result<(DeliveryContext, Account), AttemptResult> {
         let Some(client_id) = job.client_id else {
-            return Err(permanent("the job names no client"));
+            return Err(AttemptResult::permanent("the job names no client"));
         };
         let context = match self.store.delivery_context(client_id).await {
             Ok(c) => c,
-            Err(StoreError::NotFound) => return Err(permanent("the client no longer exists")),
-            Err(e) => return Err(transient(format!("storage: {e}"))),
+            Err(StoreError::NotFound) => {
+                return Err(AttemptResult::permanent("the client no longer exists"));
+            }
+            Err(e) => return Err(AttemptResult::transient(format!("storage: {e}"))),
         };
         let account = match self.store.get_account(context.account.id).await {
             Ok(a) => a,
-            Err(StoreError::NotFound) => return Err(permanent("the account no longer exists")),
-            Err(e) => return Err(transient(format!("storage: {e}"))),
+            Err(StoreError::NotFound) => {
+                return Err(AttemptResult::permanent("the account no longer exists"));
+            }
+            Err(e) => return Err(AttemptResult::transient(format!("storage: {e}"))),
         };
         Ok((context, account))
     }
@@ -473,7 +430,7 @@ impl Worker {
     /// Email the account owner about the job's client.
     async fn attempt_email(&self, job: &Job) -> AttemptResult {
         let Some(smtp) = &self.notifier.smtp else {
-            return skipped(
+            return AttemptResult::skipped(
                 "no SMTP server configured (notify.smtp_url and notify.smtp_from, \
                  LEADPOST_SMTP_URL and LEADPOST_SMTP_FROM)",
             );
@@ -483,11 +440,11 @@ impl Worker {
             Err(failed) => return failed,
         };
         let Some(to) = account.owner_email.filter(|e| !e.trim().is_empty()) else {
-            return skipped("the account has no owner email");
+            return AttemptResult::skipped("the account has no owner email");
         };
         let message = match notify::email::compose(&context, &smtp.from, &to) {
             Ok(m) => m,
-            Err(e) => return permanent(e),
+            Err(e) => return AttemptResult::permanent(e),
         };
         notify::email::send(smtp, message).await
     }
@@ -495,18 +452,20 @@ impl Worker {
     /// Text the account owner about the job's client through the SMS gateway.
     async fn attempt_sms(&self, job: &Job) -> AttemptResult {
         let Some(gateway) = &self.notifier.sms else {
-            return skipped("no SMS gateway configured (notify.sms_url, LEADPOST_SMS_URL)");
+            return AttemptResult::skipped(
+                "no SMS gateway configured (notify.sms_url, LEADPOST_SMS_URL)",
+            );
         };
         let (context, account) = match self.owner_context(job).await {
             Ok(found) => found,
             Err(failed) => return failed,
         };
         let Some(to) = account.owner_phone.filter(|p| !p.trim().is_empty()) else {
-            return skipped("the account has no owner phone");
+            return AttemptResult::skipped("the account has no owner phone");
         };
         let payload = match notify::sms::payload(gateway, &context, &to) {
             Ok(p) => p,
-            Err(e) => return permanent(e),
+            Err(e) => return AttemptResult::permanent(e),
         };
         if let Err(refused) = self.check_literal(&gateway.url) {
             return refused;

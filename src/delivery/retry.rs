@@ -1,4 +1,4 @@
-//! The retry policy of DESIGN.md §3/§7: retry connection errors, timeouts, 408,
+//! The retry policy of webhook and notification jobs: retry connection errors, timeouts, 408,
 //! 429 and 5xx (429 and 503 honouring `Retry-After`, seconds or an HTTP date,
 //! capped at 24 h); any other answer that is not 2xx fails at once. Every attempt,
 //! a 429 included, uses up a slot of the schedule; when it is used up the job is dead.
@@ -7,26 +7,11 @@ use std::time::{Duration, SystemTime};
 
 use time::OffsetDateTime;
 
+use crate::attempt::Outcome;
 use crate::store::JobNext;
 
 /// The longest `Retry-After` honoured.
 pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(24 * 3600);
-
-/// How an attempt ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// A 2xx answer.
-    Delivered,
-    /// Worth trying again, after `retry_after` when the target said so.
-    Transient {
-        error: String,
-        retry_after: Option<Duration>,
-    },
-    /// Trying again would not help.
-    Permanent { error: String },
-    /// Nothing was sent because nothing is configured to send it with.
-    Skipped { reason: String },
-}
 
 /// Classify an answer's status (with its `Retry-After`, already parsed).
 pub fn classify(status: u16, retry_after: Option<Duration>) -> Outcome {

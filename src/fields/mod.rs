@@ -9,6 +9,7 @@ mod contact;
 mod date;
 mod numbers;
 pub mod phone_lenient;
+mod problem;
 mod redirect;
 mod text;
 
@@ -17,6 +18,7 @@ pub use choice::{ContactType, Gender, HomeOwnerStatus, MaritalStatus, NewLeadNot
 pub use contact::{Email, Phone, ProfileId};
 pub use date::YmdDate;
 pub use numbers::{Flag, WholeNumber};
+pub use problem::FieldProblem;
 pub use redirect::RedirectUrl;
 pub use text::{TagList, Text, char_len, strip_html, truncate_chars};
 

@@ -6,8 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::form::FieldProblem;
-use crate::fields::RedirectUrl;
+use crate::fields::{FieldProblem, RedirectUrl};
 
 /// Why a post was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use super::body::PostedPairs;
 use crate::clients::NewClient;
 use crate::fields::{
-    ContactType, Email, FieldError, Flag, Gender, HomeOwnerStatus, MaritalStatus,
+    ContactType, Email, FieldError, FieldProblem, Flag, Gender, HomeOwnerStatus, MaritalStatus,
     NewLeadNotification, Phone, ProfileId, RedirectUrl, TagList, Text, UsCaState, WholeNumber,
     YmdDate, Zip, char_len, strip_html, truncate_chars,
 };
@@ -69,22 +69,6 @@ const LONG_TEXT: usize = 65_535;
 const EXPANSION_MAX: usize = 100;
 /// Most expansion fields in one post.
 const EXPANSION_FIELDS_MAX: usize = 100;
-
-/// One invalid value: the field and why.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-pub struct FieldProblem {
-    pub field: String,
-    pub reason: String,
-}
-
-impl FieldProblem {
-    fn new(field: &str, error: FieldError) -> Self {
-        FieldProblem {
-            field: field.to_string(),
-            reason: error.0,
-        }
-    }
-}
 
 /// A post's fields, indexed by name.
 pub struct Form<'a> {
@@ -353,14 +337,14 @@ impl<'a> Form<'a> {
             let name = strip_html(raw_name);
             if RESERVED.contains(&raw_name.trim()) {
                 problems.push(FieldProblem::new(
-                    raw_name,
+                    *raw_name,
                     FieldError("is a reserved field name with spaces around it".into()),
                 ));
                 continue;
             }
             if name.is_empty() || char_len(&name) > EXPANSION_MAX {
                 problems.push(FieldProblem::new(
-                    raw_name,
+                    *raw_name,
                     FieldError("an expansion field name must be 1 to 100 characters".into()),
                 ));
                 continue;

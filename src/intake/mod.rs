@@ -16,8 +16,8 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use time::OffsetDateTime;
 
-use crate::app::AppState;
 use crate::fields::RedirectUrl;
+use crate::state::AppState;
 use crate::store::{AcceptOutcome, KeyOwner, LeadToStore, Outcome, Submission, new_id};
 pub use answer::{Answer, IntakeError};
 use body::{BodyError, PostedPairs};

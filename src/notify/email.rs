@@ -7,8 +7,7 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use minijinja::{AutoEscape, Environment};
 
-use crate::delivery::AttemptResult;
-use crate::delivery::retry::Outcome;
+use crate::attempt::{AttemptResult, Outcome, describe};
 use crate::store::DeliveryContext;
 
 use super::{LeadSummary, one_line};
@@ -92,7 +91,7 @@ pub(crate) async fn send(smtp: &Smtp, message: Message) -> AttemptResult {
             outcome: Outcome::Delivered,
         },
         Err(e) => {
-            let error = crate::delivery::describe(&e);
+            let error = describe(&e);
             let outcome = if e.is_permanent() || e.is_client() {
                 Outcome::Permanent { error }
             } else {

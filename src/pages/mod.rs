@@ -12,9 +12,9 @@ use minijinja::{AutoEscape, Environment, Error, Output, State as RenderState, Va
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
 use crate::config::Settings;
 use crate::demo::{DEMO_LEAD_SOURCE_KEY, DEMO_WEB_KEY};
+use crate::state::AppState;
 
 /// The templates, by name (`.html`: auto-escaped).
 const TEMPLATES: &[(&str, &str)] = &[

@@ -294,7 +294,7 @@ async fn the_csv_export_has_every_client_with_custom_fields_as_columns(app: Test
 
 async fn the_csv_export_spans_many_store_pages(app: TestApp) {
     let account = app.account().await;
-    let batch = leadpost::admin::clients::EXPORT_BATCH as usize;
+    let batch = leadpost::service::export::EXPORT_BATCH as usize;
     let total = batch + 7;
     // Faster than posting: one lead posted, then copies made in SQL.
     post_lead(&app, &account, &[("name", "Seed Lead")]).await;

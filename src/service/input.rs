@@ -1,9 +1,13 @@
-//! Admin input parsed once into what the store takes: names, web_keys, owner
-//! email and phone (the same [`Email`] and [`Phone`] types as intake), grace
-//! periods. Each check reports the field it is about; a request collects them all.
+//! Input checks shared by the operations: names, web_keys, owner email and
+//! phone (the same [`Email`] and [`Phone`] types as intake), grace periods,
+//! moments. Each check reports the field it is about; an operation collects
+//! them all with [`Problems`].
 
-use super::error::{AdminError, FieldProblem, problem};
-use crate::fields::{Email, Phone, char_len};
+use serde::{Deserialize, Deserializer};
+use time::OffsetDateTime;
+
+use super::ServiceError;
+use crate::fields::{Email, FieldProblem, Phone, char_len};
 
 /// Longest name of an account, lead source, webhook or plan.
 pub const NAME_MAX_CHARS: usize = 255;
@@ -34,11 +38,11 @@ impl Problems {
     }
 
     /// `Ok` when nothing was noted.
-    pub fn finish(self) -> Result<(), AdminError> {
+    pub fn finish(self) -> Result<(), ServiceError> {
         if self.0.is_empty() {
             Ok(())
         } else {
-            Err(AdminError::Invalid(self.0))
+            Err(ServiceError::Invalid(self.0))
         }
     }
 }
@@ -47,14 +51,17 @@ impl Problems {
 pub fn name(field: &str, raw: &str) -> Result<String, FieldProblem> {
     let s = raw.trim();
     if s.is_empty() {
-        Err(problem(field, "must not be empty"))
+        Err(FieldProblem::new(field, "must not be empty"))
     } else if char_len(s) > NAME_MAX_CHARS {
-        Err(problem(
+        Err(FieldProblem::new(
             field,
             format!("must be at most {NAME_MAX_CHARS} characters"),
         ))
     } else if s.chars().any(char::is_control) {
-        Err(problem(field, "must not contain control characters"))
+        Err(FieldProblem::new(
+            field,
+            "must not contain control characters",
+        ))
     } else {
         Ok(s.to_string())
     }
@@ -65,7 +72,7 @@ pub fn name(field: &str, raw: &str) -> Result<String, FieldProblem> {
 pub fn web_key(field: &str, raw: &str) -> Result<String, FieldProblem> {
     let s = raw.trim();
     if s.is_empty() || char_len(s) > WEB_KEY_MAX_CHARS || !s.bytes().all(|b| b.is_ascii_graphic()) {
-        Err(problem(
+        Err(FieldProblem::new(
             field,
             format!("must be 1 to {WEB_KEY_MAX_CHARS} printable ASCII characters without spaces"),
         ))
@@ -78,14 +85,14 @@ pub fn web_key(field: &str, raw: &str) -> Result<String, FieldProblem> {
 pub fn email(field: &str, raw: &str) -> Result<String, FieldProblem> {
     Email::parse(raw)
         .map(|e| e.as_str().to_string())
-        .map_err(|e| problem(field, e.to_string()))
+        .map_err(|e| FieldProblem::new(field, e))
 }
 
 /// An owner phone: ten digits.
 pub fn phone(field: &str, raw: &str) -> Result<String, FieldProblem> {
     Phone::parse(raw)
         .map(|p| p.as_str().to_string())
-        .map_err(|e| problem(field, e.to_string()))
+        .map_err(|e| FieldProblem::new(field, e))
 }
 
 /// Seconds the old key keeps working after a rotation: 0 to 90 days.
@@ -93,7 +100,7 @@ pub fn grace_seconds(raw: Option<i64>) -> Result<i64, FieldProblem> {
     match raw {
         None => Ok(0),
         Some(n) if (0..=GRACE_MAX_SECONDS).contains(&n) => Ok(n),
-        Some(_) => Err(problem(
+        Some(_) => Err(FieldProblem::new(
             "grace_seconds",
             format!("must be from 0 to {GRACE_MAX_SECONDS}"),
         )),
@@ -109,6 +116,31 @@ pub fn optional<T>(
         None => Ok(None),
         Some(s) => parse(s).map(Some),
     }
+}
+
+/// A trimmed optional string; empty counts as absent.
+pub fn present(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// An RFC 3339 time or a `YYYY-MM-DD` date (midnight UTC).
+pub fn parse_moment(s: &str) -> Option<OffsetDateTime> {
+    if let Ok(t) = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        return Some(t);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s, format)
+        .ok()
+        .map(|d| d.midnight().assume_utc())
+}
+
+/// `Option<Option<T>>` for changes: absent = unchanged, `null` = clear.
+pub fn double_option<'de, T, D>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    Option::<T>::deserialize(de).map(Some)
 }
 
 #[cfg(test)]
@@ -138,5 +170,15 @@ mod tests {
         assert_eq!(grace_seconds(Some(3600)), Ok(3600));
         assert!(grace_seconds(Some(-1)).is_err());
         assert!(grace_seconds(Some(GRACE_MAX_SECONDS + 1)).is_err());
+    }
+
+    #[test]
+    fn a_moment_is_a_time_or_a_date() {
+        assert!(parse_moment("2026-01-02T03:04:05Z").is_some());
+        assert_eq!(
+            parse_moment("2026-01-02"),
+            Some(time::macros::datetime!(2026-01-02 00:00 UTC))
+        );
+        assert!(parse_moment("yesterday").is_none());
     }
 }

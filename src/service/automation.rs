@@ -1,0 +1,221 @@
+//! An account's webhooks and action plans, and sending one webhook for one
+//! client by hand. Secrets never leave through here: a webhook's `secret` and
+//! the values of credential headers (`Authorization`, API keys, tokens,
+//! cookies) are masked in every [`WebhookView`].
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::page::{PageParams, fetch};
+use super::{ServiceError, accounts};
+use crate::actions::{ActionPlanRequest, WebhookRequest};
+use crate::store::{ActionPlan, Job, Store, StoreError, Webhook};
+
+/// What a masked secret reads as.
+pub const MASK: &str = "********";
+
+/// A webhook as the admin API shows it: secrets masked.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WebhookView {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub name: String,
+    pub preset: Option<String>,
+    pub url: String,
+    pub method: String,
+    /// Header name → value; credential values are masked.
+    #[schema(value_type = Object)]
+    pub headers: serde_json::Value,
+    /// The JSON body template.
+    #[schema(value_type = Option<Object>)]
+    pub body: Option<serde_json::Value>,
+    /// `whsec_********` when the webhook signs its requests, else null.
+    pub secret: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl From<Webhook> for WebhookView {
+    fn from(w: Webhook) -> Self {
+        WebhookView {
+            id: w.id,
+            account_id: w.account_id,
+            name: w.name,
+            preset: w.preset,
+            url: w.url,
+            method: w.method,
+            headers: mask_headers(w.headers),
+            body: w.body,
+            secret: w.secret.map(|_| format!("whsec_{MASK}")),
+            created_at: w.created_at,
+        }
+    }
+}
+
+impl WebhookView {
+    /// The signing secret made for a webhook just created: shown this once.
+    /// `None` when no secret was made (none, or one the caller gave).
+    pub fn new_secret(&self) -> Option<&str> {
+        self.secret
+            .as_deref()
+            .filter(|s| s.strip_prefix("whsec_") != Some(MASK))
+    }
+}
+
+/// Is a header with this name a credential?
+pub fn is_credential_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [
+        "authorization",
+        "auth",
+        "key",
+        "token",
+        "secret",
+        "cookie",
+        "password",
+        "signature",
+    ]
+    .iter()
+    .any(|word| name.contains(word))
+}
+
+/// Mask the values of credential headers; `Bearer xyz` keeps its scheme.
+pub fn mask_headers(headers: serde_json::Value) -> serde_json::Value {
+    match headers {
+        serde_json::Value::Object(map) => serde_json::Value::Object(
+            map.into_iter()
+                .map(|(name, value)| {
+                    if !is_credential_header(&name) {
+                        return (name, value);
+                    }
+                    let masked = match value.as_str().and_then(|v| v.split_once(' ')) {
+                        Some((scheme, _)) if !scheme.is_empty() => format!("{scheme} {MASK}"),
+                        _ => MASK.to_string(),
+                    };
+                    (name, serde_json::Value::String(masked))
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// A page of webhooks.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WebhookList {
+    pub webhooks: Vec<WebhookView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// A page of action plans.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ActionPlanList {
+    pub action_plans: Vec<ActionPlan>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// The account's webhooks, newest first, secrets masked.
+pub async fn list_webhooks(
+    store: &dyn Store,
+    account_id: Uuid,
+    params: &PageParams,
+) -> Result<WebhookList, ServiceError> {
+    let page = params.page()?;
+    accounts::get(store, account_id).await?;
+    let (rows, next) = fetch(page, |p| store.list_webhooks(account_id, p), |w| w.id).await?;
+    Ok(WebhookList {
+        webhooks: rows.into_iter().map(WebhookView::from).collect(),
+        next,
+    })
+}
+
+/// The account's action plans with their steps, newest first.
+pub async fn list_action_plans(
+    store: &dyn Store,
+    account_id: Uuid,
+    params: &PageParams,
+) -> Result<ActionPlanList, ServiceError> {
+    let page = params.page()?;
+    accounts::get(store, account_id).await?;
+    let (action_plans, next) =
+        fetch(page, |p| store.list_action_plans(account_id, p), |p| p.id).await?;
+    Ok(ActionPlanList { action_plans, next })
+}
+
+/// Create a webhook of the account. A secret made for it is shown in the
+/// answer this once; a given secret is never shown again.
+pub async fn create_webhook(
+    store: &dyn Store,
+    account_id: Uuid,
+    input: WebhookRequest,
+) -> Result<WebhookView, ServiceError> {
+    accounts::get(store, account_id).await?;
+    let (new, generated) = input.prepare().map_err(ServiceError::Invalid)?;
+    let webhook = store.create_webhook(account_id, &new).await?;
+    tracing::info!(%account_id, webhook_id = %webhook.id, "webhook created");
+    let mut view = WebhookView::from(webhook);
+    if generated.is_some() {
+        view.secret = generated;
+    }
+    Ok(view)
+}
+
+/// Create an action plan: webhooks of the account, in order, each after its delay.
+pub async fn create_action_plan(
+    store: &dyn Store,
+    account_id: Uuid,
+    input: ActionPlanRequest,
+) -> Result<ActionPlan, ServiceError> {
+    accounts::get(store, account_id).await?;
+    let new = input.prepare().map_err(ServiceError::Invalid)?;
+    let plan = store
+        .create_action_plan(account_id, &new)
+        .await
+        // The account exists, so a step names a webhook that is not the account's.
+        .map_err(|e| {
+            ServiceError::from_store_as_field(
+                e,
+                "steps",
+                "every webhook_id must be one of the account's webhooks",
+            )
+        })?;
+    tracing::info!(%account_id, action_plan_id = %plan.id, "action plan created");
+    Ok(plan)
+}
+
+/// Queue one webhook for one client now; the delivery worker sends it.
+pub async fn send_webhook(
+    store: &dyn Store,
+    client_id: Uuid,
+    webhook_id: Uuid,
+) -> Result<Job, ServiceError> {
+    match store.queue_webhook_job(client_id, webhook_id).await {
+        Ok(job) => {
+            tracing::info!(%client_id, %webhook_id, job_id = %job.id, "webhook queued by hand");
+            Ok(job)
+        }
+        Err(StoreError::NotFound) => Err(ServiceError::NotFound("client or webhook")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credential_headers_are_masked_and_keep_their_scheme() {
+        let headers = serde_json::json!({
+            "Authorization": "Bearer abc123",
+            "X-Api-Key": "k-999",
+            "Accept": "application/json",
+        });
+        let masked = mask_headers(headers);
+        assert_eq!(masked["Authorization"], "Bearer ********");
+        assert_eq!(masked["X-Api-Key"], "********");
+        assert_eq!(masked["Accept"], "application/json");
+    }
+}

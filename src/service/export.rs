@@ -1,0 +1,191 @@
+//! The CSV export of all of an account's clients: the reserved fields, `tags`,
+//! `notes`, then one column per custom field. It is read in pages, so that
+//! neither memory nor a pooled connection is held for the whole download; each
+//! edge writes the chunks where it wants (an HTTP body, a file).
+
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use super::{ServiceError, accounts};
+use crate::store::{Client, ClientFilter, Page, Store};
+
+/// Clients read per store query while exporting.
+pub const EXPORT_BATCH: i64 = 500;
+
+/// The fixed columns of the export, in order; each is a key of [`Client`]'s JSON.
+pub const CSV_COLUMNS: &[&str] = &[
+    "id",
+    "created_at",
+    "lead_source_id",
+    "firstName",
+    "lastName",
+    "phone",
+    "second_phone",
+    "smsok",
+    "email",
+    "address",
+    "city",
+    "state",
+    "zip",
+    "compName",
+    "job_title",
+    "deal_size",
+    "deal_closed",
+    "age",
+    "education",
+    "gender",
+    "high_net_worth",
+    "home_owner_status",
+    "household_income",
+    "length_of_residence",
+    "market_value",
+    "material_status",
+    "occupation",
+    "presence_of_children",
+    "presence_of_pets",
+    "anniversary_1",
+    "anniversary_2",
+    "facebook",
+    "facebook_url",
+    "linkedin",
+    "linkedin_url",
+    "twitter",
+    "client_category",
+    "whiteboard",
+    "clients_date_last",
+    "clients_date_next",
+    "new_lead_notification",
+    "contact_type",
+    "assigned_user_id",
+    "tags",
+    "notes",
+];
+
+/// An export in progress: the header first, then one chunk per page of clients.
+pub struct CsvExport {
+    store: Arc<dyn Store>,
+    account_id: Uuid,
+    custom: Vec<String>,
+    after: Option<Uuid>,
+    header_sent: bool,
+    done: bool,
+}
+
+impl CsvExport {
+    /// Check the account and read its custom field names (the columns).
+    pub async fn start(store: Arc<dyn Store>, account_id: Uuid) -> Result<Self, ServiceError> {
+        accounts::get(store.as_ref(), account_id).await?;
+        let custom = store.list_custom_field_names(account_id).await?;
+        Ok(CsvExport {
+            store,
+            account_id,
+            custom,
+            after: None,
+            header_sent: false,
+            done: false,
+        })
+    }
+
+    /// The next piece of the file, or `None` at the end.
+    pub async fn next_chunk(&mut self) -> Result<Option<bytes::Bytes>, ServiceError> {
+        if !self.header_sent {
+            self.header_sent = true;
+            let mut header: Vec<String> = CSV_COLUMNS.iter().map(|c| c.to_string()).collect();
+            for name in &self.custom {
+                if CSV_COLUMNS.contains(&name.as_str()) {
+                    header.push(format!("custom: {name}"));
+                } else {
+                    header.push(name.clone());
+                }
+            }
+            return write_records([header]).map(Some);
+        }
+        if self.done {
+            return Ok(None);
+        }
+        let page = Page {
+            limit: EXPORT_BATCH,
+            after: self.after,
+        };
+        let clients = self
+            .store
+            .list_clients(self.account_id, &ClientFilter::default(), page)
+            .await?;
+        if clients.len() < EXPORT_BATCH as usize {
+            self.done = true;
+        }
+        let Some(last) = clients.last() else {
+            return Ok(None);
+        };
+        self.after = Some(last.id);
+        let rows = clients.iter().map(|c| csv_row(c, &self.custom));
+        write_records(rows).map(Some)
+    }
+}
+
+/// Rows as CSV text.
+fn write_records(
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Result<bytes::Bytes, ServiceError> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        writer
+            .write_record(row)
+            .map_err(|e| ServiceError::Internal(e.into()))?;
+    }
+    let buf = writer
+        .into_inner()
+        .map_err(|e| ServiceError::Internal(anyhow::anyhow!("csv: {e}")))?;
+    Ok(bytes::Bytes::from(buf))
+}
+
+/// One client's cells, in the order of the header.
+pub fn csv_row(client: &Client, custom: &[String]) -> Vec<String> {
+    let json = serde_json::to_value(client).unwrap_or_default();
+    let mut row: Vec<String> = CSV_COLUMNS
+        .iter()
+        .map(|column| match (*column, json.get(*column)) {
+            ("tags", _) => client.tags.join(", "),
+            ("notes", _) => client
+                .notes
+                .iter()
+                .map(|n| n.body.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            (_, Some(serde_json::Value::String(s))) => s.clone(),
+            (_, Some(serde_json::Value::Number(n))) => n.to_string(),
+            _ => String::new(),
+        })
+        .collect();
+    row.extend(
+        custom
+            .iter()
+            .map(|name| client.custom_fields.get(name).cloned().unwrap_or_default()),
+    );
+    row.into_iter().map(defuse_formula).collect()
+}
+
+/// Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`: lead data comes
+/// from the public, so such a cell is written with a leading `'`.
+fn defuse_formula(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_formula_in_a_cell_is_defused() {
+        assert_eq!(
+            defuse_formula("=HYPERLINK(\"x\")".into()),
+            "'=HYPERLINK(\"x\")"
+        );
+        assert_eq!(defuse_formula("Ann".into()), "Ann");
+    }
+}

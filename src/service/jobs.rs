@@ -1,0 +1,102 @@
+//! The job queue of an account: its webhook, email and text jobs with their
+//! attempts, and queueing a finished job again by hand.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::input::{Problems, present};
+use super::page::{PageParams, fetch};
+use super::{ServiceError, accounts};
+use crate::fields::FieldProblem;
+use crate::store::{JobFilter, JobWithAttempts, Page, RetryOutcome, Store};
+
+/// The job states a list can be filtered by.
+pub const JOB_STATES: &[&str] = &[
+    "queued",
+    "running",
+    "retrying",
+    "delivered",
+    "dead",
+    "skipped",
+];
+
+/// Filter and page of a job list, as given.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct JobQuery {
+    /// `queued`, `running`, `retrying`, `delivered`, `dead` or `skipped`.
+    pub state: Option<String>,
+    /// Page size, 1 to 500 (default 50).
+    pub limit: Option<String>,
+    /// The `next` cursor of the previous page.
+    pub after: Option<String>,
+}
+
+impl JobQuery {
+    /// The filter and the page.
+    pub fn parse(&self) -> Result<(JobFilter, Page), ServiceError> {
+        let mut problems = Problems::default();
+        let state = match present(&self.state) {
+            None => None,
+            Some(s) if JOB_STATES.contains(&s) => Some(s.to_string()),
+            Some(_) => problems.check(Err(FieldProblem::new(
+                "state",
+                format!("must be one of {}", JOB_STATES.join(", ")),
+            ))),
+        };
+        let page = PageParams::new(self.limit.clone(), self.after.clone()).page_into(&mut problems);
+        problems.finish()?;
+        Ok((JobFilter { state }, page))
+    }
+}
+
+/// A page of jobs.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct JobList {
+    pub jobs: Vec<JobWithAttempts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// The account's jobs, newest first, each with its attempts.
+pub async fn list(
+    store: &dyn Store,
+    account_id: Uuid,
+    query: &JobQuery,
+) -> Result<JobList, ServiceError> {
+    let (filter, page) = query.parse()?;
+    accounts::get(store, account_id).await?;
+    let (jobs, next) = fetch(
+        page,
+        |p| store.find_jobs(account_id, &filter, p),
+        |j| j.job.id,
+    )
+    .await?;
+    Ok(JobList { jobs, next })
+}
+
+/// Queue a delivered, dead or skipped job again, due now, with the same
+/// `message_id`; `account_id` restricts it to one account.
+pub async fn retry(
+    store: &dyn Store,
+    account_id: Option<Uuid>,
+    id: Uuid,
+) -> Result<JobWithAttempts, ServiceError> {
+    match store
+        .retry_job(account_id, id)
+        .await
+        .map_err(|e| ServiceError::from_store(e, "job"))?
+    {
+        RetryOutcome::Requeued(job) => {
+            tracing::info!(job_id = %id, message_id = %job.message_id, "job queued again by hand");
+            store
+                .get_job(account_id, id)
+                .await
+                .map_err(|e| ServiceError::from_store(e, "job"))
+        }
+        RetryOutcome::StillPending(job) => Err(ServiceError::Conflict(format!(
+            "the job is {}: only delivered, dead or skipped jobs can be retried",
+            job.state
+        ))),
+    }
+}

@@ -1,0 +1,28 @@
+//! What every HTTP handler can reach: the store, the settings and the rate
+//! limits. Its own module so that the edges (intake, pages, admin) depend on it
+//! and not on the application that assembles them.
+
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::limits::RateLimits;
+use crate::store::Store;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub settings: Arc<Settings>,
+    pub limits: Arc<RateLimits>,
+}
+
+impl AppState {
+    /// State for these settings and this store.
+    pub fn new(settings: Settings, store: Arc<dyn Store>) -> Self {
+        AppState {
+            store,
+            limits: Arc::new(RateLimits::new(&settings.limits)),
+            settings: Arc::new(settings),
+        }
+    }
+}
