@@ -22,7 +22,7 @@ use utoipa_axum::routes;
 use crate::config::Settings;
 use crate::limits::{LimitedListener, RateLimits};
 use crate::openapi::{AdminSecurity, ApiDoc};
-use crate::store::{self, Store};
+use crate::store::{self, JobState, Store};
 use crate::{admin, delivery, intake, pages, telemetry};
 
 /// What every handler can reach.
@@ -138,16 +138,6 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     }
 }
 
-/// Every job state, so the queue-depth gauge shows zeros too.
-const JOB_STATES: &[&str] = &[
-    "queued",
-    "running",
-    "retrying",
-    "delivered",
-    "dead",
-    "skipped",
-];
-
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
@@ -160,14 +150,15 @@ async fn metrics_endpoint(State(state): State<AppState>) -> axum::response::Resp
         )
             .into_response();
     };
-    match state.store.job_counts().await {
+    match state.store.count_jobs().await {
         Ok(counts) => {
-            for known in JOB_STATES {
+            // Every state, so the queue-depth gauge shows zeros too.
+            for known in JobState::ALL {
                 let n = counts
                     .iter()
-                    .find(|(s, _)| s == known)
+                    .find(|(s, _)| *s == known)
                     .map_or(0, |(_, n)| *n);
-                metrics::gauge!("leadpost_jobs", "state" => *known).set(n as f64);
+                metrics::gauge!("leadpost_jobs", "state" => known.as_str()).set(n as f64);
             }
         }
         Err(e) => tracing::warn!(error = %e, "could not count jobs for /metrics"),

@@ -12,19 +12,9 @@ use super::extract::{JsonBody, PageParams, QueryParams, one_more, paginate, pars
 use super::input::Problems;
 use crate::app::AppState;
 use crate::store::{
-    JobFilter, JobWithAttempts, Notification, Outcome, Page, RetryOutcome, Submission,
+    JobFilter, JobState, JobWithAttempts, Notification, Outcome, Page, RetryOutcome, Submission,
     SubmissionFilter,
 };
-
-/// The job states a list can be filtered by.
-pub const JOB_STATES: &[&str] = &[
-    "queued",
-    "running",
-    "retrying",
-    "delivered",
-    "dead",
-    "skipped",
-];
 
 /// A page of notifications.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -206,11 +196,13 @@ impl JobQuery {
         let mut problems = Problems::default();
         let state = match present(&self.state) {
             None => None,
-            Some(s) if JOB_STATES.contains(&s) => Some(s.to_string()),
-            Some(_) => problems.check(Err(problem(
-                "state",
-                format!("must be one of {}", JOB_STATES.join(", ")),
-            ))),
+            Some(s) => match s.parse::<JobState>() {
+                Ok(state) => Some(state),
+                Err(_) => problems.check(Err(problem(
+                    "state",
+                    format!("must be one of {}", JobState::names()),
+                ))),
+            },
         };
         let page = page_into(&mut problems, &self.limit, &self.after)?;
         problems.finish()?;
@@ -240,7 +232,7 @@ pub async fn list_jobs(
     account_of(state.store.as_ref(), account_id).await?;
     let rows = state
         .store
-        .find_jobs(account_id, &filter, one_more(page))
+        .list_jobs_with_attempts(account_id, &filter, one_more(page))
         .await?;
     let (jobs, next) = paginate(rows, page, |j| j.job.id);
     Ok(Json(JobList { jobs, next }))
@@ -276,7 +268,7 @@ pub async fn requeue(
         RetryOutcome::Requeued(job) => {
             tracing::info!(job_id = %id, message_id = %job.message_id, "job queued again by hand");
             store
-                .get_job(account_id, id)
+                .get_job_with_attempts(account_id, id)
                 .await
                 .map_err(|e| AdminError::from_store(e, "job"))
         }

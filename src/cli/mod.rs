@@ -884,7 +884,7 @@ async fn job(store: Arc<dyn Store>, command: JobCommand, json: bool) -> anyhow::
                 .await
                 .map_err(|e| fail(e, Some(account)))?;
             let rows = store
-                .find_jobs(account, &filter, one_more(page))
+                .list_jobs_with_attempts(account, &filter, one_more(page))
                 .await
                 .map_err(|e| fail(e.into(), None))?;
             let (jobs, next) = paginate(rows, page, |j| j.job.id);
@@ -896,8 +896,8 @@ async fn job(store: Arc<dyn Store>, command: JobCommand, json: bool) -> anyhow::
                 .map(|j| {
                     vec![
                         j.job.id.to_string(),
-                        j.job.kind.clone(),
-                        j.job.state.clone(),
+                        j.job.kind.to_string(),
+                        j.job.state.to_string(),
                         j.job.attempts.to_string(),
                         when(&j.job.due_at),
                         opt(&j.job.client_id),

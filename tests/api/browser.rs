@@ -250,7 +250,7 @@ async fn demo_app() -> TestApp {
 async fn demo_clients(app: &TestApp) -> Vec<StoredClient> {
     let owner = app
         .store
-        .resolve_web_key(DEMO_WEB_KEY)
+        .find_key_owner(DEMO_WEB_KEY)
         .await
         .expect("resolves")
         .expect("demo account exists");

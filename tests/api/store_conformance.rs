@@ -50,7 +50,7 @@ fn lead(owner: KeyOwner, pairs: &[(&str, &str)]) -> LeadToStore {
 
 async fn owner_of(app: &TestApp, key: &str) -> KeyOwner {
     app.store
-        .resolve_web_key(key)
+        .find_key_owner(key)
         .await
         .expect("resolves")
         .expect("known key")
@@ -140,7 +140,7 @@ async fn web_keys_resolve_to_their_owner(app: TestApp) {
     );
     assert!(
         app.store
-            .resolve_web_key("unknown")
+            .find_key_owner("unknown")
             .await
             .expect("resolves")
             .is_none()
