@@ -1,5 +1,8 @@
-//! Storage: one [`Store`] trait, a PostgreSQL and a SQLite implementation chosen
-//! by the URL scheme, and the records they read and write. All SQL lives here.
+//! Storage: one [`Store`] trait made of narrow parts (one per domain), one
+//! generic implementation [`SqlStore`] on PostgreSQL or SQLite chosen by the URL
+//! scheme, and the records they read and write. All SQL lives here: written once
+//! in `sql.rs` and the domain files, with only the dialect differences in
+//! `postgres.rs` and `sqlite.rs`.
 
 mod accounts;
 mod automation;

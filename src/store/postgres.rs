@@ -46,11 +46,11 @@ impl Backend for Postgres {
         result.rows_affected()
     }
 
-    fn on_pool(pool: &PgPool) -> impl Executor<'_, Database = Self> + Send {
+    fn on_pool(pool: &PgPool) -> impl Executor<'_, Database = Self> {
         pool
     }
 
-    fn on_conn(conn: &mut PgConnection) -> impl Executor<'_, Database = Self> + Send {
+    fn on_conn(conn: &mut PgConnection) -> impl Executor<'_, Database = Self> {
         conn
     }
 }

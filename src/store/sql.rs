@@ -66,9 +66,9 @@ pub trait Backend: Database<Arguments: IntoArguments<Self>> {
     /// How many rows a statement changed.
     fn rows_affected(result: &Self::QueryResult) -> u64;
     /// The pool as a place to run queries.
-    fn on_pool(pool: &Pool<Self>) -> impl Executor<'_, Database = Self> + Send;
+    fn on_pool(pool: &Pool<Self>) -> impl Executor<'_, Database = Self>;
     /// A connection (inside a transaction) as a place to run queries.
-    fn on_conn(conn: &mut Self::Connection) -> impl Executor<'_, Database = Self> + Send;
+    fn on_conn(conn: &mut Self::Connection) -> impl Executor<'_, Database = Self>;
 }
 
 /// The store on one backend: a pool for reads and a pool for write transactions

@@ -52,11 +52,11 @@ impl Backend for Sqlite {
         result.rows_affected()
     }
 
-    fn on_pool(pool: &SqlitePool) -> impl Executor<'_, Database = Self> + Send {
+    fn on_pool(pool: &SqlitePool) -> impl Executor<'_, Database = Self> {
         pool
     }
 
-    fn on_conn(conn: &mut SqliteConnection) -> impl Executor<'_, Database = Self> + Send {
+    fn on_conn(conn: &mut SqliteConnection) -> impl Executor<'_, Database = Self> {
         conn
     }
 }

@@ -1,7 +1,8 @@
 //! The job queue's store methods, on both backends.
 
 use leadpost::store::{
-    JobKind, JobNext, NewAttempt, NewLeadSource, NewWebhook, StoreError, Webhook, new_id,
+    JobKind, JobNext, JobState, NewAttempt, NewLeadSource, NewWebhook, Page, StoreError, Webhook,
+    new_id,
 };
 use serde_json::json;
 use time::OffsetDateTime;
@@ -214,8 +215,39 @@ async fn webhooks_and_delivery_context_read_back(app: TestApp) {
     ));
 }
 
+async fn jobs_are_listed_newest_first_and_counted_by_state(app: TestApp) {
+    let (client_id, hook) = client_and_hook(&app).await;
+    let first = app
+        .store
+        .queue_webhook_job(client_id, hook.id)
+        .await
+        .expect("first");
+    let second = app
+        .store
+        .queue_webhook_job(client_id, hook.id)
+        .await
+        .expect("second");
+    let client = app.store.get_client(client_id).await.expect("client");
+    let listed = app
+        .store
+        .list_jobs(client.account_id, Page::first(10))
+        .await
+        .expect("jobs");
+    let ids: Vec<_> = listed.iter().map(|j| j.id).collect();
+    assert_eq!(ids, vec![second.id, first.id]);
+    let claimed = app
+        .store
+        .claim_due_jobs(JobKind::Webhook, 1, 60)
+        .await
+        .expect("claims");
+    assert_eq!(claimed.len(), 1);
+    let counts = app.store.count_jobs().await.expect("counts");
+    assert_eq!(counts, vec![(JobState::Queued, 1), (JobState::Running, 1)]);
+}
+
 on_both_stores!(
     a_queued_webhook_job_is_claimed_once_and_finished,
     a_job_whose_lease_passed_is_claimed_again_and_the_stale_claim_changes_nothing,
     webhooks_and_delivery_context_read_back,
+    jobs_are_listed_newest_first_and_counted_by_state,
 );
