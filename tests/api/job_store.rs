@@ -217,16 +217,9 @@ async fn webhooks_and_delivery_context_read_back(app: TestApp) {
 
 async fn jobs_are_listed_newest_first_and_counted_by_state(app: TestApp) {
     let (client_id, hook) = client_and_hook(&app).await;
-    let first = app
-        .store
-        .queue_webhook_job(client_id, hook.id)
-        .await
-        .expect("first");
-    let second = app
-        .store
-        .queue_webhook_job(client_id, hook.id)
-        .await
-        .expect("second");
+    let queue = || app.store.queue_webhook_job(client_id, hook.id);
+    let first = queue().await.expect("first");
+    let second = queue().await.expect("second");
     let client = app.store.get_client(client_id).await.expect("client");
     let listed = app
         .store
