@@ -22,8 +22,7 @@ use utoipa_axum::routes;
 use crate::config::Settings;
 use crate::limits::LimitedListener;
 use crate::openapi::{AdminSecurity, ApiDoc};
-use crate::service::jobs::JOB_STATES;
-use crate::store::{self, Store};
+use crate::store::{self, JobState, Store};
 use crate::{admin, delivery, intake, pages, telemetry};
 
 pub use crate::state::AppState;
@@ -134,15 +133,15 @@ async fn metrics_endpoint(State(state): State<AppState>) -> axum::response::Resp
         )
             .into_response();
     };
-    match state.store.job_counts().await {
+    match state.store.count_jobs().await {
         Ok(counts) => {
-            // Every job state, so the queue-depth gauge shows zeros too.
-            for known in JOB_STATES {
+            // Every state, so the queue-depth gauge shows zeros too.
+            for known in JobState::ALL {
                 let n = counts
                     .iter()
-                    .find(|(s, _)| s == known)
+                    .find(|(s, _)| *s == known)
                     .map_or(0, |(_, n)| *n);
-                metrics::gauge!("leadpost_jobs", "state" => *known).set(n as f64);
+                metrics::gauge!("leadpost_jobs", "state" => known.as_str()).set(n as f64);
             }
         }
         Err(e) => tracing::warn!(error = %e, "could not count jobs for /metrics"),

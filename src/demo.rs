@@ -37,7 +37,7 @@ pub enum DemoError {
 /// Find or create the demo account (hosted thank-you pages on) and its lead source.
 /// Safe to run again, and from several processes at once.
 pub async fn ensure(store: &Arc<dyn Store>) -> Result<Demo, DemoError> {
-    let (account_id, created) = match store.resolve_web_key(DEMO_WEB_KEY).await? {
+    let (account_id, created) = match store.find_key_owner(DEMO_WEB_KEY).await? {
         Some(owner) => (owner.account_id, false),
         None => {
             let made = store
@@ -50,7 +50,7 @@ pub async fn ensure(store: &Arc<dyn Store>) -> Result<Demo, DemoError> {
             match made {
                 Ok(account) => (account.id, true),
                 // Another process created it a moment ago.
-                Err(StoreError::Conflict(_)) => match store.resolve_web_key(DEMO_WEB_KEY).await? {
+                Err(StoreError::Conflict(_)) => match store.find_key_owner(DEMO_WEB_KEY).await? {
                     Some(owner) => (owner.account_id, false),
                     None => return Err(DemoError::KeyTaken(DEMO_WEB_KEY)),
                 },
@@ -90,7 +90,7 @@ pub async fn ensure(store: &Arc<dyn Store>) -> Result<Demo, DemoError> {
 
 /// The demo lead source's id, when its key exists and is the demo account's.
 async fn find_source(store: &Arc<dyn Store>, account_id: Uuid) -> Result<Option<Uuid>, DemoError> {
-    match store.resolve_web_key(DEMO_LEAD_SOURCE_KEY).await? {
+    match store.find_key_owner(DEMO_LEAD_SOURCE_KEY).await? {
         None => Ok(None),
         Some(owner) => match owner.lead_source {
             Some(source) if owner.account_id == account_id => Ok(Some(source.id)),

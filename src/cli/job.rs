@@ -49,8 +49,8 @@ pub async fn run(store: &dyn Store, command: JobCommand, json: bool) -> anyhow::
                 .map(|j| {
                     vec![
                         j.job.id.to_string(),
-                        j.job.kind.clone(),
-                        j.job.state.clone(),
+                        j.job.kind.to_string(),
+                        j.job.state.to_string(),
                         j.job.attempts.to_string(),
                         when(&j.job.due_at),
                         opt(&j.job.client_id),

@@ -24,14 +24,10 @@ use tracing::Instrument;
 use crate::actions::{acculynx, secret_key, template};
 use crate::config::{DeliverySettings, NotifySettings};
 use crate::notify::{self, Notifier, NotifyError};
-use crate::store::{Account, DeliveryContext, Job, JobNext, NewAttempt, Store, StoreError};
+use crate::store::{Account, DeliveryContext, Job, JobKind, NewAttempt, Store, StoreError};
 
 use crate::attempt::{AttemptResult, Outcome, describe};
 
-/// The job kind of a webhook.
-pub const KIND: &str = "webhook";
-/// Every kind this worker delivers, claimed in this order.
-pub const KINDS: [&str; 3] = [KIND, notify::EMAIL, notify::SMS];
 /// How much of an answer's body is kept in the attempt log.
 const RESPONSE_LOG_BYTES: usize = 1024;
 
@@ -98,7 +94,7 @@ impl Worker {
     /// Claim up to `limit` due jobs, kind after kind.
     async fn claim(&self, limit: usize) -> Result<Vec<Job>, StoreError> {
         let mut jobs = Vec::new();
-        for kind in KINDS {
+        for kind in JobKind::ALL {
             let free = limit.saturating_sub(jobs.len());
             if free == 0 {
                 break;
@@ -193,11 +189,10 @@ impl Worker {
         async {
             let attempted_at = OffsetDateTime::now_utc();
             let started = Instant::now();
-            let result = match job.kind.as_str() {
-                KIND => self.attempt(&job).await,
-                notify::EMAIL => self.attempt_email(&job).await,
-                notify::SMS => self.attempt_sms(&job).await,
-                other => AttemptResult::permanent(format!("no sender for jobs of kind {other}")),
+            let result = match job.kind {
+                JobKind::Webhook => self.attempt(&job).await,
+                JobKind::Email => self.attempt_email(&job).await,
+                JobKind::Sms => self.attempt_sms(&job).await,
             };
             let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
             let error = match &result.outcome {
@@ -212,16 +207,10 @@ impl Worker {
                 result.outcome,
                 OffsetDateTime::now_utc(),
             );
-            let outcome = match &next {
-                JobNext::Delivered => "delivered",
-                JobNext::Retry { .. } => "retrying",
-                JobNext::Dead { .. } => "dead",
-                JobNext::Skipped { .. } => "skipped",
-            };
             metrics::counter!(
                 "leadpost_delivery_attempts_total",
-                "kind" => job.kind.clone(),
-                "outcome" => outcome
+                "kind" => job.kind.as_str(),
+                "outcome" => next.state().as_str()
             )
             .increment(1);
             let attempt = NewAttempt {
@@ -256,14 +245,14 @@ impl Worker {
         let (Some(webhook_id), Some(client_id)) = (job.webhook_id, job.client_id) else {
             return AttemptResult::permanent("the job names no webhook or no client");
         };
-        let webhook = match self.store.find_webhook(webhook_id).await {
+        let webhook = match self.store.get_webhook(webhook_id).await {
             Ok(w) => w,
             Err(StoreError::NotFound) => {
                 return AttemptResult::permanent("the webhook no longer exists");
             }
             Err(e) => return AttemptResult::transient(format!("storage: {e}")),
         };
-        let context = match self.store.delivery_context(client_id).await {
+        let context = match self.store.get_delivery_context(client_id).await {
             Ok(c) => c,
             Err(StoreError::NotFound) => {
                 return AttemptResult::permanent("the client no longer exists");
@@ -410,7 +399,7 @@ impl Worker {
         let Some(client_id) = job.client_id else {
             return Err(AttemptResult::permanent("the job names no client"));
         };
-        let context = match self.store.delivery_context(client_id).await {
+        let context = match self.store.get_delivery_context(client_id).await {
             Ok(c) => c,
             Err(StoreError::NotFound) => {
                 return Err(AttemptResult::permanent("the client no longer exists"));

@@ -168,7 +168,7 @@ async fn process(
         reject(state, log, &IntakeError::InvalidWebKey).await;
         return fail(IntakeError::InvalidWebKey);
     };
-    let owner = match state.store.resolve_web_key(&key).await {
+    let owner = match state.store.find_key_owner(&key).await {
         Ok(Some(owner)) => owner,
         Ok(None) => {
             reject(state, log, &IntakeError::InvalidWebKey).await;

@@ -14,11 +14,6 @@ use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use crate::config::NotifySettings;
 use crate::store::DeliveryContext;
 
-/// The job kind of an owner email.
-pub const EMAIL: &str = "email";
-/// The job kind of an owner text message.
-pub const SMS: &str = "sms";
-
 /// A `[notify]` setting that cannot be used (named, secrets left out).
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {

@@ -8,17 +8,7 @@ use super::input::{Problems, present};
 use super::page::{PageParams, fetch};
 use super::{ServiceError, accounts};
 use crate::fields::FieldProblem;
-use crate::store::{JobFilter, JobWithAttempts, Page, RetryOutcome, Store};
-
-/// The job states a list can be filtered by.
-pub const JOB_STATES: &[&str] = &[
-    "queued",
-    "running",
-    "retrying",
-    "delivered",
-    "dead",
-    "skipped",
-];
+use crate::store::{JobFilter, JobState, JobWithAttempts, Page, RetryOutcome, Store};
 
 /// Filter and page of a job list, as given.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -38,11 +28,13 @@ impl JobQuery {
         let mut problems = Problems::default();
         let state = match present(&self.state) {
             None => None,
-            Some(s) if JOB_STATES.contains(&s) => Some(s.to_string()),
-            Some(_) => problems.check(Err(FieldProblem::new(
-                "state",
-                format!("must be one of {}", JOB_STATES.join(", ")),
-            ))),
+            Some(s) => match s.parse::<JobState>() {
+                Ok(state) => Some(state),
+                Err(_) => problems.check(Err(FieldProblem::new(
+                    "state",
+                    format!("must be one of {}", JobState::names()),
+                ))),
+            },
         };
         let page = PageParams::new(self.limit.clone(), self.after.clone()).page_into(&mut problems);
         problems.finish()?;
@@ -68,7 +60,7 @@ pub async fn list(
     accounts::get(store, account_id).await?;
     let (jobs, next) = fetch(
         page,
-        |p| store.find_jobs(account_id, &filter, p),
+        |p| store.list_jobs_with_attempts(account_id, &filter, p),
         |j| j.job.id,
     )
     .await?;
@@ -90,7 +82,7 @@ pub async fn retry(
         RetryOutcome::Requeued(job) => {
             tracing::info!(job_id = %id, message_id = %job.message_id, "job queued again by hand");
             store
-                .get_job(account_id, id)
+                .get_job_with_attempts(account_id, id)
                 .await
                 .map_err(|e| ServiceError::from_store(e, "job"))
         }

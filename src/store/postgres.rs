@@ -1,19 +1,58 @@
-//! The PostgreSQL store: a shared server, several `serve` processes at once.
+//! The PostgreSQL backend: a shared server, several `serve` processes at once.
+//! Due jobs are claimed with `FOR UPDATE SKIP LOCKED`, so workers of different
+//! processes never take the same job.
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
-use sqlx::PgPool;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgQueryResult, PgRow};
+use sqlx::{Executor, PgConnection, PgPool, Postgres};
 
 use super::StoreError;
+use super::jobs::claim_statement;
+use super::sql::{Backend, Param, Query, Record, SqlStore};
 use crate::config::DatabaseSettings;
 
-type DbKind = sqlx::Postgres;
-
 /// Storage on PostgreSQL.
-#[derive(Clone)]
-pub struct PgStore {
-    pool: PgPool,
+pub type PgStore = SqlStore<Postgres>;
+
+static MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Backend for Postgres {
+    const BACKEND: &'static str = "postgres";
+    const BEGIN_WRITE: &'static str = "BEGIN";
+
+    fn claim_due_jobs_sql() -> &'static str {
+        static CLAIM: LazyLock<String> =
+            LazyLock::new(|| claim_statement("FOR UPDATE SKIP LOCKED"));
+        &CLAIM
+    }
+
+    async fn run_migrations(pool: &PgPool) -> Result<(), StoreError> {
+        MIGRATIONS.run(pool).await?;
+        Ok(())
+    }
+
+    fn bind<T: Param>(query: Query<Self>, value: T) -> Query<Self> {
+        query.bind(value)
+    }
+
+    fn record<R: Record>(row: &PgRow) -> Result<R, sqlx::Error> {
+        R::from_row(row)
+    }
+
+    fn rows_affected(result: &PgQueryResult) -> u64 {
+        result.rows_affected()
+    }
+
+    fn on_pool(pool: &PgPool) -> impl Executor<'_, Database = Self> {
+        pool
+    }
+
+    fn on_conn(conn: &mut PgConnection) -> impl Executor<'_, Database = Self> {
+        conn
+    }
 }
 
 impl PgStore {
@@ -29,22 +68,6 @@ impl PgStore {
             .max_connections(settings.max_connections)
             .acquire_timeout(Duration::from_secs(settings.acquire_timeout_seconds))
             .connect_lazy_with(options);
-        PgStore { pool }
-    }
-
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, DbKind>, StoreError> {
-        Ok(self.pool.begin().await?)
-    }
-
-    async fn run_migrations(&self) -> Result<(), StoreError> {
-        sqlx::migrate!("./migrations/postgres")
-            .run(&self.pool)
-            .await?;
-        Ok(())
+        SqlStore::from_pools(pool.clone(), pool)
     }
 }
-
-super::admin::impl_admin_store!(PgStore);
-super::shared::impl_store!(PgStore, "postgres");
-super::jobs::impl_job_store!(PgStore, "FOR UPDATE SKIP LOCKED");
-super::pages::impl_pages_store!(PgStore);

@@ -1,25 +1,64 @@
-//! The SQLite store: one file, WAL with `synchronous=FULL` so that a success
+//! The SQLite backend: one file, WAL with `synchronous=FULL` so that a success
 //! answer means the lead is on disk. SQLite has one writer at a time, so write
-//! transactions queue for a single dedicated connection (fair, FIFO) instead of
-//! spinning in SQLite's busy handler; reads use their own pool.
+//! transactions queue for a single dedicated connection (fair, FIFO) and take
+//! the write lock at once (`BEGIN IMMEDIATE`) instead of spinning in SQLite's
+//! busy handler; reads use their own pool.
 
 use std::str::FromStr;
+use std::sync::LazyLock;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Executor, Sqlite, SqliteConnection, SqlitePool};
 
 use super::StoreError;
+use super::jobs::claim_statement;
+use super::sql::{Backend, Param, Query, Record, SqlStore};
 use crate::config::DatabaseSettings;
 
-type DbKind = sqlx::Sqlite;
-
 /// Storage in a SQLite file.
-#[derive(Clone)]
-pub struct SqliteStore {
-    pool: SqlitePool,
-    /// One connection: every write transaction, in turn.
-    writer: SqlitePool,
+pub type SqliteStore = SqlStore<Sqlite>;
+
+static MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+impl Backend for Sqlite {
+    const BACKEND: &'static str = "sqlite";
+    // Take the write lock now, so a transaction never has to upgrade a read.
+    const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
+
+    fn claim_due_jobs_sql() -> &'static str {
+        static CLAIM: LazyLock<String> = LazyLock::new(|| claim_statement(""));
+        &CLAIM
+    }
+
+    async fn run_migrations(pool: &SqlitePool) -> Result<(), StoreError> {
+        MIGRATIONS.run(pool).await?;
+        Ok(())
+    }
+
+    fn bind<T: Param>(query: Query<Self>, value: T) -> Query<Self> {
+        query.bind(value)
+    }
+
+    fn record<R: Record>(row: &SqliteRow) -> Result<R, sqlx::Error> {
+        R::from_row(row)
+    }
+
+    fn rows_affected(result: &SqliteQueryResult) -> u64 {
+        result.rows_affected()
+    }
+
+    fn on_pool(pool: &SqlitePool) -> impl Executor<'_, Database = Self> {
+        pool
+    }
+
+    fn on_conn(conn: &mut SqliteConnection) -> impl Executor<'_, Database = Self> {
+        conn
+    }
 }
 
 impl SqliteStore {
@@ -37,28 +76,12 @@ impl SqliteStore {
             .acquire_timeout(acquire)
             .connect_with(options.clone())
             .await?;
+        // One connection: every write transaction, in turn.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(acquire)
             .connect_with(options)
             .await?;
-        Ok(SqliteStore { pool, writer })
-    }
-
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, DbKind>, StoreError> {
-        // Take the write lock now, so a transaction never has to upgrade a read.
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
-    }
-
-    async fn run_migrations(&self) -> Result<(), StoreError> {
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&self.pool)
-            .await?;
-        Ok(())
+        Ok(SqlStore::from_pools(pool, writer))
     }
 }
-
-super::admin::impl_admin_store!(SqliteStore);
-super::shared::impl_store!(SqliteStore, "sqlite");
-super::jobs::impl_job_store!(SqliteStore, "");
-super::pages::impl_pages_store!(SqliteStore);

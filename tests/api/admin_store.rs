@@ -1,8 +1,8 @@
-//! The admin side of the store (`AdminStore`), method by method, on both backends.
+//! The admin side of the store (accounts, keys, plans, the queue), method by method, on both backends.
 
 use leadpost::store::{
-    AccountChanges, ClientFilter, JobFilter, NewActionPlan, NewLeadSource, NewWebhook, Page,
-    PlanStep, RetryOutcome, StoreError, new_id,
+    AccountChanges, ClientFilter, JobFilter, JobState, NewActionPlan, NewLeadSource, NewWebhook,
+    Page, PlanStep, RetryOutcome, StoreError, new_id,
 };
 use serde_json::json;
 
@@ -124,21 +124,21 @@ async fn rotate_web_key_retires_only_the_owners_current_key(app: TestApp) {
     );
     assert!(
         app.store
-            .resolve_web_key(&account.web_key)
+            .find_key_owner(&account.web_key)
             .await
             .expect("resolves")
             .is_none()
     );
     assert!(
         app.store
-            .resolve_web_key("NEW_ACCOUNT_KEY")
+            .find_key_owner("NEW_ACCOUNT_KEY")
             .await
             .expect("resolves")
             .is_some()
     );
     assert!(
         app.store
-            .resolve_web_key(&source.web_key)
+            .find_key_owner(&source.web_key)
             .await
             .expect("resolves")
             .is_some(),
@@ -163,7 +163,7 @@ async fn rotate_web_key_retires_only_the_owners_current_key(app: TestApp) {
     assert!(graced.previous_expires_at.is_some());
     assert!(
         app.store
-            .resolve_web_key(&source.web_key)
+            .find_key_owner(&source.web_key)
             .await
             .expect("resolves")
             .is_some()
@@ -328,7 +328,7 @@ async fn jobs_are_found_by_state_and_retried_keeping_their_message_id(app: TestA
     assert_eq!(response.status(), 200);
     let jobs = app
         .store
-        .find_jobs(account.id, &JobFilter::default(), Page::first(10))
+        .list_jobs_with_attempts(account.id, &JobFilter::default(), Page::first(10))
         .await
         .expect("jobs");
     assert_eq!(jobs.len(), 2);
@@ -344,10 +344,10 @@ async fn jobs_are_found_by_state_and_retried_keeping_their_message_id(app: TestA
     .await;
     let skipped = app
         .store
-        .find_jobs(
+        .list_jobs_with_attempts(
             account.id,
             &JobFilter {
-                state: Some("skipped".into()),
+                state: Some(JobState::Skipped),
             },
             Page::first(10),
         )
@@ -360,7 +360,9 @@ async fn jobs_are_found_by_state_and_retried_keeping_their_message_id(app: TestA
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        app.store.get_job(Some(other.id), job.id).await,
+        app.store
+            .get_job_with_attempts(Some(other.id), job.id)
+            .await,
         Err(StoreError::NotFound)
     ));
     match app
@@ -376,7 +378,11 @@ async fn jobs_are_found_by_state_and_retried_keeping_their_message_id(app: TestA
         }
         other => panic!("expected a requeue, got {other:?}"),
     }
-    let read = app.store.get_job(None, job.id).await.expect("job");
+    let read = app
+        .store
+        .get_job_with_attempts(None, job.id)
+        .await
+        .expect("job");
     assert_eq!(read.job.state, "queued");
 }
 

@@ -320,7 +320,7 @@ pub async fn at_demo_home() -> Option<(TestApp, Browser)> {
 pub async fn demo_clients(app: &TestApp) -> Vec<StoredClient> {
     let owner = app
         .store
-        .resolve_web_key(DEMO_WEB_KEY)
+        .find_key_owner(DEMO_WEB_KEY)
         .await
         .expect("resolves")
         .expect("demo account exists");

@@ -36,7 +36,7 @@ fn public_pages() -> Vec<(&'static str, String)> {
 /// The demo lead source's id: the key the demo page's forms carry.
 async fn demo_lead_source_id(app: &TestApp) -> uuid::Uuid {
     app.store
-        .resolve_web_key(DEMO_LEAD_SOURCE_KEY)
+        .find_key_owner(DEMO_LEAD_SOURCE_KEY)
         .await
         .expect("resolves")
         .and_then(|owner| owner.lead_source)

@@ -271,7 +271,7 @@ async fn a_template_that_fails_to_render_kills_the_job_with_a_readable_error(app
     worker(&app, &[1, 1]).run_once().await.expect("runs");
     let job = only_job(&app, &account).await;
     assert_eq!(job.state, "dead");
-    let attempts = app.store.job_attempts(job.id).await.expect("attempts");
+    let attempts = app.store.list_job_attempts(job.id).await.expect("attempts");
     assert_eq!(attempts.len(), 1);
     let error = attempts[0].error.clone().expect("an error");
     assert!(error.contains("body.x"), "{error}");
@@ -299,7 +299,7 @@ async fn two_503s_then_200_is_delivered_on_the_third_attempt_with_one_webhook_id
     assert_eq!(ids, vec![Some(job.message_id.clone()); 3]);
     let statuses: Vec<_> = app
         .store
-        .job_attempts(job.id)
+        .list_job_attempts(job.id)
         .await
         .expect("attempts")
         .iter()
@@ -322,7 +322,7 @@ async fn the_request_id_of_the_post_is_kept_in_the_attempt_log(app: TestApp) {
         .to_string();
     assert_eq!(worker(&app, &[1]).run_once().await.expect("runs"), 1);
     let job = only_job(&app, &account).await;
-    let attempts = app.store.job_attempts(job.id).await.expect("attempts");
+    let attempts = app.store.list_job_attempts(job.id).await.expect("attempts");
     assert_eq!(attempts[0].request_id.as_deref(), Some(request_id.as_str()));
 }
 
@@ -361,7 +361,7 @@ async fn a_400_is_dead_after_one_attempt(app: TestApp) {
     assert_eq!(worker.run_once().await.expect("runs"), 0);
     let job = only_job(&app, &account).await;
     assert_eq!((job.state.as_str(), job.attempts), ("dead", 1));
-    let attempts = app.store.job_attempts(job.id).await.expect("attempts");
+    let attempts = app.store.list_job_attempts(job.id).await.expect("attempts");
     assert_eq!(attempts[0].status_code, Some(400));
     assert_eq!(attempts[0].response.as_deref(), Some("answer body"));
     assert_eq!(receiver.count(), 1);
@@ -635,7 +635,7 @@ async fn a_webhook_worker_without_notify_settings_skips_email_and_text(app: Test
     let states: Vec<_> = jobs(&app, &account)
         .await
         .into_iter()
-        .map(|j| (j.kind, j.state))
+        .map(|j| (j.kind.to_string(), j.state.to_string()))
         .collect();
     assert_eq!(
         states,

@@ -12,8 +12,8 @@ use leadpost::config::Settings;
 use leadpost::intake::body::PostedPairs;
 use leadpost::intake::form::Form;
 use leadpost::store::{
-    AcceptOutcome, LeadToStore, NewAccount, NewWebhook, Outcome, Page, PgStore, SqliteStore, Store,
-    Submission, new_id,
+    AcceptOutcome, LeadToStore, NewAccount, NewWebhook, Outcome, Page, PgStore, QueueStore,
+    SqliteStore, Store, Submission, new_id,
 };
 use sqlx::{Connection, PgConnection};
 
@@ -130,7 +130,7 @@ async fn states(store: &Arc<dyn Store>, account_id: uuid::Uuid) -> HashMap<Strin
     loop {
         let jobs = store.list_jobs(account_id, page).await.expect("jobs");
         for job in &jobs {
-            *counts.entry(job.state.clone()).or_insert(0) += 1;
+            *counts.entry(job.state.to_string()).or_insert(0) += 1;
         }
         match jobs.last() {
             Some(last) if jobs.len() == 1000 => page.after = Some(last.id),
@@ -318,7 +318,7 @@ async fn a_serve_killed_with_sigkill_loses_no_job_and_the_next_one_delivers_them
         ],
     );
     let job_id: uuid::Uuid = value_of(&queued, "job id:").parse().expect("job id");
-    assert_eq!(store.find_job(job_id).await.expect("job").state, "queued");
+    assert_eq!(store.get_job(job_id).await.expect("job").state, "queued");
 }
 
 #[test]
@@ -507,7 +507,7 @@ async fn two_serve_processes_on_one_postgres_deliver_each_of_500_jobs_exactly_on
         .await
         .expect("webhook");
     let owner = store
-        .resolve_web_key(&account.web_key)
+        .find_key_owner(&account.web_key)
         .await
         .expect("resolves")
         .expect("owner");

@@ -513,7 +513,7 @@ async fn new_lead_notification_two_queues_email_and_text(app: TestApp) {
     let state_of = |kind: &str| {
         jobs.iter()
             .find(|j| j.kind == kind)
-            .map(|j| j.state.clone())
+            .map(|j| j.state.to_string())
     };
     assert_eq!(state_of("email").as_deref(), Some("queued"));
     // No owner phone: the text is recorded as skipped, with the reason.

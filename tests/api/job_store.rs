@@ -1,7 +1,8 @@
 //! The job queue's store methods, on both backends.
 
 use leadpost::store::{
-    JobNext, NewAttempt, NewLeadSource, NewWebhook, StoreError, Webhook, new_id,
+    JobKind, JobNext, JobState, NewAttempt, NewLeadSource, NewWebhook, Page, StoreError, Webhook,
+    new_id,
 };
 use serde_json::json;
 use time::OffsetDateTime;
@@ -70,7 +71,7 @@ async fn a_queued_webhook_job_is_claimed_once_and_finished(app: TestApp) {
     assert!(queued.message_id.starts_with("msg_"));
     let claimed = app
         .store
-        .claim_due_jobs("webhook", 10, 60)
+        .claim_due_jobs(JobKind::Webhook, 10, 60)
         .await
         .expect("claims");
     assert_eq!(claimed.len(), 1);
@@ -80,7 +81,7 @@ async fn a_queued_webhook_job_is_claimed_once_and_finished(app: TestApp) {
     );
     assert!(
         app.store
-            .claim_due_jobs("webhook", 10, 60)
+            .claim_due_jobs(JobKind::Webhook, 10, 60)
             .await
             .expect("claims")
             .is_empty(),
@@ -88,7 +89,7 @@ async fn a_queued_webhook_job_is_claimed_once_and_finished(app: TestApp) {
     );
     assert!(
         app.store
-            .claim_due_jobs("email", 10, 60)
+            .claim_due_jobs(JobKind::Email, 10, 60)
             .await
             .expect("claims")
             .is_empty()
@@ -107,18 +108,18 @@ async fn a_queued_webhook_job_is_claimed_once_and_finished(app: TestApp) {
         .await
         .expect("finished");
     assert!(held);
-    let job = app.store.find_job(queued.id).await.expect("job");
+    let job = app.store.get_job(queued.id).await.expect("job");
     assert_eq!(job.state, "retrying");
     assert_eq!(job.last_error.as_deref(), Some("HTTP 503"));
     assert!((job.due_at - due_at).abs() < time::Duration::seconds(1));
-    let attempts = app.store.job_attempts(job.id).await.expect("attempts");
+    let attempts = app.store.list_job_attempts(job.id).await.expect("attempts");
     assert_eq!(attempts.len(), 1);
     assert_eq!(attempts[0].status_code, Some(503));
     assert_eq!(attempts[0].latency_ms, 12);
     assert_eq!(attempts[0].response.as_deref(), Some("busy"));
     assert!(
         app.store
-            .claim_due_jobs("webhook", 10, 60)
+            .claim_due_jobs(JobKind::Webhook, 10, 60)
             .await
             .expect("claims")
             .is_empty(),
@@ -136,12 +137,12 @@ async fn a_job_whose_lease_passed_is_claimed_again_and_the_stale_claim_changes_n
         .expect("queued");
     let first = app
         .store
-        .claim_due_jobs("webhook", 10, 0)
+        .claim_due_jobs(JobKind::Webhook, 10, 0)
         .await
         .expect("claims");
     let second = app
         .store
-        .claim_due_jobs("webhook", 10, 60)
+        .claim_due_jobs(JobKind::Webhook, 10, 60)
         .await
         .expect("claims");
     assert_eq!(second.len(), 1);
@@ -153,7 +154,7 @@ async fn a_job_whose_lease_passed_is_claimed_again_and_the_stale_claim_changes_n
         .expect("finished");
     assert!(!stale);
     assert_eq!(
-        app.store.find_job(first[0].id).await.expect("job").state,
+        app.store.get_job(first[0].id).await.expect("job").state,
         "running"
     );
     assert!(
@@ -166,20 +167,27 @@ async fn a_job_whose_lease_passed_is_claimed_again_and_the_stale_claim_changes_n
             .await
             .expect("finished")
     );
-    let job = app.store.find_job(first[0].id).await.expect("job");
+    let job = app.store.get_job(first[0].id).await.expect("job");
     assert_eq!((job.state.as_str(), job.attempts), ("dead", 2));
-    assert_eq!(app.store.job_attempts(job.id).await.expect("log").len(), 2);
+    assert_eq!(
+        app.store
+            .list_job_attempts(job.id)
+            .await
+            .expect("log")
+            .len(),
+        2
+    );
 }
 
 async fn webhooks_and_delivery_context_read_back(app: TestApp) {
     let (client_id, hook) = client_and_hook(&app).await;
-    let read = app.store.find_webhook(hook.id).await.expect("webhook");
+    let read = app.store.get_webhook(hook.id).await.expect("webhook");
     assert_eq!(read.secret.as_deref(), Some("whsec_c2VjcmV0"));
     assert_eq!(read.headers, json!({"X-A": "1"}));
     assert_eq!(read.body, Some(json!({"a": "{{ client.firstName }}"})));
     let context = app
         .store
-        .delivery_context(client_id)
+        .get_delivery_context(client_id)
         .await
         .expect("context");
     assert_eq!(context.client.first_name, "Ann");
@@ -190,15 +198,15 @@ async fn webhooks_and_delivery_context_read_back(app: TestApp) {
         Some("Website")
     );
     assert!(matches!(
-        app.store.find_webhook(new_id()).await,
+        app.store.get_webhook(new_id()).await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        app.store.delivery_context(new_id()).await,
+        app.store.get_delivery_context(new_id()).await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        app.store.find_job(new_id()).await,
+        app.store.get_job(new_id()).await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
@@ -207,8 +215,32 @@ async fn webhooks_and_delivery_context_read_back(app: TestApp) {
     ));
 }
 
+async fn jobs_are_listed_newest_first_and_counted_by_state(app: TestApp) {
+    let (client_id, hook) = client_and_hook(&app).await;
+    let queue = || app.store.queue_webhook_job(client_id, hook.id);
+    let first = queue().await.expect("first");
+    let second = queue().await.expect("second");
+    let client = app.store.get_client(client_id).await.expect("client");
+    let listed = app
+        .store
+        .list_jobs(client.account_id, Page::first(10))
+        .await
+        .expect("jobs");
+    let ids: Vec<_> = listed.iter().map(|j| j.id).collect();
+    assert_eq!(ids, vec![second.id, first.id]);
+    let claimed = app
+        .store
+        .claim_due_jobs(JobKind::Webhook, 1, 60)
+        .await
+        .expect("claims");
+    assert_eq!(claimed.len(), 1);
+    let counts = app.store.count_jobs().await.expect("counts");
+    assert_eq!(counts, vec![(JobState::Queued, 1), (JobState::Running, 1)]);
+}
+
 on_both_stores!(
     a_queued_webhook_job_is_claimed_once_and_finished,
     a_job_whose_lease_passed_is_claimed_again_and_the_stale_claim_changes_nothing,
     webhooks_and_delivery_context_read_back,
+    jobs_are_listed_newest_first_and_counted_by_state,
 );

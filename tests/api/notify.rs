@@ -288,7 +288,7 @@ async fn the_owner_email_arrives_over_smtp_with_the_lead_escaped(app: TestApp) {
 
     let job = job_of(&app, &account, "email").await;
     assert_eq!(job.state, "delivered");
-    let attempts = app.store.job_attempts(job.id).await.expect("attempts");
+    let attempts = app.store.list_job_attempts(job.id).await.expect("attempts");
     assert_eq!(attempts.len(), 1);
     assert_eq!(attempts[0].status_code, Some(250));
 }
@@ -315,7 +315,7 @@ async fn an_smtp_451_is_retried_and_logged_then_delivered(app: TestApp) {
     assert_eq!(sink.conversations(), 2);
     let codes: Vec<_> = app
         .store
-        .job_attempts(job.id)
+        .list_job_attempts(job.id)
         .await
         .expect("attempts")
         .into_iter()
@@ -356,7 +356,7 @@ async fn an_unreachable_smtp_server_is_retried(app: TestApp) {
         .expect("runs");
     let job = job_of(&app, &account, "email").await;
     assert_eq!(job.state, "retrying", "{job:?}");
-    let attempts = app.store.job_attempts(job.id).await.expect("attempts");
+    let attempts = app.store.list_job_attempts(job.id).await.expect("attempts");
     assert_eq!(attempts.len(), 1);
     assert_eq!(attempts[0].status_code, None);
     assert!(attempts[0].error.is_some());
@@ -423,7 +423,7 @@ async fn a_gateway_429_retry_after_is_honoured(app: TestApp) {
         wait >= time::Duration::seconds(115) && wait <= time::Duration::seconds(125),
         "{wait}"
     );
-    let attempts = app.store.job_attempts(job.id).await.expect("attempts");
+    let attempts = app.store.list_job_attempts(job.id).await.expect("attempts");
     assert_eq!(attempts[0].status_code, Some(429));
 }
 
@@ -442,7 +442,7 @@ async fn without_smtp_or_gateway_the_jobs_are_skipped_with_the_reason(app: TestA
         assert_eq!(job.state, "skipped", "{job:?}");
         let reason = job.last_error.clone().expect("a reason");
         assert!(reason.contains(needle), "{reason}");
-        let attempts = app.store.job_attempts(job.id).await.expect("attempts");
+        let attempts = app.store.list_job_attempts(job.id).await.expect("attempts");
         assert_eq!(attempts.len(), 1);
         assert_eq!(attempts[0].error.as_deref(), Some(reason.as_str()));
     }

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use leadpost::store::{ClientFilter, Page, PgStore, SqliteStore, Store, SubmissionFilter};
+use leadpost::store::{
+    AccountStore, ClientFilter, ClientStore, Page, PgStore, SqliteStore, Store, SubmissionFilter,
+};
 use serde_json::Value;
 use sqlx::postgres::PgConnectOptions;
 use tokio::net::{TcpListener, TcpStream};

@@ -336,10 +336,10 @@ async fn an_unknown_key_from_a_browser_is_json_ct101(app: TestApp) {
 
 async fn hosted_pages_can_be_turned_on_and_off(app: TestApp) {
     let account = app.account().await;
-    assert!(!app.store.hosted_pages(account.id).await.expect("read"));
+    assert!(!app.store.get_hosted_pages(account.id).await.expect("read"));
     let owner = app
         .store
-        .resolve_web_key(&account.web_key)
+        .find_key_owner(&account.web_key)
         .await
         .expect("resolves")
         .expect("known");
@@ -348,10 +348,10 @@ async fn hosted_pages_can_be_turned_on_and_off(app: TestApp) {
         .set_hosted_pages(account.id, true)
         .await
         .expect("on");
-    assert!(app.store.hosted_pages(account.id).await.expect("read"));
+    assert!(app.store.get_hosted_pages(account.id).await.expect("read"));
     let owner = app
         .store
-        .resolve_web_key(&account.web_key)
+        .find_key_owner(&account.web_key)
         .await
         .expect("resolves")
         .expect("known");
@@ -360,13 +360,13 @@ async fn hosted_pages_can_be_turned_on_and_off(app: TestApp) {
         .set_hosted_pages(account.id, false)
         .await
         .expect("off");
-    assert!(!app.store.hosted_pages(account.id).await.expect("read"));
+    assert!(!app.store.get_hosted_pages(account.id).await.expect("read"));
     assert!(matches!(
         app.store.set_hosted_pages(new_id(), true).await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        app.store.hosted_pages(new_id()).await,
+        app.store.get_hosted_pages(new_id()).await,
         Err(StoreError::NotFound)
     ));
 }
@@ -384,9 +384,14 @@ async fn the_demo_is_created_once_and_found_again(app: TestApp) {
     let account = store.get_account(first.account_id).await.expect("account");
     assert_eq!(account.name, "Demo");
     assert_eq!(account.web_key, DEMO_WEB_KEY);
-    assert!(store.hosted_pages(first.account_id).await.expect("read"));
+    assert!(
+        store
+            .get_hosted_pages(first.account_id)
+            .await
+            .expect("read")
+    );
     let source = store
-        .resolve_web_key(DEMO_LEAD_SOURCE_KEY)
+        .find_key_owner(DEMO_LEAD_SOURCE_KEY)
         .await
         .expect("resolves")
         .expect("known");

@@ -50,7 +50,7 @@ fn lead(owner: KeyOwner, pairs: &[(&str, &str)]) -> LeadToStore {
 
 async fn owner_of(app: &TestApp, key: &str) -> KeyOwner {
     app.store
-        .resolve_web_key(key)
+        .find_key_owner(key)
         .await
         .expect("resolves")
         .expect("known key")
@@ -140,7 +140,7 @@ async fn web_keys_resolve_to_their_owner(app: TestApp) {
     );
     assert!(
         app.store
-            .resolve_web_key("unknown")
+            .find_key_owner("unknown")
             .await
             .expect("resolves")
             .is_none()
@@ -356,6 +356,14 @@ async fn submissions_filter_by_account_outcome_and_code(app: TestApp) {
     );
 }
 
+async fn the_store_names_its_backend_and_answers_a_ping(app: TestApp) {
+    assert!(["postgres", "sqlite"].contains(&app.store.backend()));
+    app.store.ping().await.expect("reachable");
+    let pool = app.store.pool_stats();
+    assert!(pool.max >= 1);
+    assert!(pool.idle <= pool.open);
+}
+
 on_both_stores!(
     accounts_keep_their_given_web_key,
     web_keys_are_one_namespace,
@@ -366,4 +374,5 @@ on_both_stores!(
     a_replay_window_of_zero_makes_every_post_new,
     clients_list_newest_first_across_pages_without_gaps,
     submissions_filter_by_account_outcome_and_code,
+    the_store_names_its_backend_and_answers_a_ping,
 );

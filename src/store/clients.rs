@@ -1,0 +1,336 @@
+//! Clients as stored: the insert of a new client, and the reads of clients with
+//! their tags, custom values and notes; the account's notifications and custom
+//! field names.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use uuid::Uuid;
+
+use super::records::into_all;
+use super::records::{ClientRow, CustomValueRow, NoteRow, NotificationRow, TagRow, TextRow};
+use super::sql::{Backend, Bind, Query, SqlStore, Tx, fetch_optional, sql, sql_built};
+use super::types::{DbId, DbTime};
+use super::{Client, ClientFilter, LeadToStore, Note, Notification, Page, StoreError};
+use crate::fields::{Flag, Text, WholeNumber, YmdDate};
+
+/// Clients, notifications and custom field names of an account.
+#[async_trait::async_trait]
+pub trait ClientStore: Send + Sync {
+    /// One client with its tags, custom values and notes.
+    async fn get_client(&self, id: Uuid) -> Result<Client, StoreError>;
+    /// The account's clients, newest first.
+    async fn list_clients(
+        &self,
+        account_id: Uuid,
+        filter: &ClientFilter,
+        page: Page,
+    ) -> Result<Vec<Client>, StoreError>;
+    /// The names of the account's custom fields, oldest first.
+    async fn list_custom_field_names(&self, account_id: Uuid) -> Result<Vec<String>, StoreError>;
+    /// The account's in-app notifications, newest first.
+    async fn list_notifications(
+        &self,
+        account_id: Uuid,
+        page: Page,
+    ) -> Result<Vec<Notification>, StoreError>;
+    /// Mark an in-app notification read or unread.
+    async fn set_notification_read(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+        read: bool,
+    ) -> Result<Notification, StoreError>;
+}
+
+/// The columns of a client as stored, in the order [`insert_client`] binds them
+/// (`submission_id` and `email_key` are stored but not read back).
+const CLIENT_COLUMNS: [&str; 44] = [
+    "id",
+    "account_id",
+    "lead_source_id",
+    "submission_id",
+    "first_name",
+    "last_name",
+    "phone",
+    "second_phone",
+    "smsok",
+    "email",
+    "email_key",
+    "address",
+    "city",
+    "state",
+    "zip",
+    "comp_name",
+    "job_title",
+    "deal_size",
+    "deal_closed",
+    "age",
+    "education",
+    "gender",
+    "high_net_worth",
+    "home_owner_status",
+    "household_income",
+    "length_of_residence",
+    "market_value",
+    "material_status",
+    "occupation",
+    "presence_of_children",
+    "presence_of_pets",
+    "anniversary_1",
+    "anniversary_2",
+    "facebook",
+    "linkedin",
+    "twitter",
+    "client_category",
+    "whiteboard",
+    "clients_date_last",
+    "clients_date_next",
+    "new_lead_notification",
+    "contact_type",
+    "assigned_user_id",
+    "created_at",
+];
+
+/// `INSERT INTO clients (...) VALUES ($1, ...)`, keeping the first client of an email.
+static INSERT_CLIENT: LazyLock<String> = LazyLock::new(|| {
+    let placeholders: Vec<String> = (1..=CLIENT_COLUMNS.len())
+        .map(|n| format!("${n}"))
+        .collect();
+    format!(
+        "INSERT INTO clients ({}) VALUES ({}) ON CONFLICT (account_id, email_key) DO NOTHING \
+         RETURNING id",
+        CLIENT_COLUMNS.join(", "),
+        placeholders.join(", ")
+    )
+});
+
+/// `SELECT` of the client columns, for the statements below to complete.
+static SELECT_CLIENTS: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {} FROM clients", CLIENT_COLUMNS.join(", ")));
+
+static GET_CLIENT: LazyLock<String> =
+    LazyLock::new(|| format!("{} WHERE id = $1", *SELECT_CLIENTS));
+
+static LIST_CLIENTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{} WHERE account_id = $1 AND ($2 IS NULL OR email_key = $2) \
+         AND ($3 IS NULL OR EXISTS (SELECT 1 FROM client_tags ct JOIN tags t ON t.id = ct.tag_id \
+         WHERE ct.client_id = clients.id AND t.name_key = $3)) \
+         AND ($4 IS NULL OR created_at > $4) AND id < $5 ORDER BY id DESC LIMIT $6",
+        *SELECT_CLIENTS
+    )
+});
+
+/// The stored spelling of a 1/0 flag.
+fn flag(f: &Option<Flag>) -> Option<i16> {
+    f.as_ref().map(|f| i16::from(f.as_i64() == 1))
+}
+
+fn text(t: &Option<Text>) -> Option<String> {
+    t.as_ref().map(|t| t.as_str().to_string())
+}
+
+fn num(n: &Option<WholeNumber>) -> Option<i64> {
+    n.as_ref().map(|n| n.value())
+}
+
+fn date(d: &Option<YmdDate>) -> Option<time::Date> {
+    d.as_ref().map(|d| d.date())
+}
+
+/// Insert the lead's client; false when the account already has its email.
+pub(super) async fn insert_client<DB: Backend>(
+    tx: &mut Tx<DB>,
+    id: Uuid,
+    lead: &LeadToStore,
+    now: DbTime,
+) -> Result<bool, StoreError> {
+    let c = &lead.client;
+    let query: Query<DB> = sql_built(&INSERT_CLIENT)
+        .param(DbId(id))
+        .param(DbId(lead.owner.account_id))
+        .param(lead.owner.lead_source.as_ref().map(|s| DbId(s.id)))
+        .param(DbId(lead.submission.id))
+        .param(c.first_name.as_str().to_string())
+        .param(text(&c.last_name))
+        .param(c.phone.as_ref().map(|p| p.as_str().to_string()))
+        .param(c.second_phone.as_ref().map(|p| p.as_str().to_string()))
+        .param(flag(&c.smsok).unwrap_or(1))
+        .param(c.email.as_ref().map(|e| e.as_str().to_string()))
+        .param(c.email.as_ref().map(|e| e.lowercase()))
+        .param(text(&c.address))
+        .param(text(&c.city))
+        .param(c.state.as_ref().map(|s| s.as_str().to_string()))
+        .param(c.zip.as_ref().map(|z| z.as_str().to_string()))
+        .param(text(&c.comp_name))
+        .param(text(&c.job_title))
+        .param(num(&c.deal_size))
+        .param(flag(&c.deal_closed))
+        .param(num(&c.age))
+        .param(text(&c.education))
+        .param(c.gender.as_ref().map(|g| g.as_str().to_string()))
+        .param(num(&c.high_net_worth))
+        .param(c.home_owner_status.as_ref().map(|h| h.as_str().to_string()))
+        .param(num(&c.household_income))
+        .param(num(&c.length_of_residence))
+        .param(num(&c.market_value))
+        .param(c.material_status.as_ref().map(|m| m.as_str().to_string()))
+        .param(text(&c.occupation))
+        .param(flag(&c.presence_of_children))
+        .param(flag(&c.presence_of_pets))
+        .param(date(&c.anniversary_1))
+        .param(date(&c.anniversary_2))
+        .param(c.facebook.as_ref().map(|p| p.as_str().to_string()))
+        .param(c.linkedin.as_ref().map(|p| p.as_str().to_string()))
+        .param(text(&c.twitter))
+        .param(text(&c.client_category))
+        .param(text(&c.whiteboard))
+        .param(date(&c.clients_date_last))
+        .param(date(&c.clients_date_next))
+        .param(c.new_lead_notification.level() as i16)
+        .param(c.contact_type.number() as i16)
+        .param(text(&c.assigned_user_id))
+        .param(now);
+    let inserted: Option<super::records::IdRow> = fetch_optional(query, DB::on_conn(tx)).await?;
+    Ok(inserted.is_some())
+}
+
+/// Where each client of a page sits in it, by id.
+fn positions(clients: &[Client]) -> HashMap<Uuid, usize> {
+    clients.iter().enumerate().map(|(i, c)| (c.id, i)).collect()
+}
+
+impl<DB: Backend> SqlStore<DB> {
+    /// Tags, custom values and notes of a page of the account's clients, read by
+    /// id range (three queries for the page, not three per client).
+    async fn fill_client_details(
+        &self,
+        account_id: Uuid,
+        clients: &mut [Client],
+    ) -> Result<(), StoreError> {
+        let (Some(low), Some(high)) = (
+            clients.iter().map(|c| c.id).min(),
+            clients.iter().map(|c| c.id).max(),
+        ) else {
+            return Ok(());
+        };
+        let index = positions(clients);
+        let range = |text: &'static str| {
+            sql::<DB>(text)
+                .param(DbId(account_id))
+                .param(DbId(low))
+                .param(DbId(high))
+        };
+        let tags: Vec<TagRow> = self
+            .read_all(range(
+                "SELECT ct.client_id, t.name FROM client_tags ct JOIN tags t ON t.id = ct.tag_id \
+                 JOIN clients c ON c.id = ct.client_id WHERE c.account_id = $1 \
+                 AND c.id >= $2 AND c.id <= $3 ORDER BY ct.client_id, ct.position",
+            ))
+            .await?;
+        for tag in tags {
+            if let Some(&i) = index.get(&tag.client_id.0) {
+                clients[i].tags.push(tag.name);
+            }
+        }
+        let custom: Vec<CustomValueRow> = self
+            .read_all(range(
+                "SELECT v.client_id, f.name, v.value FROM client_custom_values v \
+                 JOIN custom_fields f ON f.id = v.field_id JOIN clients c ON c.id = v.client_id \
+                 WHERE c.account_id = $1 AND c.id >= $2 AND c.id <= $3",
+            ))
+            .await?;
+        for value in custom {
+            if let Some(&i) = index.get(&value.client_id.0) {
+                clients[i].custom_fields.insert(value.name, value.value);
+            }
+        }
+        let notes: Vec<NoteRow> = self
+            .read_all(range(
+                "SELECT n.client_id, n.body, n.created_at FROM notes n \
+                 JOIN clients c ON c.id = n.client_id WHERE c.account_id = $1 \
+                 AND c.id >= $2 AND c.id <= $3 ORDER BY n.client_id, n.id",
+            ))
+            .await?;
+        for note in notes {
+            if let Some(&i) = index.get(&note.client_id.0) {
+                clients[i].notes.push(Note::from(note));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl<DB: Backend> ClientStore for SqlStore<DB> {
+    async fn get_client(&self, id: Uuid) -> Result<Client, StoreError> {
+        let row: ClientRow = self
+            .read_one(sql_built(&GET_CLIENT).param(DbId(id)))
+            .await?;
+        let mut clients = [Client::from(row)];
+        let account_id = clients[0].account_id;
+        self.fill_client_details(account_id, &mut clients).await?;
+        let [client] = clients;
+        Ok(client)
+    }
+
+    async fn list_clients(
+        &self,
+        account_id: Uuid,
+        filter: &ClientFilter,
+        page: Page,
+    ) -> Result<Vec<Client>, StoreError> {
+        let query = sql_built(&LIST_CLIENTS)
+            .param(DbId(account_id))
+            .param(filter.email.as_ref().map(|e| e.trim().to_lowercase()))
+            .param(filter.tag.as_ref().map(|t| t.trim().to_lowercase()))
+            .param(filter.created_after.map(DbTime::from))
+            .param(DbId(page.upper_bound()))
+            .param(page.limit);
+        let mut clients = into_all::<ClientRow, Client>(self.read_all(query).await?);
+        self.fill_client_details(account_id, &mut clients).await?;
+        Ok(clients)
+    }
+
+    async fn list_custom_field_names(&self, account_id: Uuid) -> Result<Vec<String>, StoreError> {
+        let query = sql(
+            "SELECT name AS text FROM custom_fields WHERE account_id = $1 ORDER BY created_at, id",
+        )
+        .param(DbId(account_id));
+        let rows: Vec<TextRow> = self.read_all(query).await?;
+        Ok(rows.into_iter().map(|r| r.text).collect())
+    }
+
+    async fn list_notifications(
+        &self,
+        account_id: Uuid,
+        page: Page,
+    ) -> Result<Vec<Notification>, StoreError> {
+        let query = sql(
+            "SELECT id, kind, client_id, message, read, created_at FROM notifications \
+             WHERE account_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+        )
+        .param(DbId(account_id))
+        .param(DbId(page.upper_bound()))
+        .param(page.limit);
+        Ok(into_all::<NotificationRow, _>(self.read_all(query).await?))
+    }
+
+    async fn set_notification_read(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+        read: bool,
+    ) -> Result<Notification, StoreError> {
+        let query = sql(
+            "UPDATE notifications SET read = $3 WHERE id = $1 AND account_id = $2 \
+             RETURNING id, kind, client_id, message, read, created_at",
+        )
+        .param(DbId(id))
+        .param(DbId(account_id))
+        .param(i16::from(read));
+        let row: Option<NotificationRow> = fetch_optional(query, DB::on_pool(&self.writer)).await?;
+        Ok(row.ok_or(StoreError::NotFound)?.into())
+    }
+}

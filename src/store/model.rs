@@ -1,0 +1,373 @@
+//! The records the store keeps and hands out: accounts, lead sources, webhooks,
+//! action plans, clients, submissions, notifications and jobs.
+
+use super::{JobKind, JobState};
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::clients::NewClient;
+
+/// The state of the database connection pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+/// A page of a newest-first list: at most `limit` rows older than `after`.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub limit: i64,
+    pub after: Option<Uuid>,
+}
+
+impl Page {
+    /// The first `limit` rows.
+    pub fn first(limit: i64) -> Self {
+        Page { limit, after: None }
+    }
+
+    /// The id every row of the page is below: `after`, or above any id for the
+    /// first page. (A plain `id < $n` lets both databases walk the index from
+    /// there; `$n IS NULL OR id < $n` made SQLite scan from the newest row on
+    /// every page, quadratic over an export.)
+    pub fn upper_bound(&self) -> Uuid {
+        self.after.unwrap_or(Uuid::max())
+    }
+}
+
+/// A new account.
+#[derive(Debug, Clone, Default)]
+pub struct NewAccount {
+    pub name: String,
+    pub owner_email: Option<String>,
+    pub owner_phone: Option<String>,
+    /// Given to move existing forms over unchanged; otherwise a random one is made.
+    pub web_key: Option<String>,
+}
+
+/// An account: the owner of clients, lead sources, webhooks and plans.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Account {
+    pub id: Uuid,
+    pub name: String,
+    pub web_key: String,
+    pub owner_email: Option<String>,
+    pub owner_phone: Option<String>,
+    pub default_action_plan_id: Option<Uuid>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A new lead source of an account.
+#[derive(Debug, Clone, Default)]
+pub struct NewLeadSource {
+    pub name: String,
+    pub action_plan_id: Option<Uuid>,
+    pub web_key: Option<String>,
+}
+
+/// A lead source: its own web_key runs its connection action plan.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LeadSource {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub name: String,
+    pub web_key: String,
+    pub action_plan_id: Option<Uuid>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A new webhook (already checked by the caller).
+#[derive(Debug, Clone, Default)]
+pub struct NewWebhook {
+    pub name: String,
+    pub preset: Option<String>,
+    pub url: String,
+    pub method: String,
+    pub headers: serde_json::Value,
+    pub body: Option<serde_json::Value>,
+    pub secret: Option<String>,
+}
+
+/// A webhook as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct Webhook {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub name: String,
+    pub preset: Option<String>,
+    pub url: String,
+    pub method: String,
+    pub headers: serde_json::Value,
+    pub body: Option<serde_json::Value>,
+    /// Never serialized: the admin API shows it masked.
+    #[serde(skip)]
+    pub secret: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A new action plan: webhooks to call, in order, each after its delay.
+#[derive(Debug, Clone, Default)]
+pub struct NewActionPlan {
+    pub name: String,
+    pub steps: Vec<PlanStep>,
+}
+
+/// One step of an action plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PlanStep {
+    pub webhook_id: Uuid,
+    pub delay_seconds: i64,
+}
+
+/// An action plan as stored.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ActionPlan {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub name: String,
+    pub steps: Vec<PlanStep>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// What a web_key leads to.
+#[derive(Debug, Clone)]
+pub struct KeyOwner {
+    pub account_id: Uuid,
+    pub account_name: String,
+    pub owner_email: Option<String>,
+    pub owner_phone: Option<String>,
+    /// Set when the key is a lead source's.
+    pub lead_source: Option<LeadSourceRef>,
+    /// The plan the new client starts: the source's own, or for the account key the default.
+    pub action_plan_id: Option<Uuid>,
+    /// The account answers browsers with its hosted /thanks and /oops pages.
+    pub hosted_pages: bool,
+}
+
+/// A lead source's id and name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LeadSourceRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// A submission as logged (accepted or rejected).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Submission {
+    pub id: Uuid,
+    pub account_id: Option<Uuid>,
+    pub lead_source_id: Option<Uuid>,
+    pub client_id: Option<Uuid>,
+    pub outcome: Outcome,
+    pub error_code: Option<String>,
+    pub message: Option<String>,
+    pub replay_of: Option<Uuid>,
+    /// The raw fields as posted, in order, as `[name, value]` pairs.
+    #[schema(value_type = Vec<Vec<String>>)]
+    pub fields: Vec<(String, String)>,
+    pub remote_ip: Option<String>,
+    pub user_agent: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// How a post ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Accepted,
+    Rejected,
+}
+
+impl Outcome {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Accepted => "accepted",
+            Outcome::Rejected => "rejected",
+        }
+    }
+
+    pub(crate) fn from_stored(s: &str) -> Self {
+        if s == "accepted" {
+            Outcome::Accepted
+        } else {
+            Outcome::Rejected
+        }
+    }
+}
+
+/// A valid lead, ready to be stored.
+#[derive(Debug, Clone)]
+pub struct LeadToStore {
+    pub owner: KeyOwner,
+    pub client: NewClient,
+    /// The submission log row; its `client_id` and `outcome` are filled in by the store.
+    pub submission: Submission,
+    /// Hash of the posted fields (order ignored), for double submits.
+    pub fingerprint: String,
+    /// How long an identical post counts as a double submit.
+    pub replay_window_seconds: i64,
+    /// The `x-request-id` of the post, kept on its jobs and their attempt logs.
+    pub request_id: Option<String>,
+}
+
+/// What became of a valid lead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AcceptOutcome {
+    /// A new client, committed.
+    Created { client_id: Uuid },
+    /// The same post was accepted moments ago: nothing new was stored.
+    Replay {
+        of_submission: Uuid,
+        client_id: Uuid,
+    },
+    /// The account already has a client with this email: refused, Duplicate Record raised.
+    DuplicateEmail { existing_client_id: Uuid },
+}
+
+/// Filters for listing clients.
+#[derive(Debug, Clone, Default)]
+pub struct ClientFilter {
+    /// Matched case-insensitively.
+    pub email: Option<String>,
+    /// Clients carrying this tag (matched case-insensitively).
+    pub tag: Option<String>,
+    /// Clients created strictly after this moment.
+    pub created_after: Option<OffsetDateTime>,
+}
+
+/// Filters for listing submissions.
+#[derive(Debug, Clone, Default)]
+pub struct SubmissionFilter {
+    pub account_id: Option<Uuid>,
+    pub outcome: Option<Outcome>,
+    pub error_code: Option<String>,
+}
+
+/// A client read back: every reserved field under its form name (DESIGN.md §7).
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct Client {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub lead_source_id: Option<Uuid>,
+    #[serde(rename = "firstName")]
+    pub first_name: String,
+    #[serde(rename = "lastName")]
+    pub last_name: Option<String>,
+    pub phone: Option<String>,
+    pub second_phone: Option<String>,
+    pub smsok: i64,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zip: Option<String>,
+    #[serde(rename = "compName")]
+    pub comp_name: Option<String>,
+    pub job_title: Option<String>,
+    pub deal_size: Option<i64>,
+    pub deal_closed: Option<i64>,
+    pub age: Option<i64>,
+    pub education: Option<String>,
+    pub gender: Option<String>,
+    pub high_net_worth: Option<i64>,
+    pub home_owner_status: Option<String>,
+    pub household_income: Option<i64>,
+    pub length_of_residence: Option<i64>,
+    pub market_value: Option<i64>,
+    pub material_status: Option<String>,
+    pub occupation: Option<String>,
+    pub presence_of_children: Option<i64>,
+    pub presence_of_pets: Option<i64>,
+    pub anniversary_1: Option<String>,
+    pub anniversary_2: Option<String>,
+    pub facebook: Option<String>,
+    pub facebook_url: Option<String>,
+    pub linkedin: Option<String>,
+    pub linkedin_url: Option<String>,
+    pub twitter: Option<String>,
+    pub client_category: Option<String>,
+    pub whiteboard: Option<String>,
+    pub clients_date_last: Option<String>,
+    pub clients_date_next: Option<String>,
+    pub new_lead_notification: i64,
+    pub contact_type: i64,
+    pub assigned_user_id: Option<String>,
+    pub tags: Vec<String>,
+    pub custom_fields: BTreeMap<String, String>,
+    pub notes: Vec<Note>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A history note on a client.
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct Note {
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// An in-app notification for the account owner.
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct Notification {
+    pub id: Uuid,
+    /// `new_lead` or `duplicate`.
+    pub kind: String,
+    pub client_id: Option<Uuid>,
+    pub message: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub read: bool,
+}
+
+/// A job of the durable queue.
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct Job {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub client_id: Option<Uuid>,
+    pub kind: JobKind,
+    pub webhook_id: Option<Uuid>,
+    pub state: JobState,
+    #[serde(with = "time::serde::rfc3339")]
+    pub due_at: OffsetDateTime,
+    pub attempts: i64,
+    /// The `webhook-id` sent on every attempt.
+    pub message_id: String,
+    pub last_error: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// Changes to an account; `None` leaves a value as it is, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct AccountChanges {
+    pub name: Option<String>,
+    pub owner_email: Option<Option<String>>,
+    pub owner_phone: Option<Option<String>>,
+    /// Must be one of the account's plans (else [`StoreError::NotFound`](super::StoreError::NotFound)).
+    pub default_action_plan_id: Option<Option<Uuid>>,
+}
+
+/// The result of a key rotation.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RotatedKey {
+    /// The new current key.
+    pub web_key: String,
+    /// The key that was current until now, if there was one.
+    pub previous_web_key: Option<String>,
+    /// When the previous key stops working.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub previous_expires_at: Option<OffsetDateTime>,
+}

@@ -1,0 +1,472 @@
+//! One `sqlx::FromRow` record per row shape the shared SQL reads, and how each
+//! becomes the record the rest of the service sees.
+
+use sqlx::types::Json;
+use time::Date;
+
+use super::types::{DbId, DbTime, ymd};
+use super::{
+    Account, ActionPlan, Client, Job, JobAttempt, JobKind, JobState, KeyOwner, LeadSource,
+    LeadSourceRef, Note, Notification, Outcome, PlanStep, Submission, Webhook,
+};
+use crate::fields::ProfileId;
+
+/// A row with just an id.
+#[derive(sqlx::FromRow)]
+pub(super) struct IdRow {
+    pub id: DbId,
+}
+
+/// A row with just a name (or key, or other text).
+#[derive(sqlx::FromRow)]
+pub(super) struct TextRow {
+    pub text: String,
+}
+
+/// An account with its current key as `web_key`.
+#[derive(sqlx::FromRow)]
+pub(super) struct AccountRow {
+    id: DbId,
+    name: String,
+    owner_email: Option<String>,
+    owner_phone: Option<String>,
+    default_action_plan_id: Option<DbId>,
+    created_at: DbTime,
+    web_key: Option<String>,
+}
+
+impl From<AccountRow> for Account {
+    fn from(r: AccountRow) -> Self {
+        Account {
+            id: r.id.0,
+            name: r.name,
+            web_key: r.web_key.unwrap_or_default(),
+            owner_email: r.owner_email,
+            owner_phone: r.owner_phone,
+            default_action_plan_id: r.default_action_plan_id.map(|d| d.0),
+            created_at: r.created_at.0,
+        }
+    }
+}
+
+/// A lead source with its current key as `web_key`.
+#[derive(sqlx::FromRow)]
+pub(super) struct LeadSourceRow {
+    id: DbId,
+    account_id: DbId,
+    name: String,
+    action_plan_id: Option<DbId>,
+    created_at: DbTime,
+    web_key: Option<String>,
+}
+
+impl From<LeadSourceRow> for LeadSource {
+    fn from(r: LeadSourceRow) -> Self {
+        LeadSource {
+            id: r.id.0,
+            account_id: r.account_id.0,
+            name: r.name,
+            web_key: r.web_key.unwrap_or_default(),
+            action_plan_id: r.action_plan_id.map(|d| d.0),
+            created_at: r.created_at.0,
+        }
+    }
+}
+
+/// A `webhooks` row.
+#[derive(sqlx::FromRow)]
+pub(super) struct WebhookRow {
+    id: DbId,
+    account_id: DbId,
+    name: String,
+    preset: Option<String>,
+    url: String,
+    method: String,
+    headers: Json<serde_json::Value>,
+    body: Option<Json<serde_json::Value>>,
+    secret: Option<String>,
+    created_at: DbTime,
+}
+
+impl From<WebhookRow> for Webhook {
+    fn from(r: WebhookRow) -> Self {
+        Webhook {
+            id: r.id.0,
+            account_id: r.account_id.0,
+            name: r.name,
+            preset: r.preset,
+            url: r.url,
+            method: r.method,
+            headers: r.headers.0,
+            body: r.body.map(|b| b.0),
+            secret: r.secret,
+            created_at: r.created_at.0,
+        }
+    }
+}
+
+/// An `action_plans` row (its steps are read separately).
+#[derive(sqlx::FromRow)]
+pub(super) struct ActionPlanRow {
+    id: DbId,
+    account_id: DbId,
+    name: String,
+    created_at: DbTime,
+}
+
+impl From<ActionPlanRow> for ActionPlan {
+    fn from(r: ActionPlanRow) -> Self {
+        ActionPlan {
+            id: r.id.0,
+            account_id: r.account_id.0,
+            name: r.name,
+            steps: Vec::new(),
+            created_at: r.created_at.0,
+        }
+    }
+}
+
+/// An `action_plan_steps` row.
+#[derive(sqlx::FromRow)]
+pub(super) struct PlanStepRow {
+    pub action_plan_id: DbId,
+    webhook_id: DbId,
+    delay_seconds: i64,
+}
+
+impl From<&PlanStepRow> for PlanStep {
+    fn from(r: &PlanStepRow) -> Self {
+        PlanStep {
+            webhook_id: r.webhook_id.0,
+            delay_seconds: r.delay_seconds,
+        }
+    }
+}
+
+/// A web_key joined with its account and lead source.
+#[derive(sqlx::FromRow)]
+pub(super) struct KeyOwnerRow {
+    account_id: DbId,
+    account_name: String,
+    owner_email: Option<String>,
+    owner_phone: Option<String>,
+    default_action_plan_id: Option<DbId>,
+    hosted_pages: i16,
+    lead_source_id: Option<DbId>,
+    source_name: Option<String>,
+    source_plan_id: Option<DbId>,
+}
+
+impl From<KeyOwnerRow> for KeyOwner {
+    fn from(r: KeyOwnerRow) -> Self {
+        let lead_source = r.lead_source_id.map(|id| LeadSourceRef {
+            id: id.0,
+            name: r.source_name.unwrap_or_default(),
+        });
+        // A lead source runs its own plan only; the account key runs the default.
+        let plan = match lead_source {
+            Some(_) => r.source_plan_id,
+            None => r.default_action_plan_id,
+        };
+        KeyOwner {
+            account_id: r.account_id.0,
+            account_name: r.account_name,
+            owner_email: r.owner_email,
+            owner_phone: r.owner_phone,
+            lead_source,
+            action_plan_id: plan.map(|d| d.0),
+            hosted_pages: r.hosted_pages != 0,
+        }
+    }
+}
+
+/// The first submission of a replayed post.
+#[derive(sqlx::FromRow)]
+pub(super) struct ReplayRow {
+    pub submission_id: DbId,
+    pub client_id: DbId,
+}
+
+/// A `clients` row.
+#[derive(sqlx::FromRow)]
+pub(super) struct ClientRow {
+    id: DbId,
+    account_id: DbId,
+    lead_source_id: Option<DbId>,
+    first_name: String,
+    last_name: Option<String>,
+    phone: Option<String>,
+    second_phone: Option<String>,
+    smsok: Option<i16>,
+    email: Option<String>,
+    address: Option<String>,
+    city: Option<String>,
+    state: Option<String>,
+    zip: Option<String>,
+    comp_name: Option<String>,
+    job_title: Option<String>,
+    deal_size: Option<i64>,
+    deal_closed: Option<i16>,
+    age: Option<i64>,
+    education: Option<String>,
+    gender: Option<String>,
+    high_net_worth: Option<i64>,
+    home_owner_status: Option<String>,
+    household_income: Option<i64>,
+    length_of_residence: Option<i64>,
+    market_value: Option<i64>,
+    material_status: Option<String>,
+    occupation: Option<String>,
+    presence_of_children: Option<i16>,
+    presence_of_pets: Option<i16>,
+    anniversary_1: Option<Date>,
+    anniversary_2: Option<Date>,
+    facebook: Option<String>,
+    linkedin: Option<String>,
+    twitter: Option<String>,
+    client_category: Option<String>,
+    whiteboard: Option<String>,
+    clients_date_last: Option<Date>,
+    clients_date_next: Option<Date>,
+    new_lead_notification: Option<i16>,
+    contact_type: Option<i16>,
+    assigned_user_id: Option<String>,
+    created_at: DbTime,
+}
+
+impl From<ClientRow> for Client {
+    fn from(r: ClientRow) -> Self {
+        let small = |v: Option<i16>| v.map(i64::from);
+        let date = |d: Option<Date>| d.map(ymd);
+        let profile = |id: &Option<String>| id.as_deref().and_then(|id| ProfileId::parse(id).ok());
+        Client {
+            id: r.id.0,
+            account_id: r.account_id.0,
+            lead_source_id: r.lead_source_id.map(|d| d.0),
+            first_name: r.first_name,
+            last_name: r.last_name,
+            phone: r.phone,
+            second_phone: r.second_phone,
+            smsok: small(r.smsok).unwrap_or(1),
+            email: r.email,
+            address: r.address,
+            city: r.city,
+            state: r.state,
+            zip: r.zip,
+            comp_name: r.comp_name,
+            job_title: r.job_title,
+            deal_size: r.deal_size,
+            deal_closed: small(r.deal_closed),
+            age: r.age,
+            education: r.education,
+            gender: r.gender,
+            high_net_worth: r.high_net_worth,
+            home_owner_status: r.home_owner_status,
+            household_income: r.household_income,
+            length_of_residence: r.length_of_residence,
+            market_value: r.market_value,
+            material_status: r.material_status,
+            occupation: r.occupation,
+            presence_of_children: small(r.presence_of_children),
+            presence_of_pets: small(r.presence_of_pets),
+            anniversary_1: date(r.anniversary_1),
+            anniversary_2: date(r.anniversary_2),
+            facebook_url: profile(&r.facebook).map(|p| p.facebook_url()),
+            facebook: r.facebook,
+            linkedin_url: profile(&r.linkedin).map(|p| p.linkedin_url()),
+            linkedin: r.linkedin,
+            twitter: r.twitter,
+            client_category: r.client_category,
+            whiteboard: r.whiteboard,
+            clients_date_last: date(r.clients_date_last),
+            clients_date_next: date(r.clients_date_next),
+            new_lead_notification: small(r.new_lead_notification).unwrap_or(0),
+            contact_type: small(r.contact_type).unwrap_or(1),
+            assigned_user_id: r.assigned_user_id,
+            tags: Vec::new(),
+            custom_fields: Default::default(),
+            notes: Vec::new(),
+            created_at: r.created_at.0,
+        }
+    }
+}
+
+/// A tag of a client, in order.
+#[derive(sqlx::FromRow)]
+pub(super) struct TagRow {
+    pub client_id: DbId,
+    pub name: String,
+}
+
+/// A custom field value of a client.
+#[derive(sqlx::FromRow)]
+pub(super) struct CustomValueRow {
+    pub client_id: DbId,
+    pub name: String,
+    pub value: String,
+}
+
+/// A note of a client.
+#[derive(sqlx::FromRow)]
+pub(super) struct NoteRow {
+    pub client_id: DbId,
+    body: String,
+    created_at: DbTime,
+}
+
+impl From<NoteRow> for Note {
+    fn from(r: NoteRow) -> Self {
+        Note {
+            body: r.body,
+            created_at: r.created_at.0,
+        }
+    }
+}
+
+/// A `submissions` row.
+#[derive(sqlx::FromRow)]
+pub(super) struct SubmissionRow {
+    id: DbId,
+    account_id: Option<DbId>,
+    lead_source_id: Option<DbId>,
+    client_id: Option<DbId>,
+    outcome: String,
+    error_code: Option<String>,
+    message: Option<String>,
+    replay_of: Option<DbId>,
+    fields: Json<Vec<(String, String)>>,
+    remote_ip: Option<String>,
+    user_agent: Option<String>,
+    created_at: DbTime,
+}
+
+impl From<SubmissionRow> for Submission {
+    fn from(r: SubmissionRow) -> Self {
+        Submission {
+            id: r.id.0,
+            account_id: r.account_id.map(|d| d.0),
+            lead_source_id: r.lead_source_id.map(|d| d.0),
+            client_id: r.client_id.map(|d| d.0),
+            outcome: Outcome::from_stored(&r.outcome),
+            error_code: r.error_code,
+            message: r.message,
+            replay_of: r.replay_of.map(|d| d.0),
+            fields: r.fields.0,
+            remote_ip: r.remote_ip,
+            user_agent: r.user_agent,
+            created_at: r.created_at.0,
+        }
+    }
+}
+
+/// A `notifications` row.
+#[derive(sqlx::FromRow)]
+pub(super) struct NotificationRow {
+    id: DbId,
+    kind: String,
+    client_id: Option<DbId>,
+    message: String,
+    read: i16,
+    created_at: DbTime,
+}
+
+impl From<NotificationRow> for Notification {
+    fn from(r: NotificationRow) -> Self {
+        Notification {
+            id: r.id.0,
+            kind: r.kind,
+            client_id: r.client_id.map(|d| d.0),
+            message: r.message,
+            created_at: r.created_at.0,
+            read: r.read != 0,
+        }
+    }
+}
+
+/// A `jobs` row.
+#[derive(sqlx::FromRow)]
+pub(super) struct JobRow {
+    id: DbId,
+    account_id: DbId,
+    client_id: Option<DbId>,
+    kind: JobKind,
+    webhook_id: Option<DbId>,
+    state: JobState,
+    due_at: DbTime,
+    attempts: i32,
+    message_id: String,
+    last_error: Option<String>,
+    created_at: DbTime,
+}
+
+impl From<JobRow> for Job {
+    fn from(r: JobRow) -> Self {
+        Job {
+            id: r.id.0,
+            account_id: r.account_id.0,
+            client_id: r.client_id.map(|d| d.0),
+            kind: r.kind,
+            webhook_id: r.webhook_id.map(|d| d.0),
+            state: r.state,
+            due_at: r.due_at.0,
+            attempts: i64::from(r.attempts),
+            message_id: r.message_id,
+            last_error: r.last_error,
+            created_at: r.created_at.0,
+        }
+    }
+}
+
+/// A `job_attempts` row.
+#[derive(sqlx::FromRow)]
+pub(super) struct JobAttemptRow {
+    id: DbId,
+    pub job_id: DbId,
+    attempted_at: DbTime,
+    status_code: Option<i32>,
+    latency_ms: i64,
+    response: Option<String>,
+    error: Option<String>,
+    request_id: Option<String>,
+}
+
+impl From<JobAttemptRow> for JobAttempt {
+    fn from(r: JobAttemptRow) -> Self {
+        JobAttempt {
+            id: r.id.0,
+            attempted_at: r.attempted_at.0,
+            status_code: r.status_code,
+            latency_ms: r.latency_ms,
+            response: r.response,
+            error: r.error,
+            request_id: r.request_id,
+        }
+    }
+}
+
+/// How many jobs are in one state.
+#[derive(sqlx::FromRow)]
+pub(super) struct StateCountRow {
+    pub state: JobState,
+    pub n: i64,
+}
+
+/// A client's account and lead source, for rendering.
+#[derive(sqlx::FromRow)]
+pub(super) struct ClientOwnerRow {
+    pub account_id: DbId,
+    pub account_name: String,
+    pub source_id: Option<DbId>,
+    pub source_name: Option<String>,
+}
+
+/// Whether an account has hosted pages on.
+#[derive(sqlx::FromRow)]
+pub(super) struct FlagRow {
+    pub flag: i16,
+}
+
+/// Turn records into the service's records.
+pub(super) fn into_all<R, T: From<R>>(rows: Vec<R>) -> Vec<T> {
+    rows.into_iter().map(T::from).collect()
+}

@@ -1,0 +1,382 @@
+//! Intake: storing a valid lead (client, tags, custom values, note, jobs,
+//! notifications and the submission log row) in one transaction, logging a
+//! refused post, and reading the submission log back.
+
+use uuid::Uuid;
+
+use super::records::{IdRow, ReplayRow, SubmissionRow, into_all};
+use super::sql::{Backend, Bind, SqlStore, Tx, execute, fetch_optional, sql};
+use super::types::{DbId, DbTime};
+use super::{
+    AcceptOutcome, JobKind, JobState, LeadToStore, Outcome, Page, StoreError, Submission,
+    SubmissionFilter, new_id,
+};
+
+/// What intake stores, and the log of every post.
+#[async_trait::async_trait]
+pub trait IntakeStore: Send + Sync {
+    /// Store a valid lead and everything that follows from it in one transaction.
+    async fn accept_lead(&self, lead: &LeadToStore) -> Result<AcceptOutcome, StoreError>;
+    /// Log a refused post.
+    async fn record_rejection(&self, submission: &Submission) -> Result<(), StoreError>;
+    /// Logged posts, newest first.
+    async fn list_submissions(
+        &self,
+        filter: &SubmissionFilter,
+        page: Page,
+    ) -> Result<Vec<Submission>, StoreError>;
+}
+
+/// A job queued by a new lead.
+struct NewJob<'a> {
+    kind: JobKind,
+    webhook_id: Option<Uuid>,
+    state: JobState,
+    due_at: DbTime,
+    last_error: Option<&'a str>,
+}
+
+impl<'a> NewJob<'a> {
+    /// An owner notification: queued when the owner has the address, else skipped.
+    fn owner_notice(
+        kind: JobKind,
+        address: &Option<String>,
+        due_at: DbTime,
+        missing: &'a str,
+    ) -> Self {
+        let (state, last_error) = match address {
+            Some(_) => (JobState::Queued, None),
+            None => (JobState::Skipped, Some(missing)),
+        };
+        NewJob {
+            kind,
+            webhook_id: None,
+            state,
+            due_at,
+            last_error,
+        }
+    }
+}
+
+const INSERT_SUBMISSION: &str = "INSERT INTO submissions (id, account_id, lead_source_id, \
+    client_id, outcome, error_code, message, replay_of, fields, remote_ip, user_agent, created_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+
+async fn insert_submission<DB: Backend>(tx: &mut Tx<DB>, s: &Submission) -> Result<(), StoreError> {
+    let query = sql(INSERT_SUBMISSION)
+        .param(DbId(s.id))
+        .param(s.account_id.map(DbId))
+        .param(s.lead_source_id.map(DbId))
+        .param(s.client_id.map(DbId))
+        .param(s.outcome.as_str())
+        .param(s.error_code.clone())
+        .param(s.message.clone())
+        .param(s.replay_of.map(DbId))
+        .param(sqlx::types::Json(s.fields.clone()))
+        .param(s.remote_ip.clone())
+        .param(s.user_agent.clone())
+        .param(DbTime::from(s.created_at));
+    execute(query, DB::on_conn(tx)).await?;
+    Ok(())
+}
+
+async fn insert_notification<DB: Backend>(
+    tx: &mut Tx<DB>,
+    account_id: Uuid,
+    kind: &'static str,
+    client_id: Uuid,
+    message: String,
+    now: DbTime,
+) -> Result<(), StoreError> {
+    let query = sql(
+        "INSERT INTO notifications (id, account_id, kind, client_id, message, read, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 0, $6)",
+    )
+    .param(DbId(new_id()))
+    .param(DbId(account_id))
+    .param(kind)
+    .param(DbId(client_id))
+    .param(message)
+    .param(now);
+    execute(query, DB::on_conn(tx)).await?;
+    Ok(())
+}
+
+async fn insert_job<DB: Backend>(
+    tx: &mut Tx<DB>,
+    lead: &LeadToStore,
+    client_id: Uuid,
+    job: NewJob<'_>,
+    now: DbTime,
+) -> Result<(), StoreError> {
+    let query = sql(
+        "INSERT INTO jobs (id, account_id, client_id, kind, webhook_id, state, due_at, \
+         attempts, message_id, last_error, created_at, updated_at, request_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $10, $11)",
+    )
+    .param(DbId(new_id()))
+    .param(DbId(lead.owner.account_id))
+    .param(DbId(client_id))
+    .param(job.kind)
+    .param(job.webhook_id.map(DbId))
+    .param(job.state)
+    .param(job.due_at)
+    .param(super::sql::message_id())
+    .param(job.last_error.map(str::to_string))
+    .param(now)
+    .param(lead.request_id.clone());
+    execute(query, DB::on_conn(tx)).await?;
+    Ok(())
+}
+
+/// Link a client to the account's tag or custom field named `key`, creating it
+/// when missing. `link` is one statement when the tag or field exists (the
+/// common case); a new one is created first, then linked the same way.
+async fn link_or_create<DB: Backend>(
+    tx: &mut Tx<DB>,
+    link: impl Fn() -> super::sql::Query<DB>,
+    create: super::sql::Query<DB>,
+) -> Result<(), StoreError> {
+    if execute(link(), DB::on_conn(tx)).await? == 0 {
+        // ON CONFLICT DO NOTHING: a concurrent post may have created it since.
+        execute(create, DB::on_conn(tx)).await?;
+        execute(link(), DB::on_conn(tx)).await?;
+    }
+    Ok(())
+}
+
+/// Everything that follows from a new client: tags, custom values, note,
+/// action-plan jobs, notifications.
+async fn insert_client_details<DB: Backend>(
+    tx: &mut Tx<DB>,
+    client_id: Uuid,
+    lead: &LeadToStore,
+    now: DbTime,
+) -> Result<(), StoreError> {
+    let c = &lead.client;
+    let account_id = lead.owner.account_id;
+    for (position, tag) in c.tags.as_slice().iter().enumerate() {
+        let key = tag.to_lowercase();
+        let link = || {
+            sql("INSERT INTO client_tags (client_id, tag_id, position) \
+                 SELECT $1, id, $3 FROM tags WHERE account_id = $2 AND name_key = $4")
+            .param(DbId(client_id))
+            .param(DbId(account_id))
+            .param(position as i32)
+            .param(key.clone())
+        };
+        let create = sql(
+            "INSERT INTO tags (id, account_id, name, name_key, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, name_key) DO NOTHING",
+        )
+        .param(DbId(new_id()))
+        .param(DbId(account_id))
+        .param(tag.to_string())
+        .param(key.clone())
+        .param(now);
+        link_or_create(tx, link, create).await?;
+    }
+    for (name, value) in &c.custom {
+        let link = || {
+            sql(
+                "INSERT INTO client_custom_values (client_id, field_id, value) \
+                 SELECT $1, id, $3 FROM custom_fields WHERE account_id = $2 AND name = $4",
+            )
+            .param(DbId(client_id))
+            .param(DbId(account_id))
+            .param(value.clone())
+            .param(name.clone())
+        };
+        let create = sql(
+            "INSERT INTO custom_fields (id, account_id, name, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, name) DO NOTHING",
+        )
+        .param(DbId(new_id()))
+        .param(DbId(account_id))
+        .param(name.clone())
+        .param(now);
+        link_or_create(tx, link, create).await?;
+    }
+    if let Some(note) = &c.notes {
+        let query =
+            sql("INSERT INTO notes (id, client_id, body, created_at) VALUES ($1, $2, $3, $4)")
+                .param(DbId(new_id()))
+                .param(DbId(client_id))
+                .param(note.as_str().to_string())
+                .param(now);
+        execute(query, DB::on_conn(tx)).await?;
+    }
+    if let Some(plan_id) = lead.owner.action_plan_id {
+        let query = sql(
+            "SELECT action_plan_id, webhook_id, delay_seconds FROM action_plan_steps \
+             WHERE action_plan_id = $1 ORDER BY position",
+        )
+        .param(DbId(plan_id));
+        let steps: Vec<super::records::PlanStepRow> =
+            super::sql::fetch_all(query, DB::on_conn(tx)).await?;
+        for step in steps.iter().map(super::PlanStep::from) {
+            let due_at = DbTime::from(now.0 + time::Duration::seconds(step.delay_seconds));
+            let job = NewJob {
+                kind: JobKind::Webhook,
+                webhook_id: Some(step.webhook_id),
+                state: JobState::Queued,
+                due_at,
+                last_error: None,
+            };
+            insert_job(tx, lead, client_id, job, now).await?;
+        }
+    }
+    let level = c.new_lead_notification;
+    if level.in_app() {
+        let source = lead
+            .owner
+            .lead_source
+            .as_ref()
+            .map(|s| s.name.as_str())
+            .unwrap_or("web form");
+        let message = format!("New lead: {} ({source})", c.display_name());
+        insert_notification(tx, account_id, "new_lead", client_id, message, now).await?;
+    }
+    if level.email_and_text() {
+        let owner = &lead.owner;
+        let email = NewJob::owner_notice(
+            JobKind::Email,
+            &owner.owner_email,
+            now,
+            "the account has no owner email",
+        );
+        insert_job(tx, lead, client_id, email, now).await?;
+        let sms = NewJob::owner_notice(
+            JobKind::Sms,
+            &owner.owner_phone,
+            now,
+            "the account has no owner phone",
+        );
+        insert_job(tx, lead, client_id, sms, now).await?;
+    }
+    Ok(())
+}
+
+impl<DB: Backend> SqlStore<DB> {
+    /// A refused duplicate: the Duplicate Record notification and the log row.
+    async fn record_duplicate(&self, lead: &LeadToStore) -> Result<AcceptOutcome, StoreError> {
+        let now = DbTime::now();
+        let email_key = lead.client.email.as_ref().map(|e| e.lowercase());
+        let mut tx = self.begin_write().await?;
+        let query = sql("SELECT id FROM clients WHERE account_id = $1 AND email_key = $2")
+            .param(DbId(lead.owner.account_id))
+            .param(email_key);
+        let existing: IdRow = fetch_optional(query, DB::on_conn(&mut tx))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let email = lead
+            .client
+            .email
+            .as_ref()
+            .map(|e| e.as_str())
+            .unwrap_or_default();
+        let message = format!(
+            "Duplicate Record: {} posted the email {email} of an existing client",
+            lead.client.display_name()
+        );
+        let account_id = lead.owner.account_id;
+        insert_notification(
+            &mut tx,
+            account_id,
+            "duplicate",
+            existing.id.0,
+            message,
+            now,
+        )
+        .await?;
+        let mut submission = lead.submission.clone();
+        submission.outcome = Outcome::Rejected;
+        submission.error_code = Some("ct103".into());
+        submission.message = Some("Duplicate Client creation attempted".into());
+        insert_submission(&mut tx, &submission).await?;
+        tx.commit().await?;
+        Ok(AcceptOutcome::DuplicateEmail {
+            existing_client_id: existing.id.0,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl<DB: Backend> IntakeStore for SqlStore<DB> {
+    async fn accept_lead(&self, lead: &LeadToStore) -> Result<AcceptOutcome, StoreError> {
+        let now = DbTime::now();
+        let account_id = lead.owner.account_id;
+        let client_id = new_id();
+        let cutoff = DbTime::from(now.0 - time::Duration::seconds(lead.replay_window_seconds));
+        let mut tx = self.begin_write().await?;
+        // Claim the fingerprint first: an identical post accepted within the
+        // window (or being accepted right now) makes this one a replay.
+        let claim = sql(
+            "INSERT INTO replay_guard (account_id, fingerprint, submission_id, client_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, fingerprint) DO UPDATE SET \
+             submission_id = excluded.submission_id, client_id = excluded.client_id, \
+             created_at = excluded.created_at WHERE replay_guard.created_at < $6 \
+             RETURNING submission_id, client_id",
+        )
+        .param(DbId(account_id))
+        .param(lead.fingerprint.clone())
+        .param(DbId(lead.submission.id))
+        .param(DbId(client_id))
+        .param(now)
+        .param(cutoff);
+        let claimed: Option<ReplayRow> = fetch_optional(claim, DB::on_conn(&mut tx)).await?;
+        let mut submission = lead.submission.clone();
+        submission.outcome = Outcome::Accepted;
+        if claimed.is_none() {
+            let query = sql("SELECT submission_id, client_id FROM replay_guard \
+                 WHERE account_id = $1 AND fingerprint = $2")
+            .param(DbId(account_id))
+            .param(lead.fingerprint.clone());
+            let first: ReplayRow = fetch_optional(query, DB::on_conn(&mut tx))
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            submission.replay_of = Some(first.submission_id.0);
+            submission.client_id = Some(first.client_id.0);
+            insert_submission(&mut tx, &submission).await?;
+            tx.commit().await?;
+            return Ok(AcceptOutcome::Replay {
+                of_submission: first.submission_id.0,
+                client_id: first.client_id.0,
+            });
+        }
+        if !super::clients::insert_client(&mut tx, client_id, lead, now).await? {
+            tx.rollback().await?;
+            return self.record_duplicate(lead).await;
+        }
+        insert_client_details(&mut tx, client_id, lead, now).await?;
+        submission.client_id = Some(client_id);
+        insert_submission(&mut tx, &submission).await?;
+        tx.commit().await?;
+        Ok(AcceptOutcome::Created { client_id })
+    }
+
+    async fn record_rejection(&self, submission: &Submission) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        insert_submission(&mut tx, submission).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_submissions(
+        &self,
+        filter: &SubmissionFilter,
+        page: Page,
+    ) -> Result<Vec<Submission>, StoreError> {
+        let query = sql(
+            "SELECT * FROM submissions WHERE ($1 IS NULL OR account_id = $1) \
+             AND ($2 IS NULL OR outcome = $2) AND ($3 IS NULL OR error_code = $3) \
+             AND id < $4 ORDER BY id DESC LIMIT $5",
+        )
+        .param(filter.account_id.map(DbId))
+        .param(filter.outcome.map(|o| o.as_str()))
+        .param(filter.error_code.clone())
+        .param(DbId(page.upper_bound()))
+        .param(page.limit);
+        Ok(into_all::<SubmissionRow, _>(self.read_all(query).await?))
+    }
+}
