@@ -1,10 +1,11 @@
 //! Configuration: `config/default.toml` (built in), then the file named by
-//! `LEADPOST_CONFIG`, then the environment variables of DESIGN.md §6/§7.
+//! `LEADPOST_CONFIG`, then the environment variables listed in `ENVIRONMENT`
+//! (docs/operations.md lists them too).
 
 use std::path::PathBuf;
 
 use figment::Figment;
-use figment::providers::{Format, Toml};
+use figment::providers::{Env, Format, Serialized, Toml};
 use serde::Deserialize;
 
 /// The defaults, compiled into the binary so it runs from any directory.
@@ -66,6 +67,7 @@ pub struct IntakeSettings {
 pub struct LimitSettings {
     pub per_ip_per_minute: u32,
     pub per_key_per_minute: u32,
+    #[serde(deserialize_with = "lenient::flag")]
     pub trust_proxy: bool,
 }
 
@@ -78,7 +80,9 @@ pub struct DeliverySettings {
     pub lease_seconds: u64,
     pub timeout_seconds: u64,
     /// Seconds before each retry; its length + 1 is the number of attempts.
+    #[serde(deserialize_with = "lenient::seconds_list")]
     pub retry_schedule: Vec<u64>,
+    #[serde(deserialize_with = "lenient::flag")]
     pub allow_private_targets: bool,
     pub shutdown_grace_seconds: u64,
 }
@@ -130,6 +134,7 @@ impl std::fmt::Debug for NotifySettings {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct DemoSettings {
     /// Create the demo account and lead source at start and show the demo page.
+    #[serde(deserialize_with = "lenient::flag")]
     pub enabled: bool,
 }
 
@@ -137,6 +142,7 @@ pub struct DemoSettings {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct PagesSettings {
     /// Show `/` even when demo mode is off.
+    #[serde(deserialize_with = "lenient::flag")]
     pub show_home: bool,
 }
 
@@ -182,197 +188,302 @@ pub enum LogFormat {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("configuration file: {0}")]
-    File(#[from] Box<figment::Error>),
-    #[error("environment variable {name}: {reason}")]
-    Env { name: &'static str, reason: String },
+    File(Box<figment::Error>),
+    #[error("{setting}: {reason}")]
+    Invalid { setting: String, reason: String },
+}
+
+/// What a documented environment variable holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EnvValue {
+    /// Taken exactly as written (URLs, addresses, tokens).
+    Text,
+    /// Read like a TOML value: a number, `true`/`false`, a word, a list.
+    Typed,
+}
+
+/// Every environment variable the service reads, and the key it overrides.
+/// Empty or blank values count as unset.
+const ENVIRONMENT: &[(&str, &str, EnvValue)] = &[
+    ("DATABASE_URL", "database.url", EnvValue::Text),
+    ("LEADPOST_BIND", "server.bind", EnvValue::Text),
+    ("LEADPOST_PUBLIC_URL", "server.public_url", EnvValue::Text),
+    ("LEADPOST_ADMIN_TOKEN", "admin.token", EnvValue::Text),
+    ("LEADPOST_BODY_LIMIT", "intake.body_limit", EnvValue::Typed),
+    (
+        "LEADPOST_RATE_LIMIT_PER_IP",
+        "limits.per_ip_per_minute",
+        EnvValue::Typed,
+    ),
+    (
+        "LEADPOST_RATE_LIMIT_PER_KEY",
+        "limits.per_key_per_minute",
+        EnvValue::Typed,
+    ),
+    (
+        "LEADPOST_TRUST_PROXY",
+        "limits.trust_proxy",
+        EnvValue::Typed,
+    ),
+    ("LEADPOST_DEMO", "demo.enabled", EnvValue::Typed),
+    ("LEADPOST_SHOW_HOME", "pages.show_home", EnvValue::Typed),
+    ("LEADPOST_LOG_FORMAT", "log.format", EnvValue::Typed),
+    (
+        "LEADPOST_DELIVERY_TIMEOUT",
+        "delivery.timeout_seconds",
+        EnvValue::Typed,
+    ),
+    (
+        "LEADPOST_RETRY_SCHEDULE",
+        "delivery.retry_schedule",
+        EnvValue::Typed,
+    ),
+    (
+        "LEADPOST_ALLOW_PRIVATE_TARGETS",
+        "delivery.allow_private_targets",
+        EnvValue::Typed,
+    ),
+    ("LEADPOST_SMTP_URL", "notify.smtp_url", EnvValue::Text),
+    ("LEADPOST_SMTP_FROM", "notify.smtp_from", EnvValue::Text),
+    ("LEADPOST_SMS_URL", "notify.sms_url", EnvValue::Text),
+    (
+        "LEADPOST_SMS_AUTH_HEADER",
+        "notify.sms_auth_header",
+        EnvValue::Text,
+    ),
+];
+
+/// The variable naming the configuration file.
+pub const CONFIG_FILE_ENV: &str = "LEADPOST_CONFIG";
+
+/// The value of an environment variable, unless it is unset or blank.
+fn env_value(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The documented variables that are set, as figment providers: typed values
+/// through figment's environment provider (parsed like TOML values), text values
+/// as written (a token such as `0123` must stay `0123`).
+fn environment() -> Figment {
+    let typed = Env::raw().filter_map(|name| {
+        ENVIRONMENT
+            .iter()
+            .find(|(env, _, kind)| *kind == EnvValue::Typed && name == *env)
+            .filter(|(env, _, _)| env_value(env).is_some())
+            .map(|(_, key, _)| (*key).into())
+    });
+    ENVIRONMENT
+        .iter()
+        .filter(|(_, _, kind)| *kind == EnvValue::Text)
+        .filter_map(|(env, key, _)| Some((*key, env_value(env)?)))
+        .fold(Figment::from(typed), |figment, (key, value)| {
+            figment.merge(Serialized::default(key, value))
+        })
+}
+
+/// `delivery.retry_schedule (LEADPOST_RETRY_SCHEDULE)`: a key and, when one is
+/// set, the variable that gave it its value.
+fn describe_setting(key: &str) -> String {
+    match ENVIRONMENT
+        .iter()
+        .find(|(env, k, _)| *k == key && env_value(env).is_some())
+    {
+        Some((env, _, _)) => format!("{key} (environment variable {env})"),
+        None => key.to_string(),
+    }
 }
 
 impl Settings {
-    /// Defaults, then `LEADPOST_CONFIG`, then the process environment.
+    /// Defaults, then the file named by `LEADPOST_CONFIG`, then the process environment.
     pub fn load() -> Result<Self, ConfigError> {
-        let file = std::env::var_os("LEADPOST_CONFIG").map(PathBuf::from);
-        Self::load_from(file, |name| std::env::var(name).ok())
+        let file = env_value(CONFIG_FILE_ENV).map(PathBuf::from);
+        Self::extract(Self::layers(file).merge(environment()))
     }
 
-    /// As [`Settings::load`], with the file and the environment given (for tests).
-    pub fn load_from(
-        file: Option<PathBuf>,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, ConfigError> {
-        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
-        if let Some(path) = file {
-            figment = figment.merge(Toml::file_exact(path));
+    /// Defaults and `file`, without the environment (for tests and tools).
+    pub fn load_from(file: Option<PathBuf>) -> Result<Self, ConfigError> {
+        Self::extract(Self::layers(file))
+    }
+
+    /// The built-in defaults and the configuration file.
+    fn layers(file: Option<PathBuf>) -> Figment {
+        let figment = Figment::from(Toml::string(DEFAULT_TOML));
+        match file {
+            Some(path) => figment.merge(Toml::file_exact(path)),
+            None => figment,
         }
-        let mut settings: Settings = figment.extract().map_err(Box::new)?;
-        settings.apply_env(env)?;
-        settings.server.public_url = normalize_public_url(&settings.server.public_url)?;
+    }
+
+    fn extract(figment: Figment) -> Result<Self, ConfigError> {
+        let mut settings: Settings = figment.extract().map_err(|e| {
+            let setting = e.path.join(".");
+            if setting.is_empty() {
+                ConfigError::File(Box::new(e))
+            } else {
+                ConfigError::Invalid {
+                    setting: describe_setting(&setting),
+                    reason: e.kind.to_string(),
+                }
+            }
+        })?;
+        settings.validate()?;
         Ok(settings)
     }
 
-    fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
-        let get = |name: &str| env(name).filter(|v| !v.trim().is_empty());
-        if let Some(url) = get("DATABASE_URL") {
-            self.database.url = url;
+    /// Checks no type can express, and the values kept in a normal form.
+    fn validate(&mut self) -> Result<(), ConfigError> {
+        let invalid = |key: &str, reason: &str| ConfigError::Invalid {
+            setting: describe_setting(key),
+            reason: reason.to_string(),
+        };
+        if self.delivery.timeout_seconds == 0 {
+            return Err(invalid(
+                "delivery.timeout_seconds",
+                "must be a positive number of seconds",
+            ));
         }
-        if let Some(bind) = get("LEADPOST_BIND") {
-            self.server.bind = bind;
-        }
-        if let Some(token) = get("LEADPOST_ADMIN_TOKEN") {
-            self.admin.token = token.trim().to_string();
-        }
-        if let Some(limit) = get("LEADPOST_BODY_LIMIT") {
-            self.intake.body_limit = parse_env("LEADPOST_BODY_LIMIT", &limit)?;
-        }
-        if let Some(n) = get("LEADPOST_RATE_LIMIT_PER_IP") {
-            self.limits.per_ip_per_minute = parse_env("LEADPOST_RATE_LIMIT_PER_IP", &n)?;
-        }
-        if let Some(n) = get("LEADPOST_RATE_LIMIT_PER_KEY") {
-            self.limits.per_key_per_minute = parse_env("LEADPOST_RATE_LIMIT_PER_KEY", &n)?;
-        }
-        if let Some(flag) = get("LEADPOST_TRUST_PROXY") {
-            self.limits.trust_proxy = parse_env("LEADPOST_TRUST_PROXY", &flag)?;
-        }
-        if let Some(timeout) = get("LEADPOST_DELIVERY_TIMEOUT") {
-            self.delivery.timeout_seconds = match timeout.trim().parse() {
-                Ok(seconds) if seconds > 0 => seconds,
-                _ => {
-                    return Err(ConfigError::Env {
-                        name: "LEADPOST_DELIVERY_TIMEOUT",
-                        reason: "must be a positive number of seconds".into(),
-                    });
-                }
-            };
-        }
-        if let Some(schedule) = get("LEADPOST_RETRY_SCHEDULE") {
-            self.delivery.retry_schedule = schedule
-                .split(',')
-                .map(|s| s.trim().parse::<u64>())
-                .collect::<Result<_, _>>()
-                .map_err(|_| ConfigError::Env {
-                    name: "LEADPOST_RETRY_SCHEDULE",
-                    reason: "must be comma-separated whole seconds, e.g. 1,1,2".into(),
-                })?;
-        }
-        if let Some(allow) = get("LEADPOST_ALLOW_PRIVATE_TARGETS") {
-            self.delivery.allow_private_targets = match allow.trim() {
-                "true" => true,
-                "false" => false,
-                _ => {
-                    return Err(ConfigError::Env {
-                        name: "LEADPOST_ALLOW_PRIVATE_TARGETS",
-                        reason: "must be true or false".into(),
-                    });
-                }
-            };
-        }
-        if let Some(url) = get("LEADPOST_SMTP_URL") {
-            self.notify.smtp_url = url;
-        }
-        if let Some(from) = get("LEADPOST_SMTP_FROM") {
-            self.notify.smtp_from = from;
-        }
-        if let Some(url) = get("LEADPOST_SMS_URL") {
-            self.notify.sms_url = url;
-        }
-        if let Some(header) = get("LEADPOST_SMS_AUTH_HEADER") {
-            self.notify.sms_auth_header = header;
-        }
-        if let Some(url) = get("LEADPOST_PUBLIC_URL") {
-            self.server.public_url = url;
-        }
-        if let Some(demo) = get("LEADPOST_DEMO") {
-            self.demo.enabled = parse_bool("LEADPOST_DEMO", &demo)?;
-        }
-        if let Some(show) = get("LEADPOST_SHOW_HOME") {
-            self.pages.show_home = parse_bool("LEADPOST_SHOW_HOME", &show)?;
-        }
-        if let Some(format) = get("LEADPOST_LOG_FORMAT") {
-            self.log.format = match format.trim() {
-                "text" => LogFormat::Text,
-                "json" => LogFormat::Json,
-                _ => {
-                    return Err(ConfigError::Env {
-                        name: "LEADPOST_LOG_FORMAT",
-                        reason: "must be text or json".into(),
-                    });
-                }
-            };
-        }
+        self.admin.token = self.admin.token.trim().to_string();
+        self.server.public_url = normalize_public_url(&self.server.public_url)
+            .map_err(|reason| invalid("server.public_url", reason))?;
         Ok(())
     }
 }
 
-/// Parse one environment value, naming the variable when it is wrong.
-fn parse_env<T: std::str::FromStr>(name: &'static str, value: &str) -> Result<T, ConfigError> {
-    value.trim().parse().map_err(|_| ConfigError::Env {
-        name,
-        reason: format!("cannot use {value:?} here"),
-    })
-}
+/// Serde helpers for values that may come from the environment as text.
+mod lenient {
+    use serde::Deserializer;
+    use serde::de::{self, SeqAccess, Visitor};
 
-/// `true`/`false` (also `1`/`0`, `yes`/`no`, any case).
-fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Ok(true),
-        "false" | "0" | "no" | "off" => Ok(false),
-        _ => Err(ConfigError::Env {
-            name,
-            reason: "must be true or false".into(),
-        }),
+    /// The one boolean parser: `true`/`false`, also `1`/`0`, `yes`/`no`,
+    /// `on`/`off`, in any case.
+    pub fn parse_bool(value: &str) -> Option<bool> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Some(true),
+            "false" | "0" | "no" | "off" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// A boolean written as a TOML boolean, `0`/`1`, or a word [`parse_bool`] knows.
+    pub fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+        struct Flag;
+        impl Visitor<'_> for Flag {
+            type Value = bool;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("true or false")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+                Ok(v)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<bool, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<bool, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+                parse_bool(v).ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+            }
+        }
+        deserializer.deserialize_any(Flag)
+    }
+
+    /// Whole seconds as a list (`[1, 1, 2]`), a comma-separated text (`"1,1,2"`),
+    /// or a single number.
+    pub fn seconds_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u64>, D::Error> {
+        struct Seconds;
+        impl<'de> Visitor<'de> for Seconds {
+            type Value = Vec<u64>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("comma-separated whole seconds, e.g. 1,1,2")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Vec<u64>, E> {
+                Ok(vec![v])
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Vec<u64>, E> {
+                u64::try_from(v)
+                    .map(|v| vec![v])
+                    .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<u64>, E> {
+                v.split(',')
+                    .map(|s| s.trim().parse::<u64>())
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u64>, A::Error> {
+                let mut all = Vec::new();
+                while let Some(n) = seq.next_element::<u64>()? {
+                    all.push(n);
+                }
+                Ok(all)
+            }
+        }
+        deserializer.deserialize_any(Seconds)
     }
 }
 
+pub use lenient::parse_bool;
+
 /// An empty public URL stays empty; otherwise it must be an `http(s)://host[:port]` URL
 /// (a path prefix is allowed), kept without its trailing `/`.
-fn normalize_public_url(value: &str) -> Result<String, ConfigError> {
+fn normalize_public_url(value: &str) -> Result<String, &'static str> {
     let value = value.trim();
     if value.is_empty() {
         return Ok(String::new());
     }
-    let bad = |reason: &str| ConfigError::Env {
-        name: "LEADPOST_PUBLIC_URL (server.public_url)",
-        reason: reason.to_string(),
-    };
-    let url = url::Url::parse(value).map_err(|_| bad("must be an http:// or https:// URL"))?;
+    let url = url::Url::parse(value).map_err(|_| "must be an http:// or https:// URL")?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err(bad("must be an http:// or https:// URL with a host"));
+        return Err("must be an http:// or https:// URL with a host");
     }
     if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
-        return Err(bad("must not carry a query, fragment or user name"));
+        return Err("must not carry a query, fragment or user name");
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
 }
 
 #[cfg(test)]
 mod tests {
+    use figment::Jail;
+
     use super::*;
 
-    #[test]
-    fn notify_is_unconfigured_by_default_and_set_from_the_environment() {
-        let s = Settings::load_from(None, |_| None).expect("defaults load");
-        assert!(s.notify.smtp_url.is_empty() && s.notify.sms_url.is_empty());
-        let s = Settings::load_from(None, |name| {
-            match name {
-                "LEADPOST_SMTP_URL" => Some("smtps://u:secret@mail.example.com"),
-                "LEADPOST_SMTP_FROM" => Some("leads@example.com"),
-                "LEADPOST_SMS_URL" => Some("https://sms.example.com/send"),
-                "LEADPOST_SMS_AUTH_HEADER" => Some("Bearer sms-secret"),
-                _ => None,
+    /// Blank every variable the service reads (blank counts as unset); the jail
+    /// puts the old values back. Only ours: other tests share the process.
+    fn blank_ours(jail: &mut Jail) {
+        for (name, _, _) in ENVIRONMENT {
+            jail.set_env(name, "");
+        }
+        jail.set_env(CONFIG_FILE_ENV, "");
+    }
+
+    /// Load with these variables set (and no other of ours), in a jail.
+    fn with_env(vars: &[(&str, &str)], check: impl FnOnce(Result<Settings, ConfigError>)) {
+        Jail::expect_with(|jail| {
+            blank_ours(jail);
+            for (name, value) in vars {
+                jail.set_env(name, value);
             }
-            .map(String::from)
-        })
-        .expect("loads");
-        assert_eq!(s.notify.smtp_url, "smtps://u:secret@mail.example.com");
-        assert_eq!(s.notify.smtp_from, "leads@example.com");
-        assert_eq!(s.notify.sms_url, "https://sms.example.com/send");
-        assert_eq!(s.notify.sms_auth_header, "Bearer sms-secret");
-        let shown = format!("{:?}", s.notify);
-        assert!(!shown.contains("secret"), "{shown}");
+            check(Settings::load());
+            Ok(())
+        });
+    }
+
+    fn loaded(vars: &[(&str, &str)]) -> Settings {
+        let mut out = None;
+        with_env(vars, |s| out = Some(s.expect("settings load")));
+        out.expect("checked")
+    }
+
+    fn refused(vars: &[(&str, &str)]) -> String {
+        let mut out = None;
+        with_env(vars, |s| out = Some(s.expect_err("refused").to_string()));
+        out.expect("checked")
     }
 
     #[test]
     fn defaults_bind_loopback_8080_on_a_sqlite_file() {
-        let s = Settings::load_from(None, |_| None).expect("defaults load");
+        let s = loaded(&[]);
         assert_eq!(s.server.bind, "127.0.0.1:8080");
         assert_eq!(s.database.url, "sqlite://leadpost.db");
         assert_eq!(s.intake.body_limit, 262_144);
@@ -384,37 +495,155 @@ mod tests {
     }
 
     #[test]
-    fn the_admin_token_comes_from_the_environment_and_is_never_printed() {
-        let s = Settings::load_from(None, |name| {
-            (name == "LEADPOST_ADMIN_TOKEN").then(|| "s3cret-token".to_string())
-        })
-        .expect("env applies");
-        assert_eq!(s.admin.token, "s3cret-token");
-        assert!(!format!("{s:?}").contains("s3cret-token"));
-    }
-
-    #[test]
-    fn environment_overrides_the_defaults() {
-        let s = Settings::load_from(None, |name| {
-            match name {
-                "DATABASE_URL" => Some("postgres://x@127.0.0.1/db"),
-                "LEADPOST_BIND" => Some("127.0.0.1:0"),
-                "LEADPOST_BODY_LIMIT" => Some("1024"),
-                "LEADPOST_LOG_FORMAT" => Some("json"),
-                _ => None,
-            }
-            .map(String::from)
-        })
-        .expect("env applies");
+    fn every_documented_variable_overrides_its_key() {
+        let s = loaded(&[
+            ("DATABASE_URL", "postgres://x@127.0.0.1/db"),
+            ("LEADPOST_BIND", "127.0.0.1:0"),
+            ("LEADPOST_PUBLIC_URL", "https://leads.example.com/"),
+            ("LEADPOST_ADMIN_TOKEN", " s3cret-token "),
+            ("LEADPOST_BODY_LIMIT", "1024"),
+            ("LEADPOST_RATE_LIMIT_PER_IP", "7"),
+            ("LEADPOST_RATE_LIMIT_PER_KEY", "3"),
+            ("LEADPOST_TRUST_PROXY", "true"),
+            ("LEADPOST_DEMO", "true"),
+            ("LEADPOST_SHOW_HOME", "1"),
+            ("LEADPOST_LOG_FORMAT", "json"),
+            ("LEADPOST_DELIVERY_TIMEOUT", "3"),
+            ("LEADPOST_RETRY_SCHEDULE", "1, 1,2"),
+            ("LEADPOST_ALLOW_PRIVATE_TARGETS", "true"),
+            ("LEADPOST_SMTP_URL", "smtps://u:secret@mail.example.com"),
+            ("LEADPOST_SMTP_FROM", "leads@example.com"),
+            ("LEADPOST_SMS_URL", "https://sms.example.com/send"),
+            ("LEADPOST_SMS_AUTH_HEADER", "Bearer sms-secret"),
+        ]);
         assert_eq!(s.database.url, "postgres://x@127.0.0.1/db");
         assert_eq!(s.server.bind, "127.0.0.1:0");
+        assert_eq!(s.server.public_url(), Some("https://leads.example.com"));
+        assert_eq!(s.admin.token, "s3cret-token");
         assert_eq!(s.intake.body_limit, 1024);
+        assert_eq!(s.limits.per_ip_per_minute, 7);
+        assert_eq!(s.limits.per_key_per_minute, 3);
+        assert!(s.limits.trust_proxy);
+        assert!(s.demo.enabled);
+        assert!(s.pages.show_home);
         assert_eq!(s.log.format, LogFormat::Json);
+        assert_eq!(s.delivery.timeout_seconds, 3);
+        assert_eq!(s.delivery.retry_schedule, vec![1, 1, 2]);
+        assert!(s.delivery.allow_private_targets);
+        assert_eq!(s.notify.smtp_url, "smtps://u:secret@mail.example.com");
+        assert_eq!(s.notify.smtp_from, "leads@example.com");
+        assert_eq!(s.notify.sms_url, "https://sms.example.com/send");
+        assert_eq!(s.notify.sms_auth_header, "Bearer sms-secret");
     }
 
     #[test]
-    fn delivery_defaults_follow_the_design() {
-        let s = Settings::load_from(None, |_| None).expect("defaults load");
+    fn every_variable_in_the_table_names_a_key_of_default_toml() {
+        let defaults: figment::value::Dict = Figment::from(Toml::string(DEFAULT_TOML))
+            .extract()
+            .expect("default.toml parses");
+        for (env, key, _) in ENVIRONMENT {
+            let (section, name) = key.split_once('.').expect("section.key");
+            let found = defaults
+                .get(section)
+                .and_then(|s| s.as_dict())
+                .is_some_and(|s| s.contains_key(name));
+            assert!(found, "{env} -> {key} is not in default.toml");
+            assert!(
+                DEFAULT_TOML.contains(&format!("Environment: {env}")),
+                "default.toml does not document {env}"
+            );
+        }
+    }
+
+    #[test]
+    fn text_values_are_taken_exactly_as_written() {
+        let s = loaded(&[
+            ("LEADPOST_ADMIN_TOKEN", "0123456789"),
+            ("LEADPOST_SMTP_FROM", "true"),
+        ]);
+        assert_eq!(s.admin.token, "0123456789");
+        assert_eq!(s.notify.smtp_from, "true");
+    }
+
+    #[test]
+    fn blank_variables_count_as_unset() {
+        let s = loaded(&[("LEADPOST_BIND", "  "), ("LEADPOST_BODY_LIMIT", "")]);
+        assert_eq!(s.server.bind, "127.0.0.1:8080");
+        assert_eq!(s.intake.body_limit, 262_144);
+    }
+
+    #[test]
+    fn one_boolean_parser_reads_every_flag() {
+        for (written, meant) in [
+            ("true", true),
+            ("1", true),
+            ("Yes", true),
+            ("on", true),
+            ("false", false),
+            ("0", false),
+            ("NO", false),
+            ("off", false),
+        ] {
+            let s = loaded(&[
+                ("LEADPOST_TRUST_PROXY", written),
+                ("LEADPOST_DEMO", written),
+                ("LEADPOST_SHOW_HOME", written),
+                ("LEADPOST_ALLOW_PRIVATE_TARGETS", written),
+            ]);
+            assert_eq!(s.limits.trust_proxy, meant, "{written}");
+            assert_eq!(s.demo.enabled, meant, "{written}");
+            assert_eq!(s.pages.show_home, meant, "{written}");
+            assert_eq!(s.delivery.allow_private_targets, meant, "{written}");
+        }
+    }
+
+    #[test]
+    fn a_one_entry_retry_schedule_is_a_list_of_one() {
+        let s = loaded(&[("LEADPOST_RETRY_SCHEDULE", "5")]);
+        assert_eq!(s.delivery.retry_schedule, vec![5]);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable_and_its_key() {
+        for (name, value, key) in [
+            ("LEADPOST_RETRY_SCHEDULE", "1,x", "delivery.retry_schedule"),
+            ("LEADPOST_LOG_FORMAT", "yaml", "log.format"),
+            ("LEADPOST_DEMO", "maybe", "demo.enabled"),
+            ("LEADPOST_BODY_LIMIT", "big", "intake.body_limit"),
+            ("LEADPOST_DELIVERY_TIMEOUT", "0", "delivery.timeout_seconds"),
+        ] {
+            let err = refused(&[(name, value)]);
+            assert!(err.contains(name) && err.contains(key), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_public_url_that_is_not_http_is_refused() {
+        for bad in [
+            "javascript:alert(1)",
+            "leads.example.com",
+            "https://x.example/?a=1",
+        ] {
+            let err = refused(&[("LEADPOST_PUBLIC_URL", bad)]);
+            assert!(err.contains("LEADPOST_PUBLIC_URL"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_never_printed() {
+        let s = loaded(&[
+            ("LEADPOST_ADMIN_TOKEN", "s3cret-token"),
+            ("LEADPOST_SMTP_URL", "smtps://u:secret@mail.example.com"),
+            ("LEADPOST_SMS_AUTH_HEADER", "Bearer sms-secret"),
+        ]);
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("s3cret-token"), "{shown}");
+        assert!(!shown.contains("secret"), "{shown}");
+    }
+
+    #[test]
+    fn delivery_defaults_follow_the_documented_schedule() {
+        let s = loaded(&[]);
         assert_eq!(s.delivery.timeout_seconds, 15);
         assert_eq!(
             s.delivery.retry_schedule,
@@ -424,96 +653,47 @@ mod tests {
     }
 
     #[test]
-    fn delivery_environment_variables_apply() {
-        let s = Settings::load_from(None, |name| {
-            match name {
-                "LEADPOST_DELIVERY_TIMEOUT" => Some("3"),
-                "LEADPOST_RETRY_SCHEDULE" => Some("1, 1,2"),
-                "LEADPOST_ALLOW_PRIVATE_TARGETS" => Some("true"),
-                _ => None,
-            }
-            .map(String::from)
-        })
-        .expect("env applies");
-        assert_eq!(s.delivery.timeout_seconds, 3);
-        assert_eq!(s.delivery.retry_schedule, vec![1, 1, 2]);
-        assert!(s.delivery.allow_private_targets);
-    }
-
-    #[test]
-    fn a_bad_retry_schedule_names_its_variable() {
-        let err = Settings::load_from(None, |name| {
-            (name == "LEADPOST_RETRY_SCHEDULE").then(|| "1,x".to_string())
-        })
-        .expect_err("refused");
-        assert!(err.to_string().contains("LEADPOST_RETRY_SCHEDULE"));
-    }
-
-    #[test]
-    fn a_bad_log_format_names_its_variable() {
-        let err = Settings::load_from(None, |name| {
-            (name == "LEADPOST_LOG_FORMAT").then(|| "yaml".to_string())
-        })
-        .expect_err("refused");
-        assert!(err.to_string().contains("LEADPOST_LOG_FORMAT"));
-    }
-
-    #[test]
-    fn a_config_file_overrides_only_the_keys_it_names() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("leadpost.toml");
-        std::fs::write(&path, "[server]\nbind = \"127.0.0.1:9999\"\n").expect("write");
-        let s = Settings::load_from(Some(path), |_| None).expect("loads");
-        assert_eq!(s.server.bind, "127.0.0.1:9999");
-        assert_eq!(s.database.max_connections, 10);
-    }
-
-    #[test]
-    fn demo_mode_and_the_home_page_are_off_by_default() {
-        let s = Settings::load_from(None, |_| None).expect("defaults load");
+    fn notify_demo_and_the_home_page_are_off_by_default() {
+        let s = loaded(&[]);
+        assert!(s.notify.smtp_url.is_empty() && s.notify.sms_url.is_empty());
         assert!(!s.demo.enabled);
         assert!(!s.pages.show_home);
         assert_eq!(s.server.public_url(), None);
     }
+
     #[test]
-    fn demo_public_url_and_show_home_come_from_the_environment() {
-        let s = Settings::load_from(None, |name| {
-            match name {
-                "LEADPOST_DEMO" => Some("true"),
-                "LEADPOST_SHOW_HOME" => Some("1"),
-                "LEADPOST_PUBLIC_URL" => Some("https://leads.example.com/"),
-                _ => None,
-            }
-            .map(String::from)
-        })
-        .expect("env applies");
-        assert!(s.demo.enabled);
-        assert!(s.pages.show_home);
-        assert_eq!(s.server.public_url(), Some("https://leads.example.com"));
+    fn the_file_named_by_leadpost_config_overrides_only_the_keys_it_names() {
+        Jail::expect_with(|jail| {
+            blank_ours(jail);
+            jail.create_file("leadpost.toml", "[server]\nbind = \"127.0.0.1:9999\"\n")?;
+            jail.set_env(CONFIG_FILE_ENV, "leadpost.toml");
+            let s = Settings::load().map_err(|e| e.to_string())?;
+            assert_eq!(s.server.bind, "127.0.0.1:9999");
+            assert_eq!(s.database.max_connections, 10);
+            Ok(())
+        });
     }
+
     #[test]
-    fn a_public_url_that_is_not_http_is_refused() {
-        for bad in [
-            "javascript:alert(1)",
-            "leads.example.com",
-            "https://x.example/?a=1",
-        ] {
-            let err = Settings::load_from(None, |name| {
-                (name == "LEADPOST_PUBLIC_URL").then(|| bad.to_string())
-            })
-            .expect_err("refused");
-            assert!(
-                err.to_string().contains("LEADPOST_PUBLIC_URL"),
-                "{bad}: {err}"
-            );
-        }
+    fn the_environment_wins_over_the_file() {
+        Jail::expect_with(|jail| {
+            blank_ours(jail);
+            jail.create_file("leadpost.toml", "[server]\nbind = \"127.0.0.1:9999\"\n")?;
+            jail.set_env(CONFIG_FILE_ENV, "leadpost.toml");
+            jail.set_env("LEADPOST_BIND", "127.0.0.1:7777");
+            let s = Settings::load().map_err(|e| e.to_string())?;
+            assert_eq!(s.server.bind, "127.0.0.1:7777");
+            Ok(())
+        });
     }
+
     #[test]
-    fn a_bad_demo_flag_names_its_variable() {
-        let err = Settings::load_from(None, |name| {
-            (name == "LEADPOST_DEMO").then(|| "maybe".to_string())
-        })
-        .expect_err("refused");
-        assert!(err.to_string().contains("LEADPOST_DEMO"));
+    fn load_from_ignores_the_environment() {
+        Jail::expect_with(|jail| {
+            jail.set_env("LEADPOST_BIND", "127.0.0.1:7777");
+            let s = Settings::load_from(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.server.bind, "127.0.0.1:8080");
+            Ok(())
+        });
     }
 }

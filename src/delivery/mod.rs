@@ -25,6 +25,7 @@ use crate::actions::{acculynx, secret_key, template};
 use crate::config::{DeliverySettings, NotifySettings};
 use crate::notify::{self, Notifier, NotifyError};
 use crate::store::{Account, DeliveryContext, Job, JobNext, NewAttempt, Store, StoreError};
+use crate::telemetry::Metrics;
 
 use retry::Outcome;
 
@@ -50,6 +51,7 @@ pub struct Worker {
     settings: DeliverySettings,
     http: reqwest::Client,
     notifier: Notifier,
+    metrics: Metrics,
 }
 
 /// What one attempt produced, before it is logged.
@@ -143,7 +145,14 @@ impl Worker {
             settings,
             http,
             notifier,
+            metrics: Metrics::new(),
         })
+    }
+
+    /// Count the attempts into these metrics (the serving application's).
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Claim up to `limit` due jobs, kind after kind.
@@ -241,7 +250,7 @@ impl Worker {
             attempt = job.attempts,
             webhook_id = %job.message_id,
         );
-        async {
+        let work = async {
             let attempted_at = OffsetDateTime::now_utc();
             let started = Instant::now();
             let result = match job.kind.as_str() {
@@ -297,9 +306,8 @@ impl Worker {
                     "cannot record the attempt; the job is retried after its lease"
                 ),
             }
-        }
-        .instrument(span)
-        .await
+        };
+        self.metrics.scope(work.instrument(span)).await
     }
 
     /// Render and send the job's webhook.
@@ -528,12 +536,13 @@ pub fn spawn(
     store: Arc<dyn Store>,
     settings: DeliverySettings,
     notify: &NotifySettings,
+    metrics: Metrics,
     shutdown: watch::Receiver<bool>,
 ) -> Result<Option<tokio::task::JoinHandle<()>>, DeliveryError> {
     if settings.concurrency == 0 {
         tracing::info!("delivery worker disabled (delivery.concurrency = 0)");
         return Ok(None);
     }
-    let worker = Arc::new(Worker::with_notify(store, settings, notify)?);
+    let worker = Arc::new(Worker::with_notify(store, settings, notify)?.with_metrics(metrics));
     Ok(Some(tokio::spawn(worker.run(shutdown))))
 }

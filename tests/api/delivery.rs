@@ -22,7 +22,9 @@ fn worker_with(app: &TestApp, schedule: &[u64], allow_private: bool) -> Worker {
     settings.retry_schedule = schedule.to_vec();
     settings.timeout_seconds = 5;
     settings.concurrency = 8;
-    Worker::new(app.store.clone(), settings).expect("worker")
+    Worker::new(app.store.clone(), settings)
+        .expect("worker")
+        .with_metrics(app.metrics.clone())
 }
 
 fn worker(app: &TestApp, schedule: &[u64]) -> Worker {

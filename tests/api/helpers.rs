@@ -6,6 +6,7 @@ use std::sync::Arc;
 use leadpost::app::Application;
 use leadpost::config::Settings;
 use leadpost::store::{Account, Client, NewAccount, Page, PgStore, SqliteStore, Store};
+use leadpost::telemetry::Metrics;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 
@@ -23,6 +24,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub settings: Settings,
     pub backend: Backend,
+    /// The service's own metrics (a worker a test drives counts into them).
+    pub metrics: Metrics,
     raw: RawDb,
     _guard: Guard,
 }
@@ -86,7 +89,7 @@ fn postgres_required() -> bool {
 }
 
 pub fn base_settings() -> Settings {
-    let mut settings = Settings::load_from(None, |_| None).expect("default settings");
+    let mut settings = Settings::load_from(None).expect("default settings");
     settings.server.bind = "127.0.0.1:0".into();
     settings.database.max_connections = 5;
     settings.admin.token = ADMIN_TOKEN.into();
@@ -196,6 +199,7 @@ pub async fn serve(
         .await
         .expect("binds");
     let address = format!("http://{}", app.local_addr().expect("bound address"));
+    let metrics = app.metrics();
     tokio::spawn(app.run_until(std::future::pending()));
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -207,6 +211,7 @@ pub async fn serve(
         http,
         settings,
         backend,
+        metrics,
         raw,
         _guard: guard,
     }
