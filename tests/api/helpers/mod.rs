@@ -1,11 +1,16 @@
 //! `spawn_app`: a real server on a loopback port over a fresh store, SQLite (a
-//! new file) or PostgreSQL (a new schema, dropped afterwards).
+//! new file) or PostgreSQL (a new schema, dropped afterwards), and what tests do
+//! with it; `process`: the real binary.
+
+pub mod process;
 
 use std::sync::Arc;
 
 use leadpost::app::Application;
-use leadpost::config::Settings;
-use leadpost::store::{Account, Client, NewAccount, Page, PgStore, SqliteStore, Store};
+use leadpost::config::{DeliverySettings, Settings};
+use leadpost::store::{
+    Account, Client, LeadSource, NewAccount, NewLeadSource, Page, PgStore, SqliteStore, Store,
+};
 use leadpost::telemetry::Metrics;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
@@ -217,17 +222,6 @@ pub async fn serve(
     }
 }
 
-/// The `http://HOST:PORT` of a `serve` log line saying `listening on http://HOST:PORT`.
-pub fn listening_address(line: &str) -> Option<String> {
-    let at = line.find("listening on http://")?;
-    let rest = &line[at + "listening on ".len()..];
-    Some(
-        rest.chars()
-            .take_while(|c| !c.is_whitespace() && *c != '"')
-            .collect(),
-    )
-}
-
 /// The intake endpoint's path.
 pub const INTAKE: &str = "/v1/external-api/external-form-lead";
 
@@ -307,6 +301,41 @@ impl TestApp {
             })
             .await
             .expect("account created")
+    }
+
+    /// Delivery settings for a worker the test drives itself: this retry
+    /// schedule, loopback targets allowed, 5 s per attempt, 8 jobs at once.
+    pub fn worker_settings(&self, schedule: &[u64]) -> DeliverySettings {
+        let mut settings = self.settings.delivery.clone();
+        settings.allow_private_targets = true;
+        settings.retry_schedule = schedule.to_vec();
+        settings.timeout_seconds = 5;
+        settings.concurrency = 8;
+        settings
+    }
+
+    /// A new lead source "Website" of the account, running `plan` when given.
+    pub async fn lead_source(&self, account: &Account, plan: Option<uuid::Uuid>) -> LeadSource {
+        self.store
+            .create_lead_source(
+                account.id,
+                &NewLeadSource {
+                    name: "Website".into(),
+                    action_plan_id: plan,
+                    web_key: None,
+                },
+            )
+            .await
+            .expect("lead source created")
+    }
+
+    /// `GET` a path of the service; the answer.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent")
     }
 
     /// POST urlencoded pairs to the intake endpoint.
