@@ -1,5 +1,5 @@
 //! leadpost: a self-hosted lead-ingestion service, wire-compatible with the
-//! well-known CRM "form post" endpoint. See `README.md` and `DESIGN.md`.
+//! well-known CRM "form post" endpoint. See `README.md` and `docs/`.
 
 pub mod actions;
 pub mod admin;

@@ -1,5 +1,5 @@
 //! The one error type of the admin API and the JSON answer each case becomes
-//! (DESIGN.md §7): `{"error": ..., "fields": [{"field", "reason"}...]}`.
+//! (docs/admin-api.md, errors): `{"error": ..., "fields": [{"field", "reason"}...]}`.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};

@@ -1,4 +1,4 @@
-//! The admin API under `/admin/v1/` (DESIGN.md §5): JSON, authenticated by
+//! The admin API under `/admin/v1/` (docs/admin-api.md): JSON, authenticated by
 //! `Authorization: Bearer <admin token>` (compared in constant time), off with
 //! 403 while no token is configured. One file per area; every handler carries
 //! its `#[utoipa::path]` so the router and `/openapi.json` are built from the

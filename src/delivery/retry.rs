@@ -1,4 +1,4 @@
-//! The retry policy of DESIGN.md §3/§7: retry connection errors, timeouts, 408,
+//! The retry policy (README, delivery): retry connection errors, timeouts, 408,
 //! 429 and 5xx (429 and 503 honouring `Retry-After`, seconds or an HTTP date,
 //! capped at 24 h); any other answer that is not 2xx fails at once. Every attempt,
 //! a 429 included, uses up a slot of the schedule; when it is used up the job is dead.

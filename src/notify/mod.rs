@@ -1,4 +1,4 @@
-//! Owner notifications sent outside the app (DESIGN.md §4): the email to the
+//! Owner notifications sent outside the app (docs/endpoint.md, `new_lead_notification`): the email to the
 //! account owner over SMTP ([`email`]) and the text message through an HTTP SMS
 //! gateway ([`sms`]). The delivery worker claims `email` and `sms` jobs and calls
 //! in here; what is not configured is reported so the job is recorded `skipped`.

@@ -1,4 +1,4 @@
-//! Owner notifications (DESIGN.md §4): the email over a real SMTP conversation
+//! Owner notifications (`new_lead_notification=2`): the email over a real SMTP conversation
 //! with a minimal SMTP sink on loopback, the text message to a loopback HTTP
 //! gateway, skipped jobs when nothing is configured, and exactly which
 //! notifications and jobs levels 0, 1 and 2 and a duplicate produce. The worker
