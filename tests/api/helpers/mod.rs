@@ -7,7 +7,7 @@ pub mod process;
 use std::sync::Arc;
 
 use leadpost::app::Application;
-use leadpost::config::{DeliverySettings, Settings};
+use leadpost::config::{DeliverySettings, Settings, parse_bool};
 use leadpost::store::{
     Account, Client, LeadSource, NewAccount, NewLeadSource, Page, PgStore, SqliteStore, Store,
 };
@@ -90,7 +90,7 @@ pub fn postgres_url() -> String {
 
 /// When set (CI does), a PostgreSQL that cannot be reached fails the test instead of skipping it.
 fn postgres_required() -> bool {
-    std::env::var("LEADPOST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true")
+    std::env::var("LEADPOST_REQUIRE_POSTGRES").is_ok_and(|v| parse_bool(&v) == Some(true))
 }
 
 pub fn base_settings() -> Settings {
