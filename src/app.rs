@@ -23,6 +23,7 @@ use crate::config::Settings;
 use crate::limits::LimitedListener;
 use crate::openapi::{AdminSecurity, ApiDoc};
 use crate::store::{self, JobState, Store};
+use crate::telemetry::Metrics;
 use crate::{admin, delivery, intake, pages, telemetry};
 
 pub use crate::state::AppState;
@@ -68,7 +69,10 @@ pub fn router(state: AppState) -> Router {
     let timeout = std::time::Duration::from_secs(state.settings.server.request_timeout_seconds);
     router
         .layer(Extension(OpenApiJson(Arc::new(json))))
-        .layer(axum::middleware::from_fn(telemetry::track_requests))
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            telemetry::track_requests,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,
@@ -125,14 +129,7 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
 async fn metrics_endpoint(State(state): State<AppState>) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let Some(handle) = telemetry::prometheus() else {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "metrics recorder unavailable",
-        )
-            .into_response();
-    };
+    // The gauges land in this application's metrics: requests run in its scope.
     match state.store.count_jobs().await {
         Ok(counts) => {
             // Every state, so the queue-depth gauge shows zeros too.
@@ -155,7 +152,7 @@ async fn metrics_endpoint(State(state): State<AppState>) -> axum::response::Resp
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4",
         )],
-        handle.render(),
+        state.metrics.render(),
     )
         .into_response()
 }
@@ -196,7 +193,6 @@ impl Application {
         let listener = TcpListener::bind(&settings.server.bind)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.server.bind))?;
-        telemetry::prometheus();
         let state = AppState::new(settings, store);
         Ok(Application { listener, state })
     }
@@ -204,6 +200,11 @@ impl Application {
     /// The address actually bound (port 0 becomes the real port).
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// The metrics the service counts into (and serves at `/metrics`).
+    pub fn metrics(&self) -> Metrics {
+        self.state.metrics.clone()
     }
 
     /// The store the service uses.
@@ -243,6 +244,7 @@ impl Application {
             self.state.store.clone(),
             self.state.settings.delivery.clone(),
             &self.state.settings.notify,
+            self.state.metrics.clone(),
             stop_rx,
         )
         .map_err(std::io::Error::other)?;

@@ -81,7 +81,7 @@ impl Modify for AdminSecurity {
     }
 }
 
-/// The fields of an intake post (DESIGN.md §2.2). Any other field name is a
+/// The fields of an intake post (docs/endpoint.md). Any other field name is a
 /// custom (expansion) field of the account, kept as plain text.
 #[allow(dead_code)]
 #[derive(utoipa::ToSchema)]

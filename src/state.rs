@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::limits::RateLimits;
 use crate::store::Store;
+use crate::telemetry::Metrics;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -14,6 +15,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub settings: Arc<Settings>,
     pub limits: Arc<RateLimits>,
+    /// This application's own metrics, served at `/metrics`.
+    pub metrics: Metrics,
 }
 
 impl AppState {
@@ -22,6 +25,7 @@ impl AppState {
         AppState {
             store,
             limits: Arc::new(RateLimits::new(&settings.limits)),
+            metrics: Metrics::new(),
             settings: Arc::new(settings),
         }
     }

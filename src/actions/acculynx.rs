@@ -1,5 +1,5 @@
 //! The `acculynx` preset: a client mapped onto AccuLynx's `POST /api/v1/leads`
-//! body (seeds/003 and DESIGN.md §3/§7), each value cut to AccuLynx's limits.
+//! body (README, action plans and webhooks), each value cut to AccuLynx's limits.
 
 use serde_json::{Map, Value};
 

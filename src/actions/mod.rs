@@ -35,7 +35,7 @@ const MAX_DELAY_SECONDS: i64 = 366 * 24 * 3600;
 const MAX_STEPS: usize = 100;
 
 /// `POST /admin/v1/accounts/{id}/webhooks`: `{name, url?, method?, headers?, body?,
-/// secret?, preset?, api_key?}` (DESIGN.md §5, §7).
+/// secret?, preset?, api_key?}` (docs/admin-api.md).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct WebhookRequest {
     pub name: Option<String>,

@@ -102,7 +102,7 @@ fn walk_render(
     })
 }
 
-/// The template context of DESIGN.md §7: `client` (every reserved field under its
+/// The template context of webhook bodies (README, body templates): `client` (every reserved field under its
 /// form name, plus `id`, `created_at`, `facebook_url`, `linkedin_url`), `custom`,
 /// `tags`, `lead_source` (`id`, `name`, or null) and `account` (`id`, `name`).
 /// Absent fields are left out of `client`, so they render empty.

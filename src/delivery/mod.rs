@@ -25,6 +25,7 @@ use crate::actions::{acculynx, secret_key, template};
 use crate::config::{DeliverySettings, NotifySettings};
 use crate::notify::{self, Notifier, NotifyError};
 use crate::store::{Account, DeliveryContext, Job, JobKind, NewAttempt, Store, StoreError};
+use crate::telemetry::Metrics;
 
 use crate::attempt::{AttemptResult, Outcome, describe};
 
@@ -46,6 +47,7 @@ pub struct Worker {
     settings: DeliverySettings,
     http: reqwest::Client,
     notifier: Notifier,
+    metrics: Metrics,
 }
 
 /// The guard's refusal, if that is what made a request fail.
@@ -88,7 +90,14 @@ impl Worker {
             settings,
             http,
             notifier,
+            metrics: Metrics::new(),
         })
+    }
+
+    /// Count the attempts into these metrics (the serving application's).
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Claim up to `limit` due jobs, kind after kind.
@@ -186,7 +195,7 @@ impl Worker {
             attempt = job.attempts,
             webhook_id = %job.message_id,
         );
-        async {
+        let work = async {
             let attempted_at = OffsetDateTime::now_utc();
             let started = Instant::now();
             let result = match job.kind {
@@ -235,9 +244,8 @@ impl Worker {
                     "cannot record the attempt; the job is retried after its lease"
                 ),
             }
-        }
-        .instrument(span)
-        .await
+        };
+        self.metrics.scope(work.instrument(span)).await
     }
 
     /// Render and send the job's webhook.
@@ -476,12 +484,13 @@ pub fn spawn(
     store: Arc<dyn Store>,
     settings: DeliverySettings,
     notify: &NotifySettings,
+    metrics: Metrics,
     shutdown: watch::Receiver<bool>,
 ) -> Result<Option<tokio::task::JoinHandle<()>>, DeliveryError> {
     if settings.concurrency == 0 {
         tracing::info!("delivery worker disabled (delivery.concurrency = 0)");
         return Ok(None);
     }
-    let worker = Arc::new(Worker::with_notify(store, settings, notify)?);
+    let worker = Arc::new(Worker::with_notify(store, settings, notify)?.with_metrics(metrics));
     Ok(Some(tokio::spawn(worker.run(shutdown))))
 }

@@ -1,7 +1,7 @@
 //! Domain types for posted values: each parses a cleaned string once, at the edge; the rest of the
 //! code never re-checks a raw string.
 //!
-//! Every `parse` trims its input first and never panics. The rules are those of DESIGN.md §2.2 and §7.
+//! Every `parse` trims its input first and never panics. The rules are in docs/endpoint.md, fields and their rules.
 
 mod address;
 mod choice;

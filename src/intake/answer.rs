@@ -1,4 +1,4 @@
-//! The answers of the intake endpoint (DESIGN.md §2.4): one error type that knows
+//! The answers of the intake endpoint (docs/endpoint.md, answers and codes): one error type that knows
 //! its code, status and message, and the redirect or JSON it becomes.
 
 use axum::Json;

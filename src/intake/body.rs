@@ -14,7 +14,7 @@ pub struct PostedPairs {
     pub nested: Vec<String>,
 }
 
-/// A body that cannot be read as fields (DESIGN.md §7, step 1).
+/// A body that cannot be read as fields (docs/endpoint.md, order of checks, step 1).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BodyError {
     #[error(

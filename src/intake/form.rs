@@ -1,4 +1,4 @@
-//! The posted fields, checked in the order of DESIGN.md §7: `OnErrorURL`, then
+//! The posted fields, checked in the order of docs/endpoint.md: `OnErrorURL`, then
 //! `web_key`, then the name, then every other field into a [`NewClient`].
 
 use std::collections::HashMap;
@@ -13,7 +13,7 @@ use crate::fields::{
     YmdDate, Zip, char_len, strip_html, truncate_chars,
 };
 
-/// Every reserved field name, in the order its errors are reported (§2.2).
+/// Every reserved field name, in the order its errors are reported (docs/endpoint.md).
 pub const RESERVED: &[&str] = &[
     "web_key",
     "name",
@@ -166,7 +166,7 @@ impl<'a> Form<'a> {
         })
     }
 
-    /// Step 5: every other field, all problems in the order of §2.2, expansions last.
+    /// Step 5: every other field, all problems in the order of `RESERVED`, expansions last.
     pub fn lead(&self, name: Name) -> Result<ValidLead, Vec<FieldProblem>> {
         let mut problems = Vec::new();
         let mut check = |field: &'static str, result: Result<(), FieldError>| {

@@ -430,7 +430,7 @@ mod tests {
 
     #[test]
     fn only_a_plain_host_header_becomes_the_base() {
-        let settings = Settings::load_from(None, |_| None).expect("defaults");
+        let settings = Settings::load_from(None).expect("defaults");
         let with_host = |host: &str| {
             let mut headers = HeaderMap::new();
             headers.insert(header::HOST, HeaderValue::from_str(host).expect("header"));
@@ -446,10 +446,8 @@ mod tests {
 
     #[test]
     fn a_public_url_wins_over_the_host_header() {
-        let settings = Settings::load_from(None, |name| {
-            (name == "LEADPOST_PUBLIC_URL").then(|| "https://leads.example.com/".to_string())
-        })
-        .expect("loads");
+        let mut settings = Settings::load_from(None).expect("defaults");
+        settings.server.public_url = "https://leads.example.com".into();
         let mut headers = HeaderMap::new();
         headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:1"));
         assert_eq!(base_url(&settings, &headers), "https://leads.example.com");

@@ -39,7 +39,8 @@ pub struct Browser {
 }
 
 fn browser_required() -> bool {
-    std::env::var("LEADPOST_REQUIRE_BROWSER").is_ok_and(|v| v == "1" || v == "true")
+    std::env::var("LEADPOST_REQUIRE_BROWSER")
+        .is_ok_and(|v| leadpost::config::parse_bool(&v) == Some(true))
 }
 
 fn free_port() -> u16 {

@@ -1,38 +1,13 @@
 //! The `leadpost` binary as a newcomer uses it: create an account and a lead
 //! source, serve, post a lead, stop with SIGTERM.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_leadpost");
-
-fn run(db: &str, args: &[&str]) -> String {
-    let output = Command::new(BIN)
-        .args(args)
-        .env("DATABASE_URL", db)
-        .output()
-        .expect("leadpost runs");
-    assert!(
-        output.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("utf-8 output")
-}
-
-fn value_of<'a>(output: &'a str, label: &str) -> &'a str {
-    output
-        .lines()
-        .find_map(|line| line.strip_prefix(label))
-        .map(str::trim)
-        .unwrap_or_else(|| panic!("no {label} in {output}"))
-}
+use crate::helpers::process::{ServeProcess, run_any, run_cli, value_of};
 
 #[tokio::test]
 async fn a_newcomer_creates_an_account_and_posts_a_lead_to_the_served_endpoint() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = format!("sqlite://{}", dir.path().join("cli.db").display());
-    let account = run(
+    let account = run_cli(
         &db,
         &[
             "account",
@@ -45,13 +20,13 @@ async fn a_newcomer_creates_an_account_and_posts_a_lead_to_the_served_endpoint()
     );
     let account_id = value_of(&account, "account id:");
     assert_eq!(value_of(&account, "web_key:"), "CT_DEMO");
-    let source = run(
+    let source = run_cli(
         &db,
         &[
             "lead-source",
             "create",
             "--account",
-            account_id,
+            &account_id,
             "--name",
             "Website",
         ],
@@ -62,24 +37,10 @@ async fn a_newcomer_creates_an_account_and_posts_a_lead_to_the_served_endpoint()
         "a generated key carries 128+ random bits"
     );
 
-    let mut child = Command::new(BIN)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("DATABASE_URL", &db)
-        .env("LEADPOST_BIND", "127.0.0.1:1")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("serve starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let address = loop {
-        let line = lines
-            .next()
-            .expect("serve logs before exiting")
-            .expect("a line");
-        if let Some(address) = crate::helpers::listening_address(&line) {
-            break address;
-        }
-    };
+    let mut serve = ServeProcess::start(&db, &[], |command| {
+        command.env("LEADPOST_BIND", "127.0.0.1:1");
+    });
+    let address = serve.address.clone();
     let client = reqwest::Client::new();
     for key in ["CT_DEMO", source_key.as_str()] {
         let response = client
@@ -91,12 +52,7 @@ async fn a_newcomer_creates_an_account_and_posts_a_lead_to_the_served_endpoint()
         assert_eq!(response.status(), 200);
     }
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    let exit = child.wait().expect("serve exits");
+    let exit = serve.stop("-TERM");
     assert!(exit.success(), "SIGTERM ends serve with status 0: {exit:?}");
 }
 
@@ -104,32 +60,31 @@ async fn a_newcomer_creates_an_account_and_posts_a_lead_to_the_served_endpoint()
 fn an_unknown_account_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = format!("sqlite://{}", dir.path().join("cli.db").display());
-    let output = Command::new(BIN)
-        .args([
+    let (ok, _, stderr) = run_any(
+        &db,
+        &[
             "lead-source",
             "create",
             "--account",
             "01a21132-2300-76cf-a536-8de5501cbe4d",
             "--name",
             "X",
-        ])
-        .env("DATABASE_URL", &db)
-        .output()
-        .expect("runs");
-    assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no account with id"));
+        ],
+    );
+    assert!(!ok);
+    assert!(stderr.contains("no account with id"), "{stderr}");
 }
 
 #[test]
 fn demo_sets_up_once_and_prints_the_key_a_curl_command_and_the_page() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = format!("sqlite://{}", dir.path().join("cli.db").display());
-    let first = run(&db, &["demo"]);
+    let first = run_cli(&db, &["demo"]);
     assert!(first.contains("Created the demo account"), "{first}");
     assert_eq!(value_of(&first, "web_key:"), "demo_web_key");
     assert!(first.contains("curl -i http://127.0.0.1:8080/v1/external-api/external-form-lead"));
     assert_eq!(value_of(&first, "demo page:"), "http://127.0.0.1:8080/");
-    let second = run(&db, &["demo"]);
+    let second = run_cli(&db, &["demo"]);
     assert!(second.contains("The demo account exists"), "{second}");
     assert_eq!(
         first
@@ -148,56 +103,40 @@ fn demo_sets_up_once_and_prints_the_key_a_curl_command_and_the_page() {
 fn hosted_pages_are_switched_per_account_from_the_command_line() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = format!("sqlite://{}", dir.path().join("cli.db").display());
-    let account = run(&db, &["account", "create", "--name", "Acme"]);
+    let account = run_cli(&db, &["account", "create", "--name", "Acme"]);
     let id = value_of(&account, "account id:");
-    let on = run(
+    let on = run_cli(
         &db,
-        &["account", "set-hosted-pages", "--account", id, "--on"],
+        &["account", "set-hosted-pages", "--account", &id, "--on"],
     );
     assert!(on.contains("hosted thank-you pages: on"), "{on}");
-    let off = run(
+    let off = run_cli(
         &db,
-        &["account", "set-hosted-pages", "--account", id, "--off"],
+        &["account", "set-hosted-pages", "--account", &id, "--off"],
     );
     assert!(off.contains("hosted thank-you pages: off"), "{off}");
-    let unknown = Command::new(BIN)
-        .args([
+    let (ok, _, stderr) = run_any(
+        &db,
+        &[
             "account",
             "set-hosted-pages",
             "--account",
             "01a21132-2300-76cf-a536-8de5501cbe4d",
             "--on",
-        ])
-        .env("DATABASE_URL", &db)
-        .output()
-        .expect("runs");
-    assert!(!unknown.status.success());
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no account with id"));
+        ],
+    );
+    assert!(!ok);
+    assert!(stderr.contains("no account with id"), "{stderr}");
 }
 
 #[tokio::test]
 async fn serve_demo_serves_the_demo_page_for_the_demo_key() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = format!("sqlite://{}", dir.path().join("cli.db").display());
-    let mut child = Command::new(BIN)
-        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
-        .env("DATABASE_URL", &db)
-        .env_remove("LEADPOST_DEMO")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("serve starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let address = loop {
-        let line = lines
-            .next()
-            .expect("serve logs before exiting")
-            .expect("a line");
-        if let Some(address) = crate::helpers::listening_address(&line) {
-            break address;
-        }
-    };
+    let mut serve = ServeProcess::start(&db, &["--demo"], |command| {
+        command.env_remove("LEADPOST_DEMO");
+    });
+    let address = serve.address.clone();
     let client = reqwest::Client::new();
     let home = client
         .get(format!("{address}/"))
@@ -213,37 +152,20 @@ async fn serve_demo_serves_the_demo_page_for_the_demo_key() {
         .await
         .expect("posted");
     assert_eq!(posted.status(), 200);
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    assert!(child.wait().expect("serve exits").success());
-}
-
-/// Run the binary; its status, stdout and stderr.
-fn run_any(db: &str, args: &[&str]) -> (bool, String, String) {
-    let output = Command::new(BIN)
-        .args(args)
-        .env("DATABASE_URL", db)
-        .output()
-        .expect("leadpost runs");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    assert!(serve.stop("-TERM").success());
 }
 
 fn run_json(db: &str, args: &[&str]) -> serde_json::Value {
     let mut all = vec!["--json"];
     all.extend_from_slice(args);
-    serde_json::from_str(&run(db, &all)).expect("JSON output")
+    serde_json::from_str(&run_cli(db, &all)).expect("JSON output")
 }
 
 #[test]
 fn accounts_are_listed_shown_updated_and_rotated_from_the_command_line() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = format!("sqlite://{}", dir.path().join("cli.db").display());
-    let created = run(
+    let created = run_cli(
         &db,
         &[
             "account",
@@ -255,7 +177,7 @@ fn accounts_are_listed_shown_updated_and_rotated_from_the_command_line() {
         ],
     );
     let id = value_of(&created, "account id:").to_string();
-    let table = run(&db, &["account", "list"]);
+    let table = run_cli(&db, &["account", "list"]);
     assert!(table.starts_with("ID"), "a table with a header: {table}");
     assert!(table.contains("Acme Roofing") && table.contains(&id));
     let listed = run_json(&db, &["account", "list"]);
@@ -273,7 +195,7 @@ fn accounts_are_listed_shown_updated_and_rotated_from_the_command_line() {
         ],
     );
     assert_eq!(updated["owner_email"], "owner@example.com");
-    let shown = run(&db, &["account", "show", &id]);
+    let shown = run_cli(&db, &["account", "show", &id]);
     assert!(shown.contains("owner@example.com"), "{shown}");
     let rotated = run_json(
         &db,
@@ -313,9 +235,9 @@ fn invalid_input_is_refused_naming_the_option() {
 fn lead_sources_are_listed_and_rotated_from_the_command_line() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = format!("sqlite://{}", dir.path().join("cli.db").display());
-    let account = run(&db, &["account", "create", "--name", "Acme"]);
+    let account = run_cli(&db, &["account", "create", "--name", "Acme"]);
     let account_id = value_of(&account, "account id:").to_string();
-    let source = run(
+    let source = run_cli(
         &db,
         &[
             "lead-source",
@@ -329,7 +251,7 @@ fn lead_sources_are_listed_and_rotated_from_the_command_line() {
         ],
     );
     let source_id = value_of(&source, "lead source id:").to_string();
-    let table = run(&db, &["lead-source", "list", "--account", &account_id]);
+    let table = run_cli(&db, &["lead-source", "list", "--account", &account_id]);
     assert!(
         table.contains("Website") && table.contains("SRC_OLD"),
         "{table}"
@@ -353,7 +275,7 @@ fn lead_sources_are_listed_and_rotated_from_the_command_line() {
 async fn leads_are_read_and_exported_from_the_command_line() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = format!("sqlite://{}", dir.path().join("cli.db").display());
-    let account = run(
+    let account = run_cli(
         &db,
         &["account", "create", "--name", "Acme", "--web-key", "CT_CLI"],
     );
@@ -380,7 +302,7 @@ async fn leads_are_read_and_exported_from_the_command_line() {
         .expect("posted");
     assert_eq!(response.status(), 200);
 
-    let table = run(&db, &["client", "list", "--account", &account_id]);
+    let table = run_cli(&db, &["client", "list", "--account", &account_id]);
     assert!(
         table.contains("Ann Lee") && table.contains("ann@example.com"),
         "{table}"
@@ -403,7 +325,7 @@ async fn leads_are_read_and_exported_from_the_command_line() {
     let shown = run_json(&db, &["client", "show", &client_id]);
     assert_eq!(shown["custom_fields"]["Favorite Chocolate"], "Dark");
     let out = dir.path().join("clients.csv");
-    run(
+    run_cli(
         &db,
         &[
             "client",
@@ -428,8 +350,8 @@ async fn leads_are_read_and_exported_from_the_command_line() {
         &["notification", "mark-read", "--account", &account_id, &nid],
     );
     assert_eq!(marked["read"], true);
-    let submissions = run(&db, &["submission", "list", "--account", &account_id]);
+    let submissions = run_cli(&db, &["submission", "list", "--account", &account_id]);
     assert!(submissions.contains("accepted"), "{submissions}");
-    let jobs = run(&db, &["job", "list", "--account", &account_id]);
+    let jobs = run_cli(&db, &["job", "list", "--account", &account_id]);
     assert!(jobs.contains("(none)"), "{jobs}");
 }

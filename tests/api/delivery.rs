@@ -17,12 +17,11 @@ use crate::helpers::{TestApp, on_both_stores};
 use crate::receiver::Receiver;
 
 fn worker_with(app: &TestApp, schedule: &[u64], allow_private: bool) -> Worker {
-    let mut settings = app.settings.delivery.clone();
+    let mut settings = app.worker_settings(schedule);
     settings.allow_private_targets = allow_private;
-    settings.retry_schedule = schedule.to_vec();
-    settings.timeout_seconds = 5;
-    settings.concurrency = 8;
-    Worker::new(app.store.clone(), settings).expect("worker")
+    Worker::new(app.store.clone(), settings)
+        .expect("worker")
+        .with_metrics(app.metrics.clone())
 }
 
 fn worker(app: &TestApp, schedule: &[u64]) -> Worker {
@@ -334,15 +333,7 @@ async fn delivery_attempts_are_counted_by_kind_and_outcome_in_metrics(app: TestA
     let worker = worker(&app, &[0]);
     assert_eq!(worker.run_once().await.expect("runs"), 1);
     assert_eq!(worker.run_once().await.expect("runs"), 1);
-    let text = app
-        .http
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("sent")
-        .text()
-        .await
-        .expect("text");
+    let text = app.get("/metrics").await.text().await.expect("text");
     for expected in [
         r#"leadpost_delivery_attempts_total{kind="webhook",outcome="retrying"} 1"#,
         r#"leadpost_delivery_attempts_total{kind="webhook",outcome="delivered"} 1"#,
@@ -591,18 +582,7 @@ async fn a_lead_source_runs_its_own_plan_and_templates_see_its_name(app: TestApp
         )
         .await
         .expect("plan");
-    let source = app
-        .store
-        .create_lead_source(
-            account.id,
-            &leadpost::store::NewLeadSource {
-                name: "Website".into(),
-                action_plan_id: Some(plan.id),
-                web_key: None,
-            },
-        )
-        .await
-        .expect("source");
+    let source = app.lead_source(&account, Some(plan.id)).await;
     post_lead(&app, &source.web_key, &[("name", "Ann")]).await;
     post_lead(&app, &account.web_key, &[("name", "Bo")]).await;
     assert_eq!(

@@ -2,10 +2,7 @@
 //! loses no job, and two processes on one PostgreSQL deliver each job once.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use leadpost::config::Settings;
@@ -17,28 +14,18 @@ use leadpost::store::{
 };
 use sqlx::{Connection, PgConnection};
 
+use crate::helpers::process::{ServeProcess, run_any, run_cli, value_of};
 use crate::helpers::{base_settings, postgres_url};
 use crate::receiver::Receiver;
-
-const BIN: &str = env!("CARGO_BIN_EXE_leadpost");
-
-/// A `serve` process, the address it bound, and how many deliveries it logged.
-struct Serve {
-    child: Child,
-    address: String,
-    delivered: Arc<AtomicUsize>,
-}
 
 fn is_delivery(line: &str) -> bool {
     line.contains("delivery attempt") && line.contains("Delivered")
 }
 
-impl Serve {
-    /// Start `serve` on a free port with the delivery settings of these tests.
-    fn start(database_url: &str, config: &std::path::Path) -> Serve {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .env("DATABASE_URL", database_url)
+/// `serve` on a free port with the delivery settings of these tests.
+fn start_serve(database_url: &str, config: &std::path::Path) -> ServeProcess {
+    ServeProcess::start(database_url, &[], |command| {
+        command
             .env("LEADPOST_CONFIG", config)
             .env("LEADPOST_ALLOW_PRIVATE_TARGETS", "true")
             .env("LEADPOST_RETRY_SCHEDULE", "1,1,1,1,1,1,1,1")
@@ -46,56 +33,8 @@ impl Serve {
             .env(
                 "RUST_LOG",
                 "warn,leadpost::app=info,leadpost::delivery=info",
-            )
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("serve starts");
-        let stderr = child.stderr.take().expect("stderr");
-        let mut lines = BufReader::new(stderr).lines();
-        let delivered = Arc::new(AtomicUsize::new(0));
-        let address = loop {
-            let line = lines
-                .next()
-                .expect("serve logs before exiting")
-                .expect("a line");
-            if is_delivery(&line) {
-                delivered.fetch_add(1, Ordering::SeqCst);
-            }
-            if let Some(address) = crate::helpers::listening_address(&line) {
-                break address;
-            }
-        };
-        // Keep reading the log (so the process never blocks on a full pipe).
-        let counter = delivered.clone();
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                if is_delivery(&line) {
-                    counter.fetch_add(1, Ordering::SeqCst);
-                }
-            }
-        });
-        Serve {
-            child,
-            address,
-            delivered,
-        }
-    }
-
-    fn signal(&mut self, signal: &str) -> std::process::ExitStatus {
-        let status = Command::new("kill")
-            .args([signal, &self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success());
-        self.child.wait().expect("serve exits")
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+            );
+    })
 }
 
 fn write_config(dir: &std::path::Path, concurrency: usize) -> std::path::PathBuf {
@@ -148,28 +87,6 @@ fn per_id(receiver: &Receiver) -> HashMap<String, usize> {
             .or_insert(0) += 1;
     }
     counts
-}
-
-fn run_cli(db: &str, args: &[&str]) -> String {
-    let output = Command::new(BIN)
-        .args(args)
-        .env("DATABASE_URL", db)
-        .output()
-        .expect("leadpost runs");
-    assert!(
-        output.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("utf-8")
-}
-
-fn value_of(output: &str, label: &str) -> String {
-    output
-        .lines()
-        .find_map(|line| line.strip_prefix(label))
-        .map(|v| v.split_whitespace().next().unwrap_or_default().to_string())
-        .unwrap_or_else(|| panic!("no {label} in {output}"))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -228,7 +145,7 @@ async fn a_serve_killed_with_sigkill_loses_no_job_and_the_next_one_delivers_them
         ],
     );
 
-    let mut first = Serve::start(&db, &config);
+    let mut first = start_serve(&db, &config);
     let http = reqwest::Client::new();
     const LEADS: usize = 12;
     for i in 0..LEADS {
@@ -251,7 +168,7 @@ async fn a_serve_killed_with_sigkill_loses_no_job_and_the_next_one_delivers_them
         async move { n >= 2 }
     })
     .await;
-    first.signal("-KILL");
+    first.stop("-KILL");
     assert!(
         receiver.count() < LEADS,
         "the process was killed with jobs left to deliver"
@@ -271,13 +188,13 @@ async fn a_serve_killed_with_sigkill_loses_no_job_and_the_next_one_delivers_them
         "every job is still there"
     );
 
-    let mut second = Serve::start(&db, &config);
+    let mut second = start_serve(&db, &config);
     wait_for(Duration::from_secs(40), "every job delivered", || {
         let store = store.clone();
         async move { states(&store, account_id).await.get("delivered") == Some(&LEADS) }
     })
     .await;
-    second.signal("-TERM");
+    second.stop("-TERM");
 
     let jobs = store
         .list_jobs(account_id, Page::first(100))
@@ -327,8 +244,9 @@ fn the_cli_refuses_an_invalid_webhook_naming_the_field() {
     let db = format!("sqlite://{}", dir.path().join("cli.db").display());
     let account = run_cli(&db, &["account", "create", "--name", "Acme"]);
     let account_id = value_of(&account, "account id:");
-    let output = Command::new(BIN)
-        .args([
+    let (ok, _, stderr) = run_any(
+        &db,
+        &[
             "webhook",
             "create",
             "--account",
@@ -337,12 +255,9 @@ fn the_cli_refuses_an_invalid_webhook_naming_the_field() {
             "AL",
             "--preset",
             "acculynx",
-        ])
-        .env("DATABASE_URL", &db)
-        .output()
-        .expect("runs");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+        ],
+    );
+    assert!(!ok);
     assert!(stderr.contains("api_key: is required"), "{stderr}");
     let created = run_cli(
         &db,
@@ -412,7 +327,7 @@ async fn sigterm_lets_the_delivery_in_flight_finish_before_serve_exits() {
             &value_of(&plan, "action plan id:"),
         ],
     );
-    let mut serve = Serve::start(&db, &config);
+    let mut serve = start_serve(&db, &config);
     let response = reqwest::Client::new()
         .post(format!(
             "{}/v1/external-api/external-form-lead",
@@ -429,7 +344,7 @@ async fn sigterm_lets_the_delivery_in_flight_finish_before_serve_exits() {
     })
     .await;
     assert_eq!(receiver.count(), 0, "still in flight");
-    let exit = serve.signal("-TERM");
+    let exit = serve.stop("-TERM");
     assert!(exit.success(), "{exit:?}");
     assert_eq!(receiver.count(), 1);
     let mut settings = base_settings();
@@ -551,8 +466,8 @@ async fn two_serve_processes_on_one_postgres_deliver_each_of_500_jobs_exactly_on
 
     let dir = tempfile::tempdir().expect("temp dir");
     let config = write_config(dir.path(), 8);
-    let mut a = Serve::start(&url, &config);
-    let mut b = Serve::start(&url, &config);
+    let mut a = start_serve(&url, &config);
+    let mut b = start_serve(&url, &config);
     wait_for(Duration::from_secs(60), "500 deliveries", || {
         let store = store.clone();
         async move { states(&store, account.id).await.get("delivered") == Some(&JOBS) }
@@ -560,12 +475,9 @@ async fn two_serve_processes_on_one_postgres_deliver_each_of_500_jobs_exactly_on
     .await;
     // Anything sent twice would have arrived by now.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    a.signal("-TERM");
-    b.signal("-TERM");
-    let (by_a, by_b) = (
-        a.delivered.load(Ordering::SeqCst),
-        b.delivered.load(Ordering::SeqCst),
-    );
+    a.stop("-TERM");
+    b.stop("-TERM");
+    let (by_a, by_b) = (a.count_lines(is_delivery), b.count_lines(is_delivery));
     eprintln!("deliveries: {by_a} by one process, {by_b} by the other");
     assert_eq!(by_a + by_b, JOBS, "each delivery is logged once");
     assert!(

@@ -2,7 +2,7 @@
 //! submission log, double submits, tags, custom fields, jobs and notifications.
 
 use leadpost::store::{
-    NewAccount, NewActionPlan, NewLeadSource, NewWebhook, Outcome, Page, PlanStep, SubmissionFilter,
+    NewAccount, NewActionPlan, NewWebhook, Outcome, Page, PlanStep, SubmissionFilter,
 };
 use serde_json::Value;
 
@@ -310,17 +310,7 @@ async fn tags_are_reused_case_insensitively_within_the_account(app: TestApp) {
 
 async fn a_lead_source_key_records_its_source(app: TestApp) {
     let account = app.account().await;
-    let source = app
-        .store
-        .create_lead_source(
-            account.id,
-            &NewLeadSource {
-                name: "Website".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("source");
+    let source = app.lead_source(&account, None).await;
     let response = app
         .post_form(&[("web_key", &source.web_key), ("name", "Ann")])
         .await;
@@ -367,18 +357,7 @@ async fn plan_with_webhook(app: &TestApp, account_id: uuid::Uuid, delays: &[i64]
 async fn a_lead_source_plan_becomes_one_job_per_step(app: TestApp) {
     let account = app.account().await;
     let plan = plan_with_webhook(&app, account.id, &[0, 3600]).await;
-    let source = app
-        .store
-        .create_lead_source(
-            account.id,
-            &NewLeadSource {
-                name: "Website".into(),
-                action_plan_id: Some(plan),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("source");
+    let source = app.lead_source(&account, Some(plan)).await;
     assert_eq!(
         app.post_form(&[("web_key", &source.web_key), ("name", "Ann")])
             .await
@@ -430,17 +409,7 @@ async fn a_lead_source_without_a_plan_does_not_fall_back_to_the_default(app: Tes
         .set_default_action_plan(account.id, Some(plan))
         .await
         .expect("default set");
-    let source = app
-        .store
-        .create_lead_source(
-            account.id,
-            &NewLeadSource {
-                name: "Flyer".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("source");
+    let source = app.lead_source(&account, None).await;
     assert_eq!(
         app.post_form(&[("web_key", &source.web_key), ("name", "Ann")])
             .await

@@ -1,4 +1,4 @@
-//! Every rule of DESIGN.md §2.2: a value that passes (and how it is stored) and
+//! Every rule of docs/endpoint.md, fields and their rules: a value that passes (and how it is stored) and
 //! values that fail, answered as JSON and as a redirect to OnErrorURL.
 
 use serde_json::{Value, json};

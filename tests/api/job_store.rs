@@ -1,8 +1,7 @@
 //! The job queue's store methods, on both backends.
 
 use leadpost::store::{
-    JobKind, JobNext, JobState, NewAttempt, NewLeadSource, NewWebhook, Page, StoreError, Webhook,
-    new_id,
+    JobKind, JobNext, JobState, NewAttempt, NewWebhook, Page, StoreError, Webhook, new_id,
 };
 use serde_json::json;
 use time::OffsetDateTime;
@@ -11,17 +10,7 @@ use crate::helpers::{TestApp, on_both_stores};
 
 async fn client_and_hook(app: &TestApp) -> (uuid::Uuid, Webhook) {
     let account = app.account().await;
-    let source = app
-        .store
-        .create_lead_source(
-            account.id,
-            &NewLeadSource {
-                name: "Website".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("source");
+    let source = app.lead_source(&account, None).await;
     let response = app
         .post_form(&[
             ("web_key", source.web_key.as_str()),

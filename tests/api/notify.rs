@@ -1,4 +1,4 @@
-//! Owner notifications (DESIGN.md §4): the email over a real SMTP conversation
+//! Owner notifications (`new_lead_notification=2`): the email over a real SMTP conversation
 //! with a minimal SMTP sink on loopback, the text message to a loopback HTTP
 //! gateway, skipped jobs when nothing is configured, and exactly which
 //! notifications and jobs levels 0, 1 and 2 and a duplicate produce. The worker
@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use leadpost::config::NotifySettings;
 use leadpost::delivery::Worker;
-use leadpost::store::{Account, Job, NewAccount, NewLeadSource, Page};
+use leadpost::store::{Account, Job, NewAccount, Page};
 use mail_parser::MessageParser;
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -164,12 +164,9 @@ fn address_of(command: &str) -> String {
 }
 
 fn worker(app: &TestApp, schedule: &[u64], notify: NotifySettings) -> Worker {
-    let mut settings = app.settings.delivery.clone();
-    settings.allow_private_targets = true;
-    settings.retry_schedule = schedule.to_vec();
-    settings.timeout_seconds = 5;
-    settings.concurrency = 8;
-    Worker::with_notify(app.store.clone(), settings, &notify).expect("worker")
+    Worker::with_notify(app.store.clone(), app.worker_settings(schedule), &notify)
+        .expect("worker")
+        .with_metrics(app.metrics.clone())
 }
 
 fn smtp(sink: &SmtpSink) -> NotifySettings {
@@ -221,17 +218,7 @@ const LEVEL_2: (&str, &str) = ("new_lead_notification", "2");
 async fn the_owner_email_arrives_over_smtp_with_the_lead_escaped(app: TestApp) {
     let sink = SmtpSink::start(vec![]).await;
     let account = owned_account(&app, Some("owner@example.com"), None).await;
-    let source = app
-        .store
-        .create_lead_source(
-            account.id,
-            &NewLeadSource {
-                name: "Website".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("lead source");
+    let source = app.lead_source(&account, None).await;
     let response = post_lead(
         &app,
         &source.web_key,

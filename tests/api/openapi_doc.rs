@@ -13,12 +13,7 @@ use crate::helpers::{TestApp, on_both_stores};
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
 async fn document(app: &TestApp) -> Value {
-    let response = app
-        .http
-        .get(format!("{}/openapi.json", app.address))
-        .send()
-        .await
-        .expect("sent");
+    let response = app.get("/openapi.json").await;
     assert_eq!(response.status(), 200);
     response.json().await.expect("json")
 }

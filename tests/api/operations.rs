@@ -2,8 +2,6 @@
 //! database and getting it back, and a crash under load losing no lead.
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -15,15 +13,11 @@ use serde_json::Value;
 use sqlx::postgres::PgConnectOptions;
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::helpers::process::ServeProcess;
 use crate::helpers::{Backend, TestApp, base_settings, on_both_stores, spawn_app_with};
 
 async fn metrics_text(app: &TestApp) -> String {
-    let response = app
-        .http
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("sent");
+    let response = app.get("/metrics").await;
     assert_eq!(response.status(), 200);
     response.text().await.expect("text")
 }
@@ -91,12 +85,7 @@ async fn the_per_ip_limit_answers_429_ct106_with_retry_after_and_no_redirect() {
     );
     assert!(log.iter().all(|s| s.error_code.as_deref() != Some("ct106")));
     // Health checks are not intake posts and are never limited.
-    let health = app
-        .http
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await
-        .expect("sent");
+    let health = app.get("/healthz").await;
     assert_eq!(health.status(), 200);
 }
 
@@ -267,38 +256,6 @@ async fn losing_postgres_gives_ct105_and_the_service_recovers_without_restart() 
     assert_eq!(names, vec!["After".to_string(), "Before".to_string()]);
 }
 
-/// A `leadpost serve` child process.
-struct Served {
-    child: Child,
-    address: String,
-}
-
-fn start_serve(database_url: &str, extra_env: &[(&str, &str)]) -> Served {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_leadpost"));
-    command
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("DATABASE_URL", database_url)
-        .stderr(Stdio::piped());
-    for (k, v) in extra_env {
-        command.env(k, v);
-    }
-    let mut child = command.spawn().expect("serve starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    // Read the log to its end, so the process never blocks on a full pipe.
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(address) = crate::helpers::listening_address(&line) {
-                let _ = tx.send(address);
-            }
-        }
-    });
-    let address = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("serve reports its address");
-    Served { child, address }
-}
-
 #[tokio::test]
 async fn a_crash_under_load_loses_no_acknowledged_lead() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -317,7 +274,7 @@ async fn a_crash_under_load_loses_no_acknowledged_lead() {
         })
         .await
         .expect("account");
-    let mut served = start_serve(&db, &[]);
+    let mut served = ServeProcess::start(&db, &[], |_| {});
     let http = reqwest::Client::new();
     let acknowledged = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let stop = Arc::new(AtomicBool::new(false));
@@ -354,8 +311,7 @@ async fn a_crash_under_load_loses_no_acknowledged_lead() {
     }
     // Let the load run, then kill the server without warning.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    served.child.kill().expect("SIGKILL");
-    let _ = served.child.wait();
+    served.stop("-KILL");
     stop.store(true, Ordering::SeqCst);
     for w in workers {
         let _ = w.await;
@@ -368,7 +324,7 @@ async fn a_crash_under_load_loses_no_acknowledged_lead() {
     );
 
     // Restart on the same file: every acknowledged lead is there.
-    let mut restarted = start_serve(&db, &[]);
+    let restarted = ServeProcess::start(&db, &[], |_| {});
     let store = SqliteStore::connect(&leadpost::config::DatabaseSettings {
         url: db.clone(),
         ..base_settings().database
@@ -397,36 +353,17 @@ async fn a_crash_under_load_loses_no_acknowledged_lead() {
         "{} acknowledged leads lost: {missing:?}",
         missing.len()
     );
-    let _ = restarted.child.kill();
-    let _ = restarted.child.wait();
+    drop(restarted);
 }
 
 #[tokio::test]
 async fn json_logs_are_one_object_per_line() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = format!("sqlite://{}", dir.path().join("logs.db").display());
-    let mut command = Command::new(env!("CARGO_BIN_EXE_leadpost"));
-    command
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("DATABASE_URL", &db)
-        .env("LEADPOST_LOG_FORMAT", "json")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::piped());
-    let mut child = command.spawn().expect("starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let mut seen = Vec::new();
-    let address = loop {
-        let line = lines.next().expect("a line before exit").expect("text");
-        seen.push(line.clone());
-        let object: Value =
-            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
-        if let Some(message) = object["message"].as_str()
-            && let Some(address) = message.strip_prefix("listening on ")
-        {
-            break address.to_string();
-        }
-    };
+    let mut serve = ServeProcess::start(&db, &[], |command| {
+        command.env("LEADPOST_LOG_FORMAT", "json");
+    });
+    let address = serve.address.clone();
     let response = reqwest::Client::new()
         .post(format!("{address}/v1/external-api/external-form-lead"))
         .form(&[("web_key", "nope"), ("name", "Ann")])
@@ -438,16 +375,12 @@ async fn json_logs_are_one_object_per_line() {
         .to_str()
         .expect("ascii")
         .to_string();
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    for line in lines.map_while(Result::ok) {
+    assert!(serve.stop("-TERM").success());
+    let seen = serve.log();
+    for line in &seen {
         let _: Value =
-            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
-        seen.push(line);
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
     }
-    assert!(child.wait().expect("exits").success());
     assert!(
         seen.iter().any(|l| l.contains(&request_id)),
         "the request id {request_id} appears in the logs"

@@ -1,11 +1,17 @@
 //! `spawn_app`: a real server on a loopback port over a fresh store, SQLite (a
-//! new file) or PostgreSQL (a new schema, dropped afterwards).
+//! new file) or PostgreSQL (a new schema, dropped afterwards), and what tests do
+//! with it; `process`: the real binary.
+
+pub mod process;
 
 use std::sync::Arc;
 
 use leadpost::app::Application;
-use leadpost::config::Settings;
-use leadpost::store::{Account, Client, NewAccount, Page, PgStore, SqliteStore, Store};
+use leadpost::config::{DeliverySettings, Settings, parse_bool};
+use leadpost::store::{
+    Account, Client, LeadSource, NewAccount, NewLeadSource, Page, PgStore, SqliteStore, Store,
+};
+use leadpost::telemetry::Metrics;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 
@@ -23,6 +29,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub settings: Settings,
     pub backend: Backend,
+    /// The service's own metrics (a worker a test drives counts into them).
+    pub metrics: Metrics,
     raw: RawDb,
     _guard: Guard,
 }
@@ -82,11 +90,11 @@ pub fn postgres_url() -> String {
 
 /// When set (CI does), a PostgreSQL that cannot be reached fails the test instead of skipping it.
 fn postgres_required() -> bool {
-    std::env::var("LEADPOST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true")
+    std::env::var("LEADPOST_REQUIRE_POSTGRES").is_ok_and(|v| parse_bool(&v) == Some(true))
 }
 
 pub fn base_settings() -> Settings {
-    let mut settings = Settings::load_from(None, |_| None).expect("default settings");
+    let mut settings = Settings::load_from(None).expect("default settings");
     settings.server.bind = "127.0.0.1:0".into();
     settings.database.max_connections = 5;
     settings.admin.token = ADMIN_TOKEN.into();
@@ -196,6 +204,7 @@ pub async fn serve(
         .await
         .expect("binds");
     let address = format!("http://{}", app.local_addr().expect("bound address"));
+    let metrics = app.metrics();
     tokio::spawn(app.run_until(std::future::pending()));
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -207,20 +216,10 @@ pub async fn serve(
         http,
         settings,
         backend,
+        metrics,
         raw,
         _guard: guard,
     }
-}
-
-/// The `http://HOST:PORT` of a `serve` log line saying `listening on http://HOST:PORT`.
-pub fn listening_address(line: &str) -> Option<String> {
-    let at = line.find("listening on http://")?;
-    let rest = &line[at + "listening on ".len()..];
-    Some(
-        rest.chars()
-            .take_while(|c| !c.is_whitespace() && *c != '"')
-            .collect(),
-    )
 }
 
 /// The intake endpoint's path.
@@ -302,6 +301,41 @@ impl TestApp {
             })
             .await
             .expect("account created")
+    }
+
+    /// Delivery settings for a worker the test drives itself: this retry
+    /// schedule, loopback targets allowed, 5 s per attempt, 8 jobs at once.
+    pub fn worker_settings(&self, schedule: &[u64]) -> DeliverySettings {
+        let mut settings = self.settings.delivery.clone();
+        settings.allow_private_targets = true;
+        settings.retry_schedule = schedule.to_vec();
+        settings.timeout_seconds = 5;
+        settings.concurrency = 8;
+        settings
+    }
+
+    /// A new lead source "Website" of the account, running `plan` when given.
+    pub async fn lead_source(&self, account: &Account, plan: Option<uuid::Uuid>) -> LeadSource {
+        self.store
+            .create_lead_source(
+                account.id,
+                &NewLeadSource {
+                    name: "Website".into(),
+                    action_plan_id: plan,
+                    web_key: None,
+                },
+            )
+            .await
+            .expect("lead source created")
+    }
+
+    /// `GET` a path of the service; the answer.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent")
     }
 
     /// POST urlencoded pairs to the intake endpoint.
