@@ -13,7 +13,9 @@
 //! second method on an existing path (say `POST .../webhooks` next to the `GET`)
 //! is one more `.routes(...)` line too: axum merges the methods of one path. Handlers return
 //! `Result<_, AdminError>`; bodies come through [`extract::JsonBody`] (422 naming
-//! the field), query strings through [`extract::QueryParams`].
+//! the field), query strings through [`extract::QueryParams`]. The token check
+//! attaches the [`Caller`] (who, from where) that handlers read with
+//! `Extension<Caller>` for roles and the audit log.
 
 pub mod accounts;
 pub mod activity;
@@ -23,7 +25,9 @@ pub mod error;
 pub mod extract;
 pub mod lead_sources;
 
-use axum::extract::{Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -34,6 +38,7 @@ use utoipa_axum::routes;
 
 pub use error::AdminError;
 
+use crate::people::{Actor, Caller};
 use crate::state::AppState;
 
 /// Every admin route, behind the token check.
@@ -75,7 +80,8 @@ pub fn router(state: AppState) -> OpenApiRouter<AppState> {
 /// 403 while the admin API is off, 401 without the right token.
 async fn require_admin_token(
     State(state): State<AppState>,
-    request: Request,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let expected = &state.settings.admin.token;
@@ -88,7 +94,14 @@ async fn require_admin_token(
         .and_then(|v| v.to_str().ok())
         .and_then(bearer_token);
     match given {
-        Some(token) if token_matches(token, expected) => next.run(request).await,
+        Some(token) if token_matches(token, expected) => {
+            let ip = state.limits.client_ip(peer, request.headers());
+            request.extensions_mut().insert(Caller {
+                actor: Actor::Operator,
+                ip: Some(ip),
+            });
+            next.run(request).await
+        }
         _ => {
             tracing::warn!("admin request with a missing or wrong token");
             AdminError::Unauthorized.into_response()

@@ -2,6 +2,7 @@
 //!
 //! The building blocks of users, roles, console sessions and account API tokens, kept free of
 //! storage and HTTP so the admin API, the CLI and the console can share them:
+//! - [`actor`]: who is acting (admin token, user, API token, CLI) and from where;
 //! - [`roles`]: the roles of a membership, the scopes of an API token and what each may do;
 //! - [`email`]: a user's email address, compared in lower case;
 //! - [`password`]: password rules, argon2id hashing and verification off the async runtime;
@@ -10,6 +11,7 @@
 //! - [`session`]: the `lp_session` cookie, session expiry, the CSRF token check and the `Origin` rule;
 //! - [`lockout`]: counting failed logins per email and refusing a locked one for a while.
 
+pub mod actor;
 pub mod email;
 pub mod lockout;
 pub mod password;
@@ -17,6 +19,7 @@ pub mod roles;
 pub mod secrets;
 pub mod session;
 
+pub use actor::{Actor, Caller};
 pub use email::UserEmail;
 pub use lockout::{Locked, Lockout, LockoutPolicy, LoginThrottle};
 pub use password::{Password, PasswordHash, PasswordHashError};
