@@ -15,5 +15,6 @@ pub mod limits;
 pub mod notify;
 pub mod openapi;
 pub mod pages;
+pub mod server;
 pub mod store;
 pub mod telemetry;

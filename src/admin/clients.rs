@@ -272,10 +272,11 @@ impl CsvExport {
             self.header_sent = true;
             let mut header: Vec<String> = CSV_COLUMNS.iter().map(|c| c.to_string()).collect();
             for name in &self.custom {
+                // Custom names come from the public: defused like data cells.
                 if CSV_COLUMNS.contains(&name.as_str()) {
                     header.push(format!("custom: {name}"));
                 } else {
-                    header.push(name.clone());
+                    header.push(defuse_formula(name.clone()));
                 }
             }
             return write_record(&header).map(Some);

@@ -98,6 +98,9 @@ pub trait Store: AdminStore + JobStore + PagesStore + Send + Sync + 'static {
     async fn accept_lead(&self, lead: &LeadToStore) -> Result<AcceptOutcome, StoreError>;
     /// Log a refused post.
     async fn record_rejection(&self, submission: &Submission) -> Result<(), StoreError>;
+    /// Log a post refused by the per-key rate limit: one row per key owner and minute
+    /// (`submission`'s owner and time), whose message counts the posts refused.
+    async fn record_rate_limited(&self, submission: &Submission) -> Result<(), StoreError>;
 
     async fn get_client(&self, id: Uuid) -> Result<Client, StoreError>;
     async fn list_clients(

@@ -27,10 +27,20 @@ pub(super) fn message_id() -> String {
     format!("msg_{}", super::new_id().simple())
 }
 
+/// One row per key owner and minute for posts refused by the per-key rate limit;
+/// each further one adds to its count. `$1`–`$6`: id, account, lead source, fields,
+/// time, summary key.
+pub(super) const RECORD_RATE_LIMITED: &str = "INSERT INTO submissions (id, account_id, \
+     lead_source_id, outcome, error_code, message, fields, created_at, summary_key) \
+     VALUES ($1, $2, $3, 'rejected', 'ct106', 'Too many requests: 1 post refused in this minute', \
+     $4, $5, $6) \
+     ON CONFLICT (summary_key) DO UPDATE SET repeats = submissions.repeats + 1, \
+     message = 'Too many requests: ' || (submissions.repeats + 1) || ' posts refused in this minute'";
+
 macro_rules! impl_store {
     ($store:ident, $backend:literal) => {
         use sqlx::Row as _;
-        use $crate::store::shared::{conflict_or, flag, message_id};
+        use $crate::store::shared::{RECORD_RATE_LIMITED, conflict_or, flag, message_id};
         use $crate::store::types::{DbId, DbTime};
         use $crate::store::*;
 
@@ -869,6 +879,24 @@ macro_rules! impl_store {
             async fn record_rejection(&self, submission: &Submission) -> Result<(), StoreError> {
                 let mut tx = self.begin_write().await?;
                 Self::insert_submission(&mut tx, submission).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn record_rate_limited(&self, submission: &Submission) -> Result<(), StoreError> {
+                let minute = submission.created_at.unix_timestamp().div_euclid(60);
+                let owner = submission.lead_source_id.or(submission.account_id);
+                let summary_key = format!("ct106:{}:{minute}", owner.unwrap_or_default());
+                let mut tx = self.begin_write().await?;
+                sqlx::query(RECORD_RATE_LIMITED)
+                    .bind(DbId(submission.id))
+                    .bind(submission.account_id.map(DbId))
+                    .bind(submission.lead_source_id.map(DbId))
+                    .bind(sqlx::types::Json(Vec::<(String, String)>::new()))
+                    .bind(DbTime::from(submission.created_at))
+                    .bind(summary_key)
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 Ok(())
             }
