@@ -12,6 +12,7 @@ pub mod demo;
 pub mod fields;
 pub mod intake;
 pub mod limits;
+pub mod mask;
 pub mod notify;
 pub mod openapi;
 pub mod pages;

@@ -1,6 +1,6 @@
 //! The read side of an account's webhooks and action plans. Secrets never leave
-//! through here: a webhook's `secret` and the values of credential headers
-//! (`Authorization`, API keys, tokens, cookies) are masked.
+//! through here: a webhook's `secret`, its URL's user and query values, and every
+//! header value but harmless ones are masked.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -15,10 +15,8 @@ use super::extract::{JsonBody, PageParams, QueryParams, one_more, paginate, pars
 use crate::actions::{self, ActionPlanRequest, WebhookRequest};
 use crate::app::AppState;
 use crate::intake::form::FieldProblem;
+use crate::mask::{MASK, mask_headers, mask_url};
 use crate::store::{ActionPlan, Job, StoreError, Webhook};
-
-/// What a masked secret reads as.
-pub const MASK: &str = "********";
 
 /// A webhook as the admin API shows it: secrets masked.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -29,7 +27,7 @@ pub struct WebhookView {
     pub preset: Option<String>,
     pub url: String,
     pub method: String,
-    /// Header name → value; credential values are masked.
+    /// Header name → value; values masked but for harmless headers (Accept, Content-Type...).
     #[schema(value_type = Object)]
     pub headers: serde_json::Value,
     /// The JSON body template.
@@ -48,51 +46,13 @@ impl From<Webhook> for WebhookView {
             account_id: w.account_id,
             name: w.name,
             preset: w.preset,
-            url: w.url,
+            url: mask_url(&w.url),
             method: w.method,
             headers: mask_headers(w.headers),
             body: w.body,
             secret: w.secret.map(|_| format!("whsec_{MASK}")),
             created_at: w.created_at,
         }
-    }
-}
-
-/// Is a header with this name a credential?
-pub fn is_credential_header(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    [
-        "authorization",
-        "auth",
-        "key",
-        "token",
-        "secret",
-        "cookie",
-        "password",
-        "signature",
-    ]
-    .iter()
-    .any(|word| name.contains(word))
-}
-
-/// Mask the values of credential headers; `Bearer xyz` keeps its scheme.
-pub fn mask_headers(headers: serde_json::Value) -> serde_json::Value {
-    match headers {
-        serde_json::Value::Object(map) => serde_json::Value::Object(
-            map.into_iter()
-                .map(|(name, value)| {
-                    if !is_credential_header(&name) {
-                        return (name, value);
-                    }
-                    let masked = match value.as_str().and_then(|v| v.split_once(' ')) {
-                        Some((scheme, _)) if !scheme.is_empty() => format!("{scheme} {MASK}"),
-                        _ => MASK.to_string(),
-                    };
-                    (name, serde_json::Value::String(masked))
-                })
-                .collect(),
-        ),
-        other => other,
     }
 }
 
@@ -153,24 +113,6 @@ pub async fn list_action_plans(
         .await?;
     let (action_plans, next) = paginate(rows, page, |p| p.id);
     Ok(Json(ActionPlanList { action_plans, next }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credential_headers_are_masked_and_keep_their_scheme() {
-        let headers = serde_json::json!({
-            "Authorization": "Bearer abc123",
-            "X-Api-Key": "k-999",
-            "Accept": "application/json",
-        });
-        let masked = mask_headers(headers);
-        assert_eq!(masked["Authorization"], "Bearer ********");
-        assert_eq!(masked["X-Api-Key"], "********");
-        assert_eq!(masked["Accept"], "application/json");
-    }
 }
 
 /// The actions module's problems as the admin API reports them (422).

@@ -239,6 +239,40 @@ async fn a_redirect_url_over_2048_characters_is_ct104(app: TestApp) {
     assert_eq!(first_invalid_field(response).await, "OnSuccessURL");
 }
 
+async fn webhook_listings_mask_url_secrets_and_unlisted_headers(app: TestApp) {
+    let account = app.account().await;
+    let path = format!("/admin/v1/accounts/{}/webhooks", account.id);
+    let (status, created) = app
+        .admin_post(
+            &path,
+            serde_json::json!({"name": "CRM", "url": "http://u:pw@127.0.0.1:9/hook?token=abc",
+                   "headers": {"X-Passwd": "hunter2", "Content-Type": "application/json"}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let (_, listed) = app.admin_get(&path).await;
+    let shown = &listed["webhooks"][0];
+    assert_eq!(
+        shown["url"],
+        "http://********@127.0.0.1:9/hook?token=********"
+    );
+    assert_eq!(shown["headers"]["X-Passwd"], "********");
+    assert_eq!(shown["headers"]["Content-Type"], "application/json");
+}
+
+async fn a_webhook_body_with_nul_is_422(app: TestApp) {
+    let account = app.account().await;
+    let (status, answer) = app
+        .admin_post(
+            &format!("/admin/v1/accounts/{}/webhooks", account.id),
+            serde_json::json!({"name": "CRM", "url": "http://127.0.0.1:9/hook",
+                   "body": {"note": "x\u{0}y"}}),
+        )
+        .await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["fields"][0]["field"], "body.note");
+}
+
 on_both_stores!(
     a_huge_markup_web_key_is_refused_without_parsing_it,
     a_value_longer_than_any_field_is_ct104_without_parsing_it,
@@ -254,6 +288,8 @@ on_both_stores!(
     a_formula_in_a_custom_field_name_is_defused_in_the_csv_header,
     a_reserved_name_wrapped_in_markup_is_ct104,
     a_redirect_url_over_2048_characters_is_ct104,
+    webhook_listings_mask_url_secrets_and_unlisted_headers,
+    a_webhook_body_with_nul_is_422,
 );
 
 /// Junk posts from one address with the form's public key do not block the account's
