@@ -146,6 +146,12 @@ fn push_scalar(posted: &mut PostedPairs, name: &str, raw: &RawValue) -> Result<b
         Some(b'{' | b'[') => return Ok(false),
         Some(b'n') => return Ok(true),
         Some(b'"') => serde_json::from_str::<String>(text).map_err(not_json)?,
+        // `true` would become `1` and then the URL `https://1`: a URL must be a string.
+        Some(_) if matches!(name, "OnSuccessURL" | "OnErrorURL") => {
+            return Err(BodyError::Malformed(format!(
+                "{name} must be a JSON string (a URL)"
+            )));
+        }
         Some(b't') => "1".to_string(),
         Some(b'f') => "0".to_string(),
         // A number, exactly as written.
@@ -242,6 +248,13 @@ mod tests {
         let p = parse_json(br#"{"tag": ["a", "b"], "address": {"street": "x"}}"#).expect("parses");
         assert_eq!(p.pairs, pairs(&[("tag", "a"), ("tag", "b")]));
         assert_eq!(p.nested, vec!["address".to_string()]);
+    }
+
+    #[test]
+    fn a_json_boolean_or_number_for_a_url_field_is_malformed() {
+        for body in [&br#"{"OnSuccessURL": false}"#[..], br#"{"OnErrorURL": 1}"#] {
+            assert!(matches!(parse_json(body), Err(BodyError::Malformed(_))));
+        }
     }
 
     #[test]

@@ -273,6 +273,19 @@ async fn a_webhook_body_with_nul_is_422(app: TestApp) {
     assert_eq!(answer["fields"][0]["field"], "body.note");
 }
 
+async fn a_json_boolean_for_a_redirect_url_is_ct104(app: TestApp) {
+    let account = app.account().await;
+    let body =
+        serde_json::json!({"web_key": account.web_key, "name": "Ann", "OnSuccessURL": false});
+    let response = app
+        .post_raw(Some("application/json"), body.to_string())
+        .await;
+    let (status, answer) = json_of(response).await;
+    assert_eq!(status, 400);
+    assert_eq!(answer["error_code"], "ct104");
+    assert_eq!(app.client_count(&account).await, 0);
+}
+
 on_both_stores!(
     a_huge_markup_web_key_is_refused_without_parsing_it,
     a_value_longer_than_any_field_is_ct104_without_parsing_it,
@@ -290,6 +303,7 @@ on_both_stores!(
     a_redirect_url_over_2048_characters_is_ct104,
     webhook_listings_mask_url_secrets_and_unlisted_headers,
     a_webhook_body_with_nul_is_422,
+    a_json_boolean_for_a_redirect_url_is_ct104,
 );
 
 /// Junk posts from one address with the form's public key do not block the account's
