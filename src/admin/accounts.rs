@@ -18,6 +18,7 @@ use crate::store::{Account, AccountChanges, NewAccount, RotatedKey, Store, gener
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAccount {
+    #[schema(min_length = 1)]
     pub name: String,
     pub owner_email: Option<String>,
     /// Ten digits.
@@ -102,6 +103,7 @@ impl UpdateAccount {
 #[serde(deny_unknown_fields)]
 pub struct RotateKey {
     /// Seconds the old key keeps working (default 0: it stops at once; at most 90 days).
+    #[schema(minimum = 0, maximum = 7_776_000)]
     pub grace_seconds: Option<i64>,
 }
 
@@ -161,7 +163,7 @@ pub async fn get_account(
 /// Change an account's name, owner email or phone, or default action plan.
 #[utoipa::path(patch, path = "/admin/v1/accounts/{id}", tag = "accounts",
     params(("id" = Uuid, Path, description = "Account id")),
-    request_body = UpdateAccount,
+    request_body = Option<UpdateAccount>,
     responses((status = 200, body = Account), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_account(
     State(state): State<AppState>,
@@ -178,7 +180,7 @@ pub async fn update_account(
 /// Replace the account's web_key; the old one works `grace_seconds` longer.
 #[utoipa::path(post, path = "/admin/v1/accounts/{id}/rotate-key", tag = "accounts",
     params(("id" = Uuid, Path, description = "Account id")),
-    request_body(content = RotateKey, description = "May be empty"),
+    request_body(content = Option<RotateKey>, description = "May be empty"),
     responses((status = 200, body = RotatedKey), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn rotate_account_key(
     State(state): State<AppState>,
