@@ -20,8 +20,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::config::Settings;
-use crate::limits::LimitedListener;
 use crate::openapi::{AdminSecurity, ApiDoc};
+use crate::server::{self, ConnectionLimits};
 use crate::store::{self, JobState, Store};
 use crate::telemetry::Metrics;
 use crate::{admin, delivery, intake, pages, telemetry};
@@ -40,13 +40,18 @@ pub fn routes(state: AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let intake = OpenApiRouter::new()
         .routes(routes!(intake::post_lead))
         .layer(cors);
-    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    // With a metrics address of its own, /metrics is not on the public listener.
+    let metrics_here = state.settings.server.metrics_bind.is_empty();
+    let mut api = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(intake)
         // The pages and everything else are same-origin only: no CORS.
         .merge(pages::router())
         .routes(routes!(healthz))
-        .routes(routes!(readyz))
-        .routes(routes!(metrics_endpoint))
+        .routes(routes!(readyz));
+    if metrics_here {
+        api = api.routes(routes!(metrics_endpoint));
+    }
+    let (router, mut doc) = api
         .routes(routes!(openapi_json))
         // The admin API: bearer token, no CORS.
         .merge(admin::router(state))
@@ -79,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(
             tower::ServiceBuilder::new()
+                .map_request(drop_unusable_request_id)
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(
                     TraceLayer::new_for_http()
@@ -99,6 +105,33 @@ pub fn router(state: AppState) -> Router {
                 )
                 .layer(PropagateRequestIdLayer::x_request_id()),
         )
+        .with_state(state)
+}
+
+/// Longest client `X-Request-Id` kept (echoed, logged, stored on jobs).
+const REQUEST_ID_MAX: usize = 128;
+
+/// Drop a client `X-Request-Id` that is not 1–128 visible ASCII characters, so a new
+/// one is made instead.
+fn drop_unusable_request_id<B>(mut request: axum::http::Request<B>) -> axum::http::Request<B> {
+    let usable =
+        |v: &[u8]| !v.is_empty() && v.len() <= REQUEST_ID_MAX && v.iter().all(u8::is_ascii_graphic);
+    let ids = request.headers().get_all("x-request-id");
+    let keep = ids.iter().count() == 1 && ids.iter().all(|v| usable(v.as_bytes()));
+    if !keep {
+        request.headers_mut().remove("x-request-id");
+    }
+    request
+}
+
+/// `/metrics` alone, for its own listener (`server.metrics_bind`).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(metrics_endpoint))
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            telemetry::track_requests,
+        ))
         .with_state(state)
 }
 
@@ -170,6 +203,7 @@ async fn openapi_json(Extension(OpenApiJson(json)): Extension<OpenApiJson>) -> i
 /// A service bound to its address, ready to serve.
 pub struct Application {
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     state: AppState,
 }
 
@@ -193,8 +227,20 @@ impl Application {
         let listener = TcpListener::bind(&settings.server.bind)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.server.bind))?;
+        let metrics_listener = match settings.server.metrics_bind.as_str() {
+            "" => None,
+            bind => Some(
+                TcpListener::bind(bind)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot listen on {bind} for /metrics: {e}"))?,
+            ),
+        };
         let state = AppState::new(settings, store);
-        Ok(Application { listener, state })
+        Ok(Application {
+            listener,
+            metrics_listener,
+            state,
+        })
     }
 
     /// The address actually bound (port 0 becomes the real port).
@@ -205,6 +251,13 @@ impl Application {
     /// The metrics the service counts into (and serves at `/metrics`).
     pub fn metrics(&self) -> Metrics {
         self.state.metrics.clone()
+    }
+
+    /// The address `/metrics` is served on alone, when `server.metrics_bind` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     /// The store the service uses.
@@ -219,13 +272,10 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        use axum::serve::ListenerExt;
         let addr = self.local_addr()?;
         let server = &self.state.settings.server;
         let grace = std::time::Duration::from_secs(server.shutdown_grace_seconds);
-        let listener = LimitedListener::new(self.listener, server.max_connections).tap_io(|io| {
-            let _ = io.tcp().set_nodelay(true);
-        });
+        let connection_limits = ConnectionLimits::from_settings(server);
         let limits = self.state.limits.clone();
         let sweeper = tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -253,9 +303,21 @@ impl Application {
             shutdown.await;
             let _ = stop.send(true);
         };
-        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        let metrics = self.metrics_listener.map(|listener| {
+            let mut stopped = stop_tx.subscribe();
+            let app = metrics_router(self.state.clone());
+            tokio::spawn(server::serve(
+                listener,
+                app,
+                connection_limits,
+                async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                },
+            ))
+        });
+        let app = router(self.state);
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let serve = server::serve(self.listener, app, connection_limits, async move {
             shutdown.await;
             let _ = stopping_tx.send(());
         });
@@ -267,7 +329,7 @@ impl Application {
             }
         };
         let served = tokio::select! {
-            result = serve.into_future() => result,
+            result = serve => result,
             () = deadline => {
                 tracing::warn!(
                     grace_seconds = grace.as_secs(),
@@ -278,6 +340,9 @@ impl Application {
         };
         sweeper.abort();
         let _ = stop_tx.send(true);
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         if let Some(worker) = worker {
             tracing::info!("finishing deliveries in flight");
             if let Err(e) = worker.await {

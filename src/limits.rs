@@ -1,29 +1,25 @@
 //! Abuse limits: requests per minute per client IP and per web_key (GCRA via
-//! `governor`; the per-minute figure is also the burst), and a cap on open
-//! connections. Limits are per process: behind a load balancer each instance
-//! counts for itself.
+//! `governor`; the per-minute figure is also the burst). Limits are per process:
+//! behind a load balancer each instance counts for itself.
 
-use std::io;
+use std::hash::{BuildHasher, RandomState};
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::http::HeaderMap;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::LimitSettings;
 
 /// The intake rate limits.
 pub struct RateLimits {
     per_ip: Option<DefaultKeyedRateLimiter<IpAddr>>,
-    per_key: Option<DefaultKeyedRateLimiter<String>>,
+    /// Keyed by a hash of (web_key, client IP): a small fixed-size entry per pair,
+    /// whatever the key's length.
+    per_key: Option<DefaultKeyedRateLimiter<u64>>,
+    hasher: RandomState,
     trust_proxy: bool,
 }
 
@@ -37,22 +33,24 @@ impl RateLimits {
         RateLimits {
             per_ip: limiter(settings.per_ip_per_minute),
             per_key: limiter(settings.per_key_per_minute),
+            hasher: RandomState::new(),
             trust_proxy: settings.trust_proxy,
         }
     }
 
     /// The client's address: the socket peer, or the last `X-Forwarded-For` hop
-    /// when the service sits behind a trusted proxy.
+    /// when the service sits behind a trusted proxy. A last hop that does not parse
+    /// gives the peer, never an earlier (client-written) hop.
     pub fn client_ip(&self, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
         if self.trust_proxy {
-            let forwarded = headers
+            let last_hop = headers
                 .get_all("x-forwarded-for")
                 .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
-                .next_back();
-            if let Some(ip) = forwarded {
+                .next_back()
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next_back())
+                .and_then(|hop| hop.trim().parse::<IpAddr>().ok());
+            if let Some(ip) = last_hop {
                 return ip;
             }
         }
@@ -64,9 +62,9 @@ impl RateLimits {
         check(self.per_ip.as_ref(), &ip)
     }
 
-    /// `Err(wait)` when this web_key is over its rate.
-    pub fn check_key(&self, key: &str) -> Result<(), Duration> {
-        check(self.per_key.as_ref(), &key.to_string())
+    /// `Err(wait)` when this web_key is over its rate for posts from this IP.
+    pub fn check_key(&self, key: &str, ip: IpAddr) -> Result<(), Duration> {
+        check(self.per_key.as_ref(), &self.hasher.hash_one((key, ip)))
     }
 
     /// Forget idle keys so the tables stay small.
@@ -92,111 +90,6 @@ fn check<K: std::hash::Hash + Eq + Clone>(
     }
 }
 
-/// A TCP listener that holds at most `max` connections open; more wait in the
-/// kernel's backlog until one closes.
-pub struct LimitedListener {
-    inner: TcpListener,
-    permits: Arc<Semaphore>,
-}
-
-impl LimitedListener {
-    pub fn new(inner: TcpListener, max: usize) -> Self {
-        LimitedListener {
-            inner,
-            permits: Arc::new(Semaphore::new(max.max(1))),
-        }
-    }
-}
-
-/// A connection that gives its slot back when it closes.
-pub struct LimitedStream {
-    stream: TcpStream,
-    _permit: OwnedSemaphorePermit,
-}
-
-impl LimitedStream {
-    /// The TCP stream itself.
-    pub fn tcp(&self) -> &TcpStream {
-        &self.stream
-    }
-}
-
-impl axum::serve::Listener for LimitedListener {
-    type Io = LimitedStream;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            let Ok(permit) = self.permits.clone().acquire_owned().await else {
-                // The semaphore is never closed; wait forever rather than spin.
-                std::future::pending::<()>().await;
-                continue;
-            };
-            match self.inner.accept().await {
-                Ok((stream, addr)) => {
-                    return (
-                        LimitedStream {
-                            stream,
-                            _permit: permit,
-                        },
-                        addr,
-                    );
-                }
-                Err(e) => {
-                    // Out of file descriptors and the like: wait, then go on.
-                    tracing::warn!(error = %e, "accept failed");
-                    drop(permit);
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            }
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.inner.local_addr()
-    }
-}
-
-impl AsyncRead for LimitedStream {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for LimitedStream {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,7 +107,7 @@ mod tests {
         let l = limits(0, 0, false);
         for _ in 0..1000 {
             assert!(l.check_ip(IpAddr::from([127, 0, 0, 1])).is_ok());
-            assert!(l.check_key("k").is_ok());
+            assert!(l.check_key("k", IpAddr::from([127, 0, 0, 1])).is_ok());
         }
     }
 
@@ -236,9 +129,32 @@ mod tests {
     #[test]
     fn keys_are_limited_apart() {
         let l = limits(0, 1, false);
-        assert!(l.check_key("a").is_ok());
-        assert!(l.check_key("a").is_err());
-        assert!(l.check_key("b").is_ok());
+        let ip = IpAddr::from([127, 0, 0, 1]);
+        assert!(l.check_key("a", ip).is_ok());
+        assert!(l.check_key("a", ip).is_err());
+        assert!(l.check_key("b", ip).is_ok());
+    }
+
+    #[test]
+    fn a_key_is_limited_per_client_ip() {
+        let l = limits(0, 1, false);
+        assert!(l.check_key("a", IpAddr::from([127, 0, 0, 1])).is_ok());
+        assert!(l.check_key("a", IpAddr::from([127, 0, 0, 1])).is_err());
+        assert!(
+            l.check_key("a", IpAddr::from([127, 0, 0, 2])).is_ok(),
+            "another address still has the key's budget"
+        );
+    }
+
+    #[test]
+    fn an_unparsable_last_forwarded_hop_gives_the_peer() {
+        let peer: SocketAddr = "127.0.0.1:5000".parse().expect("addr");
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "127.0.0.9, junk".parse().expect("header"),
+        );
+        assert_eq!(limits(0, 0, true).client_ip(peer, &headers), peer.ip());
     }
 
     #[test]

@@ -38,6 +38,7 @@ const MAX_STEPS: usize = 100;
 /// secret?, preset?, api_key?}` (docs/admin-api.md).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct WebhookRequest {
+    #[schema(min_length = 1)]
     pub name: Option<String>,
     pub url: Option<String>,
     pub method: Option<String>,
@@ -269,12 +270,14 @@ impl WebhookRequest {
 pub struct StepRequest {
     pub webhook_id: Uuid,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 31_622_400)]
     pub delay_seconds: i64,
 }
 
 /// `POST /admin/v1/accounts/{id}/action-plans`: `{name, steps: [{webhook_id, delay_seconds}]}`.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ActionPlanRequest {
+    #[schema(min_length = 1)]
     pub name: Option<String>,
     #[serde(default)]
     pub steps: Vec<StepRequest>,

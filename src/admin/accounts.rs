@@ -53,7 +53,7 @@ pub async fn get_account(
 /// Change an account's name, owner email or phone, or default action plan.
 #[utoipa::path(patch, path = "/admin/v1/accounts/{id}", tag = "accounts",
     params(("id" = Uuid, Path, description = "Account id")),
-    request_body = UpdateAccount,
+    request_body = Option<UpdateAccount>,
     responses((status = 200, body = Account), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_account(
     State(state): State<AppState>,
@@ -69,7 +69,7 @@ pub async fn update_account(
 /// Replace the account's web_key; the old one works `grace_seconds` longer.
 #[utoipa::path(post, path = "/admin/v1/accounts/{id}/rotate-key", tag = "accounts",
     params(("id" = Uuid, Path, description = "Account id")),
-    request_body(content = RotateKey, description = "May be empty"),
+    request_body(content = Option<RotateKey>, description = "May be empty"),
     responses((status = 200, body = RotatedKey), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn rotate_account_key(
     State(state): State<AppState>,

@@ -41,6 +41,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         } else {
             &bytes
         };
+        refuse_nul_in_json(text)?;
         let mut de = serde_json::Deserializer::from_slice(text);
         let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
@@ -57,6 +58,26 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         de.end()
             .map_err(|_| AdminError::field("body", "must be a single JSON value"))?;
         Ok(JsonBody(value))
+    }
+}
+
+const NUL_REASON: &str = "must not contain a NUL character";
+
+/// A JSON body with a NUL (`\u0000`) in any key or string: 422 naming where.
+fn refuse_nul_in_json(text: &[u8]) -> Result<(), AdminError> {
+    if !text.windows(6).any(|w| w == b"\\u0000") {
+        return Ok(());
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(text) else {
+        return Ok(());
+    };
+    match crate::fields::json_path_with_nul(&value) {
+        Some(path) => {
+            let field = path.trim_start_matches('.');
+            let field = if field.is_empty() { "body" } else { field };
+            Err(AdminError::field(field, NUL_REASON))
+        }
+        None => Ok(()),
     }
 }
 
@@ -94,6 +115,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
+        if let Some((name, _)) =
+            form_urlencoded_parse(query).find(|(n, v)| n.contains('\0') || v.contains('\0'))
+        {
+            return Err(AdminError::field(&name.replace('\0', ""), NUL_REASON));
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
         serde_path_to_error::deserialize(de)
             .map(QueryParams)

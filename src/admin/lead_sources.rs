@@ -65,7 +65,7 @@ pub async fn get_lead_source(
 /// Replace a lead source's web_key; the old one works `grace_seconds` longer.
 #[utoipa::path(post, path = "/admin/v1/accounts/{id}/lead-sources/{source_id}/rotate-key", tag = "lead sources",
     params(("id" = Uuid, Path, description = "Account id"), ("source_id" = Uuid, Path, description = "Lead source id")),
-    request_body(content = RotateKey, description = "May be empty"),
+    request_body(content = Option<RotateKey>, description = "May be empty"),
     responses((status = 200, body = RotatedKey), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn rotate_lead_source_key(
     State(state): State<AppState>,

@@ -19,6 +19,11 @@ const ENVIRONMENT: &[(&str, &str, EnvValue)] = &[
     ("DATABASE_URL", "database.url", EnvValue::Text),
     ("LEADPOST_BIND", "server.bind", EnvValue::Text),
     ("LEADPOST_PUBLIC_URL", "server.public_url", EnvValue::Text),
+    (
+        "LEADPOST_METRICS_BIND",
+        "server.metrics_bind",
+        EnvValue::Text,
+    ),
     ("LEADPOST_ADMIN_TOKEN", "admin.token", EnvValue::Text),
     ("LEADPOST_BODY_LIMIT", "intake.body_limit", EnvValue::Typed),
     (

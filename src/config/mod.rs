@@ -33,10 +33,27 @@ pub struct ServerSettings {
     pub bind: String,
     pub request_timeout_seconds: u64,
     pub max_connections: usize,
+    /// Open connections from one client IP (at most `max_connections`).
+    #[serde(default = "default_max_connections_per_ip")]
+    pub max_connections_per_ip: usize,
+    /// Seconds to receive a request's head; also ends idle keep-alive connections.
+    #[serde(default = "default_header_read_timeout_seconds")]
+    pub header_read_timeout_seconds: u64,
     pub shutdown_grace_seconds: u64,
     /// `scheme://host[:port]` browsers use, without a trailing `/`; empty: from the Host header.
     #[serde(default)]
     pub public_url: String,
+    /// Where `/metrics` is served on its own; empty: on the main listener.
+    #[serde(default)]
+    pub metrics_bind: String,
+}
+
+fn default_max_connections_per_ip() -> usize {
+    256
+}
+
+fn default_header_read_timeout_seconds() -> u64 {
+    10
 }
 
 impl ServerSettings {

@@ -27,6 +27,11 @@ fn refused_v4(ip: Ipv4Addr) -> bool {
         || ip.is_unspecified()            // 0.0.0.0
         || a == 0                         // 0/8 "this network"
         || (a == 100 && (64..128).contains(&b)) // 100.64/10 carrier-grade NAT
+        || (a == 198 && (18..20).contains(&b))  // 198.18/15 benchmarking
+        || ip.octets()[..3] == [192, 0, 2]      // TEST-NET-1
+        || ip.octets()[..3] == [198, 51, 100]   // TEST-NET-2
+        || ip.octets()[..3] == [203, 0, 113]    // TEST-NET-3
+        || ip.octets()[..3] == [192, 0, 0]      // 192.0.0/24 protocol assignments
         || a >= 240 // 240/4 reserved
 }
 
@@ -48,7 +53,16 @@ fn refused_v6(ip: Ipv6Addr) -> bool {
         let [.., hi, lo] = segments;
         return refused_v4(Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo)));
     }
+    // 6to4 (2002::/16) carries an IPv4 address in its second and third segments.
+    if segments[0] == 0x2002 {
+        return refused_v4(Ipv4Addr::from(
+            (u32::from(segments[1]) << 16) | u32::from(segments[2]),
+        ));
+    }
     ip.is_loopback()                                // ::1
+        || segments[..3] == [0x64, 0xff9b, 1]       // 64:ff9b:1::/48 local-use NAT64
+        || segments[..2] == [0x2001, 0]             // 2001::/32 Teredo
+        || segments[..2] == [0x2001, 0xdb8]         // 2001:db8::/32 documentation
         || ip.is_unspecified()                      // ::
         || ip.is_multicast()                        // ff00::/8
         || (segments[0] & 0xfe00) == 0xfc00         // fc00::/7 unique local
@@ -165,6 +179,34 @@ mod tests {
             assert!(refused(ip), "{ip}");
         }
         assert!(!refused("::ffff:93.184.216.34"));
+    }
+
+    #[test]
+    fn benchmarking_and_documentation_ranges_are_refused() {
+        for ip in [
+            "198.18.0.1",
+            "198.19.255.254",
+            "192.0.2.1",
+            "198.51.100.7",
+            "203.0.113.9",
+            "2001:db8::1",
+        ] {
+            assert!(refused(ip), "{ip}");
+        }
+        assert!(!refused("198.20.0.1"));
+    }
+
+    #[test]
+    fn tunnel_and_translation_prefixes_are_refused() {
+        for ip in [
+            "2002:c0a8:0101::1",                    // 6to4 of 192.168.1.1
+            "2002:7f00:0001::",                     // 6to4 of 127.0.0.1
+            "64:ff9b:1::a",                         // local-use NAT64
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2", // Teredo
+        ] {
+            assert!(refused(ip), "{ip}");
+        }
+        assert!(!refused("2002:5db8:d822::1"), "6to4 of a public address");
     }
 
     #[test]

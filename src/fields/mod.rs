@@ -5,6 +5,7 @@
 
 mod address;
 mod choice;
+mod clean;
 mod contact;
 mod date;
 mod numbers;
@@ -15,12 +16,13 @@ mod text;
 
 pub use address::{UsCaState, Zip};
 pub use choice::{ContactType, Gender, HomeOwnerStatus, MaritalStatus, NewLeadNotification};
+pub use clean::{json_path_with_nul, remove_controls};
 pub use contact::{Email, Phone, ProfileId};
 pub use date::YmdDate;
 pub use numbers::{Flag, WholeNumber};
 pub use problem::FieldProblem;
 pub use redirect::RedirectUrl;
-pub use text::{TagList, Text, char_len, strip_html, truncate_chars};
+pub use text::{TAGS_PER_POST_MAX, TagList, Text, char_len, strip_html, truncate_chars};
 
 /// Why a value was refused; the text is shown to the person who posted it, after the field name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

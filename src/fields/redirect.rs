@@ -4,6 +4,9 @@ use url::Url;
 
 use super::FieldError;
 
+/// Longest redirect URL accepted (it becomes a `Location` header).
+pub const REDIRECT_URL_MAX: usize = 2048;
+
 /// An absolute `http`/`https` URL with a host, safe to put in a `Location` header as serialized.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RedirectUrl(Url);
@@ -13,6 +16,11 @@ impl RedirectUrl {
     /// `localhost:8080/x`, `//host/x`) gets `https:` in front. Any other scheme, a path alone
     /// (`/thanks`), a control character anywhere, or no host: refused.
     pub fn parse(s: &str) -> Result<Self, FieldError> {
+        if s.len() > REDIRECT_URL_MAX {
+            return Err(FieldError::new(format!(
+                "must be at most {REDIRECT_URL_MAX} characters"
+            )));
+        }
         Self::absolute(s.trim())
             .and_then(|text| Url::parse(&text).ok())
             .filter(|url| {
@@ -71,6 +79,13 @@ impl RedirectUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_url_over_2048_characters_is_refused() {
+        let at_limit = format!("https://example.com/{}", "a".repeat(2048 - 20));
+        assert!(RedirectUrl::parse(&at_limit).is_ok());
+        assert!(RedirectUrl::parse(&format!("{at_limit}a")).is_err());
+    }
 
     fn parsed(s: &str) -> String {
         RedirectUrl::parse(s).unwrap().as_str().to_owned()

@@ -6,12 +6,27 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use serde_json::value::RawValue;
 
+use crate::fields::remove_controls;
+
 /// The fields of a post, in posted order, as text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PostedPairs {
     pub pairs: Vec<(String, String)>,
     /// JSON fields whose value was an object (or an array holding one): a step-5 error.
     pub nested: Vec<String>,
+}
+
+impl PostedPairs {
+    /// Remove NUL and the other C0 controls but tab, newline and CR from every name and value.
+    pub fn remove_controls(&mut self) {
+        for (name, value) in &mut self.pairs {
+            remove_controls(name);
+            remove_controls(value);
+        }
+        for name in &mut self.nested {
+            remove_controls(name);
+        }
+    }
 }
 
 /// A body that cannot be read as fields (docs/endpoint.md, order of checks, step 1).
@@ -37,11 +52,25 @@ pub async fn parse(content_type: Option<&str>, body: Bytes) -> Result<PostedPair
         })
         .unwrap_or_default();
     match essence.as_str() {
-        "" | "application/x-www-form-urlencoded" => parse_urlencoded(&body),
-        "application/json" => parse_json(&body),
+        "" | "application/x-www-form-urlencoded" => off_the_workers(body, parse_urlencoded).await,
+        "application/json" => off_the_workers(body, parse_json).await,
         "multipart/form-data" => parse_multipart(content_type.unwrap_or_default(), body).await,
         _ => Err(BodyError::UnsupportedType(essence)),
     }
+}
+
+/// Run a parser on a blocking thread (a large body is CPU work).
+async fn off_the_workers(
+    body: Bytes,
+    parser: fn(&[u8]) -> Result<PostedPairs, BodyError>,
+) -> Result<PostedPairs, BodyError> {
+    tokio::task::spawn_blocking(move || parser(&body))
+        .await
+        .unwrap_or_else(|e| {
+            Err(BodyError::Malformed(format!(
+                "the body could not be read: {e}"
+            )))
+        })
 }
 
 /// Strict urlencoding: a `%` must start a valid escape and the decoded bytes must be
@@ -117,6 +146,12 @@ fn push_scalar(posted: &mut PostedPairs, name: &str, raw: &RawValue) -> Result<b
         Some(b'{' | b'[') => return Ok(false),
         Some(b'n') => return Ok(true),
         Some(b'"') => serde_json::from_str::<String>(text).map_err(not_json)?,
+        // `true` would become `1` and then the URL `https://1`: a URL must be a string.
+        Some(_) if matches!(name, "OnSuccessURL" | "OnErrorURL") => {
+            return Err(BodyError::Malformed(format!(
+                "{name} must be a JSON string (a URL)"
+            )));
+        }
         Some(b't') => "1".to_string(),
         Some(b'f') => "0".to_string(),
         // A number, exactly as written.
@@ -213,6 +248,13 @@ mod tests {
         let p = parse_json(br#"{"tag": ["a", "b"], "address": {"street": "x"}}"#).expect("parses");
         assert_eq!(p.pairs, pairs(&[("tag", "a"), ("tag", "b")]));
         assert_eq!(p.nested, vec!["address".to_string()]);
+    }
+
+    #[test]
+    fn a_json_boolean_or_number_for_a_url_field_is_malformed() {
+        for body in [&br#"{"OnSuccessURL": false}"#[..], br#"{"OnErrorURL": 1}"#] {
+            assert!(matches!(parse_json(body), Err(BodyError::Malformed(_))));
+        }
     }
 
     #[test]

@@ -69,6 +69,22 @@ const LONG_TEXT: usize = 65_535;
 const EXPANSION_MAX: usize = 100;
 /// Most expansion fields in one post.
 const EXPANSION_FIELDS_MAX: usize = 100;
+/// Longest value (in characters) HTML is stripped from. No field allows more, so a longer
+/// value is refused by its length unparsed: markup parsing cost grows faster than the input.
+pub const STRIP_INPUT_MAX: usize = LONG_TEXT;
+/// Longest web_key looked at; no key is longer (keys are URL-safe and at most 255 characters).
+pub const WEB_KEY_MAX: usize = 255;
+
+/// `raw` HTML-stripped and trimmed, or an error when it is over `max` characters
+/// (then it is not parsed at all).
+fn bounded_strip(raw: &str, max: usize) -> Result<String, FieldError> {
+    let raw = raw.trim();
+    // A cheap byte test first: a char is at most 4 bytes.
+    if raw.len() > max && (raw.len() > max * 4 || char_len(raw) > max) {
+        return Err(FieldError(format!("must be at most {max} characters")));
+    }
+    Ok(strip_html(raw))
+}
 
 /// A post's fields, indexed by name.
 pub struct Form<'a> {
@@ -83,8 +99,8 @@ pub struct Form<'a> {
 #[derive(Debug)]
 pub struct Name {
     field: &'static str,
-    first: String,
-    last: Option<(&'static str, String)>,
+    first: Result<String, FieldError>,
+    last: Option<(&'static str, Result<String, FieldError>)>,
 }
 
 /// A lead that passed every check.
@@ -117,10 +133,19 @@ impl<'a> Form<'a> {
         }
     }
 
-    /// The last value given, HTML-stripped and trimmed; empty counts as absent.
-    fn text(&self, field: &'static str) -> Option<String> {
+    /// The last value given, HTML-stripped and trimmed; empty counts as absent. A value
+    /// over `max` characters is an error without being stripped.
+    fn text_within(&self, field: &'static str, max: usize) -> Option<Result<String, FieldError>> {
         let raw = self.reserved.get(field)?.last()?;
-        Some(strip_html(raw)).filter(|v| !v.is_empty())
+        match bounded_strip(raw, max) {
+            Ok(v) if v.is_empty() => None,
+            result => Some(result),
+        }
+    }
+
+    /// [`Self::text_within`] the longest any field allows.
+    fn text(&self, field: &'static str) -> Option<Result<String, FieldError>> {
+        self.text_within(field, STRIP_INPUT_MAX)
     }
 
     /// The last value given for a URL field, trimmed (never HTML-stripped).
@@ -137,14 +162,21 @@ impl<'a> Form<'a> {
             .map_err(|e| FieldProblem::new("OnErrorURL", e))
     }
 
-    /// Step 3: the web_key, if one was posted.
-    pub fn web_key(&self) -> Option<String> {
-        self.text("web_key")
+    /// Step 3: the web_key, if one was posted; `Err` when it is longer than any key.
+    pub fn web_key(&self) -> Option<Result<String, FieldError>> {
+        self.text_within("web_key", WEB_KEY_MAX)
     }
 
     /// Step 4: `name` (split at its first run of whitespace), else both `firstName` and `lastName`.
     pub fn name(&self) -> Option<Name> {
         if let Some(full) = self.text("name") {
+            let Ok(full) = full else {
+                return Some(Name {
+                    field: "name",
+                    first: full,
+                    last: None,
+                });
+            };
             let mut parts = full.splitn(2, char::is_whitespace);
             let first = parts.next().unwrap_or_default().to_string();
             let last = parts
@@ -153,8 +185,8 @@ impl<'a> Form<'a> {
                 .filter(|rest| !rest.is_empty());
             return Some(Name {
                 field: "name",
-                first,
-                last: last.map(|l| ("name", l)),
+                first: Ok(first),
+                last: last.map(|l| ("name", Ok(l))),
             });
         }
         let first = self.text("firstName")?;
@@ -178,7 +210,7 @@ impl<'a> Form<'a> {
         // Runs `parse` on the field's cleaned value, recording any problem.
         macro_rules! field {
             ($field:literal, $parse:expr) => {{
-                match self.text($field).map(|v| $parse(&v)) {
+                match self.text($field).map(|v| v.and_then(|v| $parse(&v))) {
                     None => None,
                     Some(Ok(value)) => Some(value),
                     Some(Err(e)) => {
@@ -191,7 +223,7 @@ impl<'a> Form<'a> {
         let short = |v: &str| Text::parse(v, SHORT_TEXT);
         let long = |v: &str| Text::parse(v, LONG_TEXT);
 
-        let first_name = match Text::parse(&name.first, SHORT_TEXT) {
+        let first_name = match name.first.and_then(|first| Text::parse(&first, SHORT_TEXT)) {
             Ok(t) => Some(t),
             Err(e) => {
                 check(name.field, Err(e));
@@ -199,7 +231,7 @@ impl<'a> Form<'a> {
             }
         };
         let last_name = match name.last {
-            Some((field, last)) => match Text::parse(&last, SHORT_TEXT) {
+            Some((field, last)) => match last.and_then(|last| Text::parse(&last, SHORT_TEXT)) {
                 Ok(t) => Some(t),
                 Err(e) => {
                     check(field, Err(e));
@@ -334,11 +366,12 @@ impl<'a> Form<'a> {
             }
         }
         for (raw_name, values) in &self.expansion {
-            let name = strip_html(raw_name);
-            if RESERVED.contains(&raw_name.trim()) {
+            let name = bounded_strip(raw_name, STRIP_INPUT_MAX).unwrap_or_default();
+            // `<b>phone</b>` is `phone` once stripped: never an unchecked custom field.
+            if RESERVED.contains(&raw_name.trim()) || RESERVED.contains(&name.as_str()) {
                 problems.push(FieldProblem::new(
                     *raw_name,
-                    FieldError("is a reserved field name with spaces around it".into()),
+                    FieldError("is a reserved field name with spaces or markup around it".into()),
                 ));
                 continue;
             }
@@ -349,11 +382,18 @@ impl<'a> Form<'a> {
                 ));
                 continue;
             }
-            let cleaned: Vec<String> = values
+            let cleaned: Result<Vec<String>, FieldError> = values
                 .iter()
-                .map(|v| strip_html(v))
-                .filter(|v| !v.is_empty())
+                .map(|v| bounded_strip(v, STRIP_INPUT_MAX))
+                .filter(|v| !v.as_ref().is_ok_and(String::is_empty))
                 .collect();
+            let cleaned = match cleaned {
+                Ok(cleaned) => cleaned,
+                Err(e) => {
+                    problems.push(FieldProblem::new(*raw_name, e));
+                    continue;
+                }
+            };
             if cleaned.is_empty() {
                 continue;
             }
@@ -473,6 +513,13 @@ mod tests {
         .expect_err("invalid");
         let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, vec!["phone", "zip", " phone"]);
+    }
+
+    #[test]
+    fn a_reserved_name_in_markup_is_refused() {
+        let problems =
+            lead(&[("name", "Ann"), ("<b>phone</b>", "not-a-phone")]).expect_err("invalid");
+        assert_eq!(problems[0].field, "<b>phone</b>");
     }
 
     #[test]

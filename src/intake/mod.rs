@@ -6,7 +6,8 @@ pub mod body;
 pub mod form;
 pub mod negotiate;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
@@ -16,18 +17,20 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use time::OffsetDateTime;
 
-use crate::fields::RedirectUrl;
+use crate::fields::{RedirectUrl, remove_controls};
 use crate::state::AppState;
 use crate::store::{AcceptOutcome, KeyOwner, LeadToStore, Outcome, Submission, new_id};
 pub use answer::{Answer, IntakeError};
 use body::{BodyError, PostedPairs};
-use form::Form;
+use form::{Form, ValidLead};
 
 /// The path of the endpoint.
 pub const PATH: &str = "/v1/external-api/external-form-lead";
 
 /// Longest raw body kept in the submission log for a body that could not be parsed.
 const RAW_BODY_LOG_LIMIT: usize = 16 * 1024;
+/// Most bytes of names and values kept in the submission log for a refused post.
+const REFUSED_FIELDS_LOG_LIMIT: usize = 16 * 1024;
 
 /// `POST /v1/external-api/external-form-lead`
 #[utoipa::path(post, path = "/v1/external-api/external-form-lead", tag = "intake",
@@ -111,13 +114,18 @@ async fn answer_post(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let posted = match body::parse(content_type, bytes.clone()).await {
-        Ok(posted) => posted,
+        Ok(mut posted) => {
+            posted.remove_controls();
+            posted
+        }
         Err(e @ BodyError::UnsupportedType(_)) => {
             return json_failure(IntakeError::UnsupportedMediaType(e.to_string()));
         }
         Err(BodyError::Malformed(reason)) => {
-            let raw = String::from_utf8_lossy(&bytes[..bytes.len().min(RAW_BODY_LOG_LIMIT)]);
-            log.fields = vec![("_body".into(), raw.into_owned())];
+            let mut raw =
+                String::from_utf8_lossy(&bytes[..bytes.len().min(RAW_BODY_LOG_LIMIT)]).into_owned();
+            remove_controls(&mut raw);
+            log.fields = vec![("_body".into(), raw)];
             let error = IntakeError::BadRequest(reason);
             reject(state, log, &error).await;
             return json_failure(error);
@@ -130,24 +138,19 @@ async fn answer_post(
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    process(state, &posted, log, wants_html, request_id).await
+    process(state, Arc::new(posted), log, ip, wants_html, request_id).await
 }
 
 /// Steps 2 to 6, and the store.
 async fn process(
     state: &AppState,
-    posted: &PostedPairs,
+    posted: Arc<PostedPairs>,
     mut log: Submission,
+    ip: IpAddr,
     wants_html: bool,
     request_id: Option<String>,
 ) -> Answer {
-    let form = Form::new(posted);
-    // The per-key limit, as soon as the key is known: JSON, never a redirect, not logged.
-    if let Some(key) = form.web_key()
-        && let Err(wait) = state.limits.check_key(&key)
-    {
-        return json_failure(IntakeError::TooManyRequests { retry_after: wait });
-    }
+    let form = Form::new(&posted);
     let redirect = match form.error_url() {
         Ok(redirect) => redirect,
         Err(problem) => {
@@ -164,10 +167,12 @@ async fn process(
         redirect: redirect.clone(),
     };
 
-    let Some(key) = form.web_key() else {
+    // A key longer than any key is refused unparsed and never reaches the limiter.
+    let Some(Ok(key)) = form.web_key() else {
         reject(state, log, &IntakeError::InvalidWebKey).await;
         return fail(IntakeError::InvalidWebKey);
     };
+    drop(form);
     let owner = match state.store.find_key_owner(&key).await {
         Ok(Some(owner)) => owner,
         Ok(None) => {
@@ -183,8 +188,18 @@ async fn process(
     log.account_id = Some(owner.account_id);
     log.lead_source_id = owner.lead_source.as_ref().map(|s| s.id);
     tracing::Span::current().record("account_id", tracing::field::display(owner.account_id));
+    // The per-key limit, counted per known key and client IP (so junk posts from one
+    // address cannot use up an account's budget): JSON, never a redirect; the log
+    // keeps one row per key and minute with a count.
+    if let Err(wait) = state.limits.check_key(&key, ip) {
+        let error = IntakeError::TooManyRequests { retry_after: wait };
+        if let Err(e) = state.store.record_rate_limited(&log).await {
+            tracing::warn!(error = %e, "could not log a rate-limited post");
+        }
+        return json_failure(error);
+    }
     let hosted = owner.hosted_pages && wants_html;
-    let answer = process_for_owner(state, &form, log, owner, redirect, request_id).await;
+    let answer = process_for_owner(state, posted, log, owner, redirect, request_id).await;
     if hosted {
         let base = state.settings.server.public_url().unwrap_or_default();
         answer.on_hosted_page(base)
@@ -193,10 +208,28 @@ async fn process(
     }
 }
 
+/// Steps 4 and 5 (the name and every other field), on a blocking thread: HTML
+/// stripping of a large post is CPU work the async workers must not wait on.
+async fn validate(posted: Arc<PostedPairs>) -> Result<(ValidLead, String), IntakeError> {
+    let checked = tokio::task::spawn_blocking(move || {
+        let form = Form::new(&posted);
+        let name = form.name().ok_or(IntakeError::NameNotReceived)?;
+        let valid = form.lead(name).map_err(IntakeError::InvalidFields)?;
+        Ok((valid, form.fingerprint()))
+    })
+    .await;
+    checked.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "validating a post failed");
+        Err(IntakeError::BadRequest(
+            "the post could not be checked".into(),
+        ))
+    })
+}
+
 /// Steps 4 to 6 and the store, once the web_key is known.
 async fn process_for_owner(
     state: &AppState,
-    form: &Form<'_>,
+    posted: Arc<PostedPairs>,
     log: Submission,
     owner: KeyOwner,
     redirect: Option<RedirectUrl>,
@@ -207,14 +240,9 @@ async fn process_for_owner(
         redirect: redirect.clone(),
     };
 
-    let Some(name) = form.name() else {
-        reject(state, log, &IntakeError::NameNotReceived).await;
-        return fail(IntakeError::NameNotReceived);
-    };
-    let valid = match form.lead(name) {
-        Ok(valid) => valid,
-        Err(problems) => {
-            let error = IntakeError::InvalidFields(problems);
+    let (valid, fingerprint) = match validate(posted).await {
+        Ok(checked) => checked,
+        Err(error) => {
             reject(state, log, &error).await;
             return fail(error);
         }
@@ -223,7 +251,7 @@ async fn process_for_owner(
         owner,
         client: valid.client,
         submission: log,
-        fingerprint: form.fingerprint(),
+        fingerprint,
         replay_window_seconds: state.settings.intake.replay_window_seconds,
         request_id,
     };
@@ -271,9 +299,41 @@ async fn reject(state: &AppState, mut log: Submission, error: &IntakeError) {
     log.outcome = Outcome::Rejected;
     log.error_code = Some(error.code().to_string());
     log.message = Some(error.to_string());
+    keep_at_most(&mut log.fields, REFUSED_FIELDS_LOG_LIMIT);
     if let Err(e) = state.store.record_rejection(&log).await {
         tracing::warn!(error = %e, "could not log a refused submission");
     }
+}
+
+/// Cut `fields` to about `limit` bytes of names and values in all; when anything is
+/// cut, a last field `_truncated` says how many bytes the post had.
+fn keep_at_most(fields: &mut Vec<(String, String)>, limit: usize) {
+    let total: usize = fields.iter().map(|(n, v)| n.len() + v.len()).sum();
+    if total <= limit {
+        return;
+    }
+    let mut room = limit;
+    let mut kept = Vec::new();
+    for (mut name, mut value) in fields.drain(..) {
+        if room == 0 {
+            break;
+        }
+        name.truncate(floor_char_boundary(&name, room));
+        room -= name.len();
+        value.truncate(floor_char_boundary(&value, room));
+        room -= value.len();
+        kept.push((name, value));
+    }
+    kept.push(("_truncated".into(), format!("{total} bytes posted")));
+    *fields = kept;
+}
+
+/// The largest char boundary of `s` at or below `at`.
+fn floor_char_boundary(s: &str, at: usize) -> usize {
+    if at >= s.len() {
+        return s.len();
+    }
+    (0..=at).rev().find(|i| s.is_char_boundary(*i)).unwrap_or(0)
 }
 
 /// Read at most `limit` bytes; a declared or actual larger body is refused unread.

@@ -34,8 +34,15 @@ const HTML: &str = r#"<!doctype html>
 "#;
 
 /// `New lead: Ann Lee (Website)`: one line, at most 200 characters.
+/// An encoded-word (`=?utf-8?q?...?=`) in a lead's name is broken up (`= ?`), so a
+/// mail client shows it as typed, never decoded into line breaks or headers.
 pub fn subject(summary: &LeadSummary) -> String {
-    summary.headline().chars().take(SUBJECT_CHARS).collect()
+    summary
+        .headline()
+        .replace("=?", "= ?")
+        .chars()
+        .take(SUBJECT_CHARS)
+        .collect()
 }
 
 /// The plain-text part.
@@ -128,6 +135,12 @@ mod tests {
             subject(&summary("Ann\r\nBcc: evil@example.com")),
             "New lead: Ann Bcc: evil@example.com (Website)"
         );
+    }
+
+    #[test]
+    fn an_encoded_word_in_the_name_is_not_decoded_by_mail_clients() {
+        let subject = subject(&summary("=?utf-8?q?=0D=0ABcc:_x@y.example?="));
+        assert!(!subject.contains("=?"), "{subject}");
     }
 
     #[test]

@@ -186,22 +186,21 @@ async fn thanks(State(state): State<AppState>) -> Response {
     }))
 }
 
-/// `GET /oops?error_Code=&msg=`: the hosted error page, showing what it was sent.
+/// `GET /oops?error_Code=&msg=`: the hosted error page. It shows the code and that
+/// code's own message, never the text it was sent (anyone can link here with any text).
 #[utoipa::path(get, path = "/oops", tag = "pages",
     params(("error_Code" = Option<String>, Query, description = "The error code, e.g. ct101"),
-           ("msg" = Option<String>, Query, description = "The error message")),
+           ("msg" = Option<String>, Query, description = "The error message (not shown: the page shows the code's own message)")),
     responses((status = 200, description = "The hosted error page", content_type = "text/html", body = String)))]
 async fn oops(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
     let mut code = String::new();
-    let mut msg = String::new();
     for (name, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
-        match name.as_ref() {
-            "error_Code" => code = shorten(&value),
-            "msg" => msg = shorten(&value),
-            _ => {}
+        if name == "error_Code" {
+            code = shorten(&value);
         }
     }
     let (heading, hint) = wording_for(&code);
+    let msg = own_message(&code);
     page(ENV.get_template("oops.html").and_then(|t| {
         t.render(context! {
             returning => is_returning(&code),
@@ -229,6 +228,20 @@ fn wording_for(code: &str) -> (&'static str, &'static str) {
         );
     }
     ("Your details were not sent", hint_for(code))
+}
+
+/// The message shown for `code`: the code's own message (the text a form post was
+/// answered with; any other given text is not shown), nothing for an unknown code.
+fn own_message(code: &str) -> &'static str {
+    match code.to_ascii_lowercase().as_str() {
+        "ct101" => "Invalid Web_Key",
+        "ct102" => "Name Not Received",
+        "ct103" => "Duplicate Client creation attempted",
+        "ct104" => "Invalid request or field value",
+        "ct105" => "Temporarily unable to accept the lead; please try again",
+        "ct106" => "Too many requests; try again later",
+        _ => "",
+    }
 }
 
 /// What a visitor can do about an error code.

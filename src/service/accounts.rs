@@ -14,6 +14,7 @@ use crate::store::{Account, AccountChanges, NewAccount, RotatedKey, Store, gener
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAccount {
+    #[schema(min_length = 1)]
     pub name: String,
     pub owner_email: Option<String>,
     /// Ten digits.
@@ -98,6 +99,7 @@ impl UpdateAccount {
 #[serde(deny_unknown_fields)]
 pub struct RotateKey {
     /// Seconds the old key keeps working (default 0: it stops at once; at most 90 days).
+    #[schema(minimum = 0, maximum = 7_776_000)]
     pub grace_seconds: Option<i64>,
 }
 

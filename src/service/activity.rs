@@ -60,12 +60,15 @@ pub async fn update_notification(
 #[into_params(parameter_in = Query)]
 pub struct SubmissionQuery {
     /// `accepted` or `rejected`.
+    #[param(inline, value_type = Option<crate::store::Outcome>)]
     pub outcome: Option<String>,
     /// An error code such as `ct103`.
     pub error_code: Option<String>,
     /// Page size, 1 to 500 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
     /// The `next` cursor of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]{22}$")]
     pub after: Option<String>,
 }
 

@@ -1,7 +1,7 @@
 //! An account's webhooks and action plans, and sending one webhook for one
-//! client by hand. Secrets never leave through here: a webhook's `secret` and
-//! the values of credential headers (`Authorization`, API keys, tokens,
-//! cookies) are masked in every [`WebhookView`].
+//! client by hand. Secrets never leave through here: a webhook's `secret`, its
+//! URL's user and query values, and every header value but harmless ones are
+//! masked in every [`WebhookView`].
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -10,10 +10,8 @@ use uuid::Uuid;
 use super::page::{PageParams, fetch};
 use super::{ServiceError, accounts};
 use crate::actions::{ActionPlanRequest, WebhookRequest};
+use crate::mask::{MASK, mask_headers, mask_url};
 use crate::store::{ActionPlan, Job, Store, StoreError, Webhook};
-
-/// What a masked secret reads as.
-pub const MASK: &str = "********";
 
 /// A webhook as the admin API shows it: secrets masked.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -24,7 +22,7 @@ pub struct WebhookView {
     pub preset: Option<String>,
     pub url: String,
     pub method: String,
-    /// Header name → value; credential values are masked.
+    /// Header name → value; values masked but for harmless headers (Accept, Content-Type...).
     #[schema(value_type = Object)]
     pub headers: serde_json::Value,
     /// The JSON body template.
@@ -43,7 +41,7 @@ impl From<Webhook> for WebhookView {
             account_id: w.account_id,
             name: w.name,
             preset: w.preset,
-            url: w.url,
+            url: mask_url(&w.url),
             method: w.method,
             headers: mask_headers(w.headers),
             body: w.body,
@@ -60,44 +58,6 @@ impl WebhookView {
         self.secret
             .as_deref()
             .filter(|s| s.strip_prefix("whsec_") != Some(MASK))
-    }
-}
-
-/// Is a header with this name a credential?
-pub fn is_credential_header(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    [
-        "authorization",
-        "auth",
-        "key",
-        "token",
-        "secret",
-        "cookie",
-        "password",
-        "signature",
-    ]
-    .iter()
-    .any(|word| name.contains(word))
-}
-
-/// Mask the values of credential headers; `Bearer xyz` keeps its scheme.
-pub fn mask_headers(headers: serde_json::Value) -> serde_json::Value {
-    match headers {
-        serde_json::Value::Object(map) => serde_json::Value::Object(
-            map.into_iter()
-                .map(|(name, value)| {
-                    if !is_credential_header(&name) {
-                        return (name, value);
-                    }
-                    let masked = match value.as_str().and_then(|v| v.split_once(' ')) {
-                        Some((scheme, _)) if !scheme.is_empty() => format!("{scheme} {MASK}"),
-                        _ => MASK.to_string(),
-                    };
-                    (name, serde_json::Value::String(masked))
-                })
-                .collect(),
-        ),
-        other => other,
     }
 }
 
@@ -199,23 +159,5 @@ pub async fn send_webhook(
         }
         Err(StoreError::NotFound) => Err(ServiceError::NotFound("client or webhook")),
         Err(e) => Err(e.into()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credential_headers_are_masked_and_keep_their_scheme() {
-        let headers = serde_json::json!({
-            "Authorization": "Bearer abc123",
-            "X-Api-Key": "k-999",
-            "Accept": "application/json",
-        });
-        let masked = mask_headers(headers);
-        assert_eq!(masked["Authorization"], "Bearer ********");
-        assert_eq!(masked["X-Api-Key"], "********");
-        assert_eq!(masked["Accept"], "application/json");
     }
 }

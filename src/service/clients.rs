@@ -19,10 +19,13 @@ pub struct ClientQuery {
     /// Clients with this tag, any case.
     pub tag: Option<String>,
     /// Clients created after this moment: RFC 3339 (`2026-01-02T03:04:05Z`) or a date (`2026-01-02`, midnight UTC).
+    #[param(format = DateTime)]
     pub created_after: Option<String>,
     /// Page size, 1 to 500 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
     /// The `next` cursor of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]{22}$")]
     pub after: Option<String>,
 }
 

@@ -96,7 +96,8 @@ impl CsvExport {
                 if CSV_COLUMNS.contains(&name.as_str()) {
                     header.push(format!("custom: {name}"));
                 } else {
-                    header.push(name.clone());
+                    // Custom names come from the public: defused like data cells.
+                    header.push(defuse_formula(name.clone()));
                 }
             }
             return write_records([header]).map(Some);

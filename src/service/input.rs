@@ -67,14 +67,18 @@ pub fn name(field: &str, raw: &str) -> Result<String, FieldProblem> {
     }
 }
 
-/// A web_key given by the caller: 1 to 255 printable ASCII characters, no spaces
-/// (it travels in form posts and URLs).
+/// A web_key given by the caller: 1 to 255 URL-safe characters (letters, digits,
+/// `-`, `_`, `.`, `~`): it travels in form posts and URLs, and intake, which strips
+/// HTML, could never match a key with `<` or `&`.
 pub fn web_key(field: &str, raw: &str) -> Result<String, FieldProblem> {
     let s = raw.trim();
-    if s.is_empty() || char_len(s) > WEB_KEY_MAX_CHARS || !s.bytes().all(|b| b.is_ascii_graphic()) {
+    let url_safe = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~');
+    if s.is_empty() || char_len(s) > WEB_KEY_MAX_CHARS || !s.bytes().all(url_safe) {
         Err(FieldProblem::new(
             field,
-            format!("must be 1 to {WEB_KEY_MAX_CHARS} printable ASCII characters without spaces"),
+            format!(
+                "must be 1 to {WEB_KEY_MAX_CHARS} URL-safe characters (letters, digits, - _ . ~)"
+            ),
         ))
     } else {
         Ok(s.to_string())
@@ -162,6 +166,13 @@ mod tests {
         assert!(web_key("web_key", "CT_DEMO").is_ok());
         assert!(web_key("web_key", "two words").is_err());
         assert!(web_key("web_key", "ключ").is_err());
+    }
+
+    #[test]
+    fn a_web_key_with_characters_intake_would_strip_is_refused() {
+        assert!(web_key("web_key", "a<b").is_err());
+        assert!(web_key("web_key", "a&amp;b").is_err());
+        assert!(web_key("web_key", "Key-1_2.3~4").is_ok());
     }
 
     #[test]

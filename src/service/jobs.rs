@@ -15,10 +15,13 @@ use crate::store::{JobFilter, JobState, JobWithAttempts, Page, RetryOutcome, Sto
 #[into_params(parameter_in = Query)]
 pub struct JobQuery {
     /// `queued`, `running`, `retrying`, `delivered`, `dead` or `skipped`.
+    #[param(inline, value_type = Option<crate::store::JobState>)]
     pub state: Option<String>,
     /// Page size, 1 to 500 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
     /// The `next` cursor of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]{22}$")]
     pub after: Option<String>,
 }
 

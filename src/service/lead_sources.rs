@@ -13,6 +13,7 @@ use crate::store::{LeadSource, NewLeadSource, RotatedKey, Store};
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateLeadSource {
+    #[schema(min_length = 1)]
     pub name: String,
     /// The connection action plan (one of the account's); none runs nothing.
     pub action_plan_id: Option<Uuid>,

@@ -20,8 +20,10 @@ pub const MAX_LIMIT: i64 = 500;
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Page size, 1 to 500 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
     /// The `next` cursor of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]{22}$")]
     pub after: Option<String>,
 }
 

@@ -254,7 +254,7 @@ pub struct SubmissionFilter {
     pub error_code: Option<String>,
 }
 
-/// A client read back: every reserved field under its form name (DESIGN.md §7).
+/// A client read back: every reserved field under its form name (docs/endpoint.md).
 #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Client {
     pub id: Uuid,

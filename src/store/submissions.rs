@@ -19,6 +19,9 @@ pub trait IntakeStore: Send + Sync {
     async fn accept_lead(&self, lead: &LeadToStore) -> Result<AcceptOutcome, StoreError>;
     /// Log a refused post.
     async fn record_rejection(&self, submission: &Submission) -> Result<(), StoreError>;
+    /// Log a post refused by the per-key rate limit: one row per key owner and minute
+    /// (`submission`'s owner and time), whose message counts the posts refused.
+    async fn record_rate_limited(&self, submission: &Submission) -> Result<(), StoreError>;
     /// Logged posts, newest first.
     async fn list_submissions(
         &self,
@@ -26,6 +29,16 @@ pub trait IntakeStore: Send + Sync {
         page: Page,
     ) -> Result<Vec<Submission>, StoreError>;
 }
+
+/// One row per key owner and minute for posts refused by the per-key rate limit;
+/// each further one adds to its count. `$1`–`$6`: id, account, lead source, fields,
+/// time, summary key.
+const RECORD_RATE_LIMITED: &str = "INSERT INTO submissions (id, account_id, \
+     lead_source_id, outcome, error_code, message, fields, created_at, summary_key) \
+     VALUES ($1, $2, $3, 'rejected', 'ct106', 'Too many requests: 1 post refused in this minute', \
+     $4, $5, $6) \
+     ON CONFLICT (summary_key) DO UPDATE SET repeats = submissions.repeats + 1, \
+     message = 'Too many requests: ' || (submissions.repeats + 1) || ' posts refused in this minute'";
 
 /// A job queued by a new lead.
 struct NewJob<'a> {
@@ -358,6 +371,23 @@ impl<DB: Backend> IntakeStore for SqlStore<DB> {
     async fn record_rejection(&self, submission: &Submission) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         insert_submission(&mut tx, submission).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn record_rate_limited(&self, submission: &Submission) -> Result<(), StoreError> {
+        let minute = submission.created_at.unix_timestamp().div_euclid(60);
+        let owner = submission.lead_source_id.or(submission.account_id);
+        let summary_key = format!("ct106:{}:{minute}", owner.unwrap_or_default());
+        let query = sql(RECORD_RATE_LIMITED)
+            .param(DbId(submission.id))
+            .param(submission.account_id.map(DbId))
+            .param(submission.lead_source_id.map(DbId))
+            .param(sqlx::types::Json(Vec::<(String, String)>::new()))
+            .param(DbTime::from(submission.created_at))
+            .param(summary_key);
+        let mut tx = self.begin_write().await?;
+        execute(query, DB::on_conn(&mut tx)).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -168,6 +168,47 @@ async fn the_intake_endpoint_is_described_with_its_fields_and_answers(app: TestA
     assert_eq!(schema["required"], serde_json::json!(["web_key"]));
 }
 
+/// The schema of a query parameter of an operation.
+fn query_param<'a>(doc: &'a Value, path: &str, name: &str) -> &'a Value {
+    doc["paths"][path]["get"]["parameters"]
+        .as_array()
+        .and_then(|params| params.iter().find(|p| p["name"] == name))
+        .map(|p| &p["schema"])
+        .unwrap_or_else(|| panic!("{path} has no parameter {name}"))
+}
+
+async fn query_parameters_declare_their_types_ranges_and_values(app: TestApp) {
+    let doc = document(&app).await;
+    let limit = query_param(&doc, "/admin/v1/submissions", "limit");
+    assert!(limit.to_string().contains("integer"), "{limit}");
+    assert_eq!(limit["maximum"], 500);
+    assert!(query_param(&doc, "/admin/v1/submissions", "after")["pattern"].is_string());
+    let outcome = query_param(&doc, "/admin/v1/submissions", "outcome").to_string();
+    assert!(
+        outcome.contains("accepted") && outcome.contains("rejected"),
+        "{outcome}"
+    );
+    let state = query_param(&doc, "/admin/v1/accounts/{id}/jobs", "state").to_string();
+    assert!(state.contains("retrying"), "{state}");
+    let created = query_param(&doc, "/admin/v1/accounts/{id}/clients", "created_after");
+    assert_eq!(created["format"], "date-time");
+}
+
+async fn optional_bodies_are_not_required_and_ranges_are_declared(app: TestApp) {
+    let doc = document(&app).await;
+    let rotate = &doc["paths"]["/admin/v1/accounts/{id}/rotate-key"]["post"]["requestBody"];
+    assert_ne!(rotate["required"], true, "{rotate}");
+    let patch = &doc["paths"]["/admin/v1/accounts/{id}"]["patch"]["requestBody"];
+    assert_ne!(patch["required"], true, "{patch}");
+    let text = doc["components"]["schemas"].to_string();
+    assert!(text.contains("7776000"), "grace_seconds range");
+    assert!(text.contains("31622400"), "delay_seconds range");
+    assert_eq!(
+        doc["components"]["schemas"]["CreateAccount"]["properties"]["name"]["minLength"],
+        1
+    );
+}
+
 on_both_stores!(
     the_document_is_openapi_3_1,
     every_route_the_router_serves_is_in_the_document,
@@ -175,4 +216,6 @@ on_both_stores!(
     admin_operations_require_the_token_and_the_intake_does_not,
     every_admin_operation_answers_401_without_the_token,
     the_intake_endpoint_is_described_with_its_fields_and_answers,
+    query_parameters_declare_their_types_ranges_and_values,
+    optional_bodies_are_not_required_and_ranges_are_declared,
 );

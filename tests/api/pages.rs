@@ -190,8 +190,31 @@ async fn the_error_page_shows_code_and_message_escaped() {
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     let html = response.text().await.expect("body");
     assert!(html.contains("<dd id=\"error-code\">ct104</dd>"));
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; bad &quot;phone&quot;"));
-    assert!(!html.contains("<script>alert(1)"));
+    assert!(html.contains("Invalid request or field value"));
+    assert!(!html.contains("alert(1)"));
+}
+
+#[tokio::test]
+async fn the_error_page_shows_only_the_codes_own_message() {
+    let app = sqlite_app(|_| {}).await;
+    for query in [
+        "error_Code=ct101&msg=Call+us+now+at+1-800-SCAM",
+        "error_Code=nope&msg=Call+us+now+at+1-800-SCAM",
+        "msg=Call+us+now+at+1-800-SCAM",
+    ] {
+        let html = get(&app, &format!("/oops?{query}"))
+            .await
+            .text()
+            .await
+            .expect("body");
+        assert!(!html.contains("SCAM"), "{query}");
+    }
+    let html = get(&app, "/oops?error_Code=ct101&msg=x")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(html.contains("Invalid Web_Key"));
 }
 
 #[tokio::test]

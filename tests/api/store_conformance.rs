@@ -303,6 +303,40 @@ async fn clients_list_newest_first_across_pages_without_gaps(app: TestApp) {
     assert_eq!(by_email[0].first_name, "Client");
 }
 
+async fn rate_limited_posts_are_one_counted_row_per_owner_and_minute(app: TestApp) {
+    let account = app.account().await;
+    let mut post = submission(Some(account.id), Outcome::Rejected, Some("ct106"));
+    post.created_at = time::macros::datetime!(2026-01-01 10:00:05 UTC);
+    for second in [5, 30, 59] {
+        post.id = new_id();
+        post.created_at = post.created_at.replace_second(second).expect("second");
+        app.store.record_rate_limited(&post).await.expect("logged");
+    }
+    post.id = new_id();
+    post.created_at = time::macros::datetime!(2026-01-01 10:01:00 UTC);
+    app.store.record_rate_limited(&post).await.expect("logged");
+    let rows = app
+        .store
+        .list_submissions(
+            &SubmissionFilter {
+                account_id: Some(account.id),
+                ..Default::default()
+            },
+            Page::first(50),
+        )
+        .await
+        .expect("listed");
+    let mut messages: Vec<String> = rows.into_iter().filter_map(|r| r.message).collect();
+    messages.sort();
+    assert_eq!(
+        messages,
+        [
+            "Too many requests: 1 post refused in this minute",
+            "Too many requests: 3 posts refused in this minute",
+        ]
+    );
+}
+
 async fn submissions_filter_by_account_outcome_and_code(app: TestApp) {
     let account = app.account().await;
     for (outcome, code) in [
@@ -375,4 +409,5 @@ on_both_stores!(
     clients_list_newest_first_across_pages_without_gaps,
     submissions_filter_by_account_outcome_and_code,
     the_store_names_its_backend_and_answers_a_ping,
+    rate_limited_posts_are_one_counted_row_per_owner_and_minute,
 );
