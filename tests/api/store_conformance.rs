@@ -300,7 +300,7 @@ async fn clients_list_newest_first_across_pages_without_gaps(app: TestApp) {
         .await
         .expect("listed");
     assert_eq!(by_email.len(), 1);
-    assert_eq!(by_email[0].first_name, "Client");
+    assert_eq!(by_email[0].fields.first_name(), "Client");
 }
 
 async fn submissions_filter_by_account_outcome_and_code(app: TestApp) {
