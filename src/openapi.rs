@@ -81,90 +81,9 @@ impl Modify for AdminSecurity {
     }
 }
 
-/// The fields of an intake post (docs/endpoint.md). Any other field name is a
-/// custom (expansion) field of the account, kept as plain text.
-#[allow(dead_code)]
-#[derive(utoipa::ToSchema)]
-pub struct IntakeForm {
-    /// The account's or a lead source's key (ct101 when missing or unknown).
-    pub web_key: String,
-    /// Full name, split at its first whitespace; wins over firstName/lastName.
-    pub name: Option<String>,
-    #[schema(rename = "firstName")]
-    pub first_name: Option<String>,
-    #[schema(rename = "lastName")]
-    pub last_name: Option<String>,
-    /// Exactly ten digits.
-    pub phone: Option<String>,
-    /// Exactly ten digits.
-    pub second_phone: Option<String>,
-    /// 1 or 0 (default 1).
-    pub smsok: Option<String>,
-    /// Unique per account, any case (ct103 for a second client).
-    pub email: Option<String>,
-    pub address: Option<String>,
-    pub city: Option<String>,
-    /// US state or Canadian province, two letters.
-    pub state: Option<String>,
-    /// `12345`, `12345-6789`, `12345-6789-01` or `A1A 1A1`.
-    pub zip: Option<String>,
-    #[schema(rename = "compName")]
-    pub comp_name: Option<String>,
-    /// Comma-separated tags; may be given several times.
-    pub tag: Option<String>,
-    pub job_title: Option<String>,
-    /// Whole number.
-    pub deal_size: Option<String>,
-    /// 1 or 0.
-    pub deal_closed: Option<String>,
-    /// Whole number.
-    pub age: Option<String>,
-    pub education: Option<String>,
-    /// M or F.
-    pub gender: Option<String>,
-    pub high_net_worth: Option<String>,
-    /// Own or Rent.
-    pub home_owner_status: Option<String>,
-    pub household_income: Option<String>,
-    pub length_of_residence: Option<String>,
-    pub market_value: Option<String>,
-    /// Single, Married or Divorced.
-    pub material_status: Option<String>,
-    pub occupation: Option<String>,
-    /// 1 or 0.
-    pub presence_of_children: Option<String>,
-    /// 1 or 0.
-    pub presence_of_pets: Option<String>,
-    /// `YYYY:MM:DD` or `YYYY-MM-DD`.
-    pub anniversary_1: Option<String>,
-    /// `YYYY:MM:DD` or `YYYY-MM-DD`.
-    pub anniversary_2: Option<String>,
-    /// Facebook profile id.
-    pub facebook: Option<String>,
-    /// LinkedIn profile id.
-    pub linkedin: Option<String>,
-    pub twitter: Option<String>,
-    pub client_category: Option<String>,
-    /// Up to 65,535 characters.
-    pub whiteboard: Option<String>,
-    /// Becomes a history note; up to 65,535 characters.
-    pub notes: Option<String>,
-    /// `YYYY:MM:DD` or `YYYY-MM-DD`.
-    pub clients_date_last: Option<String>,
-    /// `YYYY:MM:DD` or `YYYY-MM-DD`.
-    pub clients_date_next: Option<String>,
-    /// 0 (none), 1 (in-app), 2 (email + text + in-app).
-    pub new_lead_notification: Option<String>,
-    /// 1..5 or Client, Employee, Partner, Vendor, Other.
-    pub contact_type: Option<String>,
-    pub assigned_user_id: Option<String>,
-    /// 303 here on success.
-    #[schema(rename = "OnSuccessURL")]
-    pub on_success_url: Option<String>,
-    /// 303 here on failure, with `error_Code` and `msg` added to the query.
-    #[schema(rename = "OnErrorURL")]
-    pub on_error_url: Option<String>,
-}
+/// The fields of an intake post: its schema is built from the client field
+/// catalog (`src/clients/schema.rs`).
+pub struct IntakeForm;
 
 /// `{"Message": "Success"}`
 #[allow(dead_code)]

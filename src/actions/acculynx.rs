@@ -60,31 +60,31 @@ pub fn body(client: &Client) -> Value {
             out.insert(key.to_string(), Value::String(cut(v, limit)));
         }
     };
-    put("firstName", Some(&client.first_name), 50);
-    put("lastName", client.last_name.as_deref(), 50);
-    put("companyName", client.comp_name.as_deref(), 100);
-    put("phoneNumber1", client.phone.as_deref(), 30);
-    if client.phone.is_some() {
+    put("firstName", Some(client.fields.first_name()), 50);
+    put("lastName", client.fields.last_name(), 50);
+    put("companyName", client.fields.comp_name(), 100);
+    put("phoneNumber1", client.fields.phone(), 30);
+    if client.fields.phone().is_some() {
         put("phoneType1", Some("Mobile"), 50);
     }
-    put("phoneNumber2", client.second_phone.as_deref(), 30);
-    if client.second_phone.is_some() {
+    put("phoneNumber2", client.fields.second_phone(), 30);
+    if client.fields.second_phone().is_some() {
         put("phoneType2", Some("Home"), 50);
     }
     // An address cut short would be a wrong address: left out instead.
-    let email = client.email.as_deref().filter(|e| e.chars().count() <= 100);
+    let email = client.fields.email().filter(|e| e.chars().count() <= 100);
     put("emailAddress", email, 100);
-    put("street", client.address.as_deref(), 250);
-    put("city", client.city.as_deref(), 50);
-    put("state", client.state.as_deref(), 50);
-    put("zip", client.zip.as_deref(), 50);
+    put("street", client.fields.address(), 250);
+    put("city", client.fields.city(), 50);
+    put("state", client.fields.state(), 50);
+    put("zip", client.fields.zip(), 50);
     let canadian = client
-        .state
-        .as_deref()
+        .fields
+        .state()
         .and_then(|s| UsCaState::parse(s).ok())
         .is_some_and(|s| s.is_canadian());
     put("country", Some(if canadian { "CA" } else { "US" }), 50);
-    put("notes", client.whiteboard.as_deref(), 1000);
+    put("notes", client.fields.whiteboard(), 1000);
     put(
         "jobCategory",
         enum_value(custom(client, "jobCategory"), &JOB_CATEGORIES),

@@ -4,7 +4,9 @@
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde_json::{Map, Value};
+use time::format_description::well_known::Rfc3339;
 
+use crate::clients::read_back;
 use crate::store::DeliveryContext;
 
 use super::FieldProblem;
@@ -107,17 +109,23 @@ fn walk_render(
 /// `tags`, `lead_source` (`id`, `name`, or null) and `account` (`id`, `name`).
 /// Absent fields are left out of `client`, so they render empty.
 pub fn context(dc: &DeliveryContext) -> Value {
-    let mut client = match serde_json::to_value(&dc.client) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
-    };
-    for key in ["tags", "custom_fields", "notes", "account_id"] {
-        client.remove(key);
+    let c = &dc.client;
+    let mut client = Map::new();
+    client.insert("id".into(), Value::String(c.id.to_string()));
+    if let Some(source) = c.lead_source_id {
+        client.insert("lead_source_id".into(), Value::String(source.to_string()));
     }
-    client.retain(|_, v| !v.is_null());
+    for field in read_back(&c.fields) {
+        if let Some(value) = field.value {
+            client.insert(field.template.into(), value.to_json());
+        }
+    }
     // `notes` is the reserved field: the note posted with the lead.
-    if let Some(note) = dc.client.notes.first() {
+    if let Some(note) = c.notes.first() {
         client.insert("notes".into(), Value::String(note.body.clone()));
+    }
+    if let Ok(created_at) = c.created_at.format(&Rfc3339) {
+        client.insert("created_at".into(), Value::String(created_at));
     }
     let custom: Map<String, Value> = dc
         .client

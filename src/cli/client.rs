@@ -90,15 +90,12 @@ pub async fn run(store: Arc<dyn Store>, command: ClientCommand, json: bool) -> a
                 .clients
                 .iter()
                 .map(|c| {
-                    let name = match &c.last_name {
-                        Some(last) => format!("{} {last}", c.first_name),
-                        None => c.first_name.clone(),
-                    };
+                    let name = c.fields.display_name();
                     vec![
                         c.id.to_string(),
                         name,
-                        opt(&c.email),
-                        opt(&c.phone),
+                        opt(&c.fields.email()),
+                        opt(&c.fields.phone()),
                         c.tags.join(","),
                         when(&c.created_at),
                     ]

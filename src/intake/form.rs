@@ -6,72 +6,40 @@ use std::collections::HashMap;
 use sha2::{Digest, Sha256};
 
 use super::body::PostedPairs;
-use crate::clients::NewClient;
-use crate::fields::{
-    ContactType, Email, FieldError, FieldProblem, Flag, Gender, HomeOwnerStatus, MaritalStatus,
-    NewLeadNotification, Phone, ProfileId, RedirectUrl, TagList, Text, UsCaState, WholeNumber,
-    YmdDate, Zip, char_len, strip_html, truncate_chars,
-};
+use crate::clients::catalog::{CLIENT_FIELDS, Kind};
+use crate::clients::{FieldValue, NewClient};
+use crate::fields::{FieldError, FieldProblem, RedirectUrl, char_len, strip_html, truncate_chars};
 
-/// Every reserved field name, in the order its errors are reported (docs/endpoint.md).
-pub const RESERVED: &[&str] = &[
-    "web_key",
-    "name",
-    "firstName",
-    "lastName",
-    "phone",
-    "second_phone",
-    "smsok",
-    "email",
-    "address",
-    "city",
-    "compName",
-    "job_title",
-    "education",
-    "occupation",
-    "twitter",
-    "client_category",
-    "assigned_user_id",
-    "whiteboard",
-    "notes",
-    "state",
-    "zip",
-    "tag",
-    "deal_size",
-    "age",
-    "high_net_worth",
-    "household_income",
-    "length_of_residence",
-    "market_value",
-    "deal_closed",
-    "presence_of_children",
-    "presence_of_pets",
-    "gender",
-    "home_owner_status",
-    "material_status",
-    "anniversary_1",
-    "anniversary_2",
-    "clients_date_last",
-    "clients_date_next",
-    "facebook",
-    "linkedin",
-    "new_lead_notification",
-    "contact_type",
-    "OnSuccessURL",
-    "OnErrorURL",
-];
+/// Posted names that are not client fields: checked before (`web_key`, `name`) or
+/// after (the redirect URLs) the client fields of the catalog.
+const LEAD_FIELDS_BEFORE: [&str; 2] = ["web_key", "name"];
+const LEAD_FIELDS_AFTER: [&str; 2] = ["OnSuccessURL", "OnErrorURL"];
 
-/// Longest name, first name, last name and short text field.
-const SHORT_TEXT: usize = 255;
-/// Longest whiteboard or note.
-const LONG_TEXT: usize = 65_535;
+/// Every reserved field name, in the order its problems are reported.
+pub fn reserved_names() -> impl Iterator<Item = &'static str> {
+    LEAD_FIELDS_BEFORE
+        .into_iter()
+        .chain(CLIENT_FIELDS.iter().map(|f| f.form))
+        .chain(LEAD_FIELDS_AFTER)
+}
+
+/// Whether `name` is a reserved field name (a client field or one of the four above).
+pub fn is_reserved(name: &str) -> bool {
+    reserved_name(name).is_some()
+}
+
+/// The reserved name equal to `name`, with a static lifetime.
+fn reserved_name(name: &str) -> Option<&'static str> {
+    reserved_names().find(|r| *r == name)
+}
+
 /// Longest expansion field name and value.
 const EXPANSION_MAX: usize = 100;
 /// Most expansion fields in one post.
 const EXPANSION_FIELDS_MAX: usize = 100;
 /// Longest value (in characters) HTML is stripped from. No field allows more, so a longer
 /// value is refused by its length unparsed: markup parsing cost grows faster than the input.
-pub const STRIP_INPUT_MAX: usize = LONG_TEXT;
+pub const STRIP_INPUT_MAX: usize = crate::clients::catalog::LONG_TEXT;
 /// Longest web_key looked at; no key is longer (keys are URL-safe and at most 255 characters).
 pub const WEB_KEY_MAX: usize = 255;
 
@@ -117,7 +85,7 @@ impl<'a> Form<'a> {
         let mut expansion: Vec<(&'a str, Vec<&'a str>)> = Vec::new();
         let mut expansion_index: HashMap<&'a str, usize> = HashMap::new();
         for (name, value) in &posted.pairs {
-            if let Some(known) = RESERVED.iter().find(|r| **r == name.as_str()) {
+            if let Some(known) = reserved_name(name) {
                 reserved.entry(known).or_default().push(value);
             } else if let Some(&i) = expansion_index.get(name.as_str()) {
                 expansion[i].1.push(value);
@@ -198,150 +166,50 @@ impl<'a> Form<'a> {
         })
     }
 
-    /// Step 5: every other field, all problems in the order of `RESERVED`, expansions last.
+    /// Step 5: every other field, all problems in the order of the client field catalog, expansions last.
     pub fn lead(&self, name: Name) -> Result<ValidLead, Vec<FieldProblem>> {
         let mut problems = Vec::new();
-        let mut check = |field: &'static str, result: Result<(), FieldError>| {
-            if let Err(e) = result {
-                problems.push(FieldProblem::new(field, e));
-            }
-        };
-
-        // Runs `parse` on the field's cleaned value, recording any problem.
-        macro_rules! field {
-            ($field:literal, $parse:expr) => {{
-                match self.text($field).map(|v| v.and_then(|v| $parse(&v))) {
-                    None => None,
-                    Some(Ok(value)) => Some(value),
-                    Some(Err(e)) => {
-                        check($field, Err(e));
-                        None
+        let mut client = NewClient::default();
+        let mut name_parts = [Some((name.field, name.first)), name.last].into_iter();
+        for (index, field) in CLIENT_FIELDS.iter().enumerate() {
+            let (problem_field, value) = match field.kind {
+                Kind::Tags => {
+                    for raw in self.reserved.get(field.form).into_iter().flatten() {
+                        if let Err(e) = client.tags.push_list(raw) {
+                            problems.push(FieldProblem::new(field.form, e));
+                            break;
+                        }
                     }
+                    continue;
                 }
-            }};
-        }
-        let short = |v: &str| Text::parse(v, SHORT_TEXT);
-        let long = |v: &str| Text::parse(v, LONG_TEXT);
-
-        let first_name = match name.first.and_then(|first| Text::parse(&first, SHORT_TEXT)) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                check(name.field, Err(e));
-                None
-            }
-        };
-        let last_name = match name.last {
-            Some((field, last)) => match last.and_then(|last| Text::parse(&last, SHORT_TEXT)) {
-                Ok(t) => Some(t),
-                Err(e) => {
-                    check(field, Err(e));
-                    None
-                }
-            },
-            None => None,
-        };
-        let phone = field!("phone", Phone::parse);
-        let second_phone = field!("second_phone", Phone::parse);
-        let smsok = field!("smsok", Flag::parse);
-        let email = field!("email", Email::parse);
-        let address = field!("address", short);
-        let city = field!("city", short);
-        let comp_name = field!("compName", short);
-        let job_title = field!("job_title", short);
-        let education = field!("education", short);
-        let occupation = field!("occupation", short);
-        let twitter = field!("twitter", short);
-        let client_category = field!("client_category", short);
-        let assigned_user_id = field!("assigned_user_id", short);
-        let whiteboard = field!("whiteboard", long);
-        let notes = field!("notes", long);
-        let state = field!("state", UsCaState::parse);
-        let zip = field!("zip", Zip::parse);
-        let mut tags = TagList::default();
-        for raw in self.reserved.get("tag").into_iter().flatten() {
-            if let Err(e) = tags.push_list(raw) {
-                check("tag", Err(e));
-                break;
+                Kind::Name => match name_parts.next().flatten() {
+                    Some((posted_as, value)) => (posted_as, Some(value)),
+                    None => continue,
+                },
+                _ => (field.form, self.text(field.form)),
+            };
+            match value.map(|v| v.and_then(|v| field.parse(&v))) {
+                Some(Ok(value)) => client.fields.set(index, Some(value)),
+                Some(Err(e)) => problems.push(FieldProblem::new(problem_field, e)),
+                None => client.fields.set(index, field.default.map(FieldValue::Int)),
             }
         }
-        let deal_size = field!("deal_size", WholeNumber::parse);
-        let age = field!("age", WholeNumber::parse);
-        let high_net_worth = field!("high_net_worth", WholeNumber::parse);
-        let household_income = field!("household_income", WholeNumber::parse);
-        let length_of_residence = field!("length_of_residence", WholeNumber::parse);
-        let market_value = field!("market_value", WholeNumber::parse);
-        let deal_closed = field!("deal_closed", Flag::parse);
-        let presence_of_children = field!("presence_of_children", Flag::parse);
-        let presence_of_pets = field!("presence_of_pets", Flag::parse);
-        let gender = field!("gender", Gender::parse);
-        let home_owner_status = field!("home_owner_status", HomeOwnerStatus::parse);
-        let material_status = field!("material_status", MaritalStatus::parse);
-        let anniversary_1 = field!("anniversary_1", YmdDate::parse);
-        let anniversary_2 = field!("anniversary_2", YmdDate::parse);
-        let clients_date_last = field!("clients_date_last", YmdDate::parse);
-        let clients_date_next = field!("clients_date_next", YmdDate::parse);
-        let facebook = field!("facebook", ProfileId::parse);
-        let linkedin = field!("linkedin", ProfileId::parse);
-        let new_lead_notification = field!("new_lead_notification", NewLeadNotification::parse);
-        let contact_type = field!("contact_type", ContactType::parse);
         let success_url = match self.url("OnSuccessURL").map(RedirectUrl::parse) {
             None => None,
             Some(Ok(url)) => Some(url),
             Some(Err(e)) => {
-                check("OnSuccessURL", Err(e));
+                problems.push(FieldProblem::new("OnSuccessURL", e));
                 None
             }
         };
-        let custom = self.expansion_fields(&mut problems);
-
-        match first_name {
-            Some(first_name) if problems.is_empty() => Ok(ValidLead {
-                client: NewClient {
-                    first_name,
-                    last_name,
-                    phone,
-                    second_phone,
-                    smsok,
-                    email,
-                    address,
-                    city,
-                    state,
-                    zip,
-                    comp_name,
-                    tags,
-                    job_title,
-                    deal_size,
-                    deal_closed,
-                    age,
-                    education,
-                    gender,
-                    high_net_worth,
-                    home_owner_status,
-                    household_income,
-                    length_of_residence,
-                    market_value,
-                    material_status,
-                    occupation,
-                    presence_of_children,
-                    presence_of_pets,
-                    anniversary_1,
-                    anniversary_2,
-                    facebook,
-                    linkedin,
-                    twitter,
-                    client_category,
-                    whiteboard,
-                    clients_date_last,
-                    clients_date_next,
-                    new_lead_notification: new_lead_notification.unwrap_or_default(),
-                    contact_type: contact_type.unwrap_or_default(),
-                    assigned_user_id,
-                    notes,
-                    custom,
-                },
+        client.custom = self.expansion_fields(&mut problems);
+        if problems.is_empty() && client.fields.text("firstName").is_some() {
+            Ok(ValidLead {
+                client,
                 success_url,
-            }),
-            _ => Err(problems),
+            })
+        } else {
+            Err(problems)
         }
     }
 
@@ -350,7 +218,7 @@ impl<'a> Form<'a> {
         let mut custom: Vec<(String, String)> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         for nested in &self.posted.nested {
-            if RESERVED.contains(&nested.as_str()) {
+            if is_reserved(nested) {
                 problems.insert(
                     0,
                     FieldProblem::new(
@@ -368,7 +236,7 @@ impl<'a> Form<'a> {
         for (raw_name, values) in &self.expansion {
             let name = bounded_strip(raw_name, STRIP_INPUT_MAX).unwrap_or_default();
             // `<b>phone</b>` is `phone` once stripped: never an unchecked custom field.
-            if RESERVED.contains(&raw_name.trim()) || RESERVED.contains(&name.as_str()) {
+            if is_reserved(raw_name.trim()) || is_reserved(&name) {
                 problems.push(FieldProblem::new(
                     *raw_name,
                     FieldError("is a reserved field name with spaces or markup around it".into()),
@@ -469,18 +337,15 @@ mod tests {
     #[test]
     fn name_splits_at_the_first_run_of_whitespace() {
         let ok = lead(&[("name", "  Mary   Ann  de Vries ")]).expect("valid");
-        assert_eq!(ok.client.first_name.as_str(), "Mary");
-        assert_eq!(
-            ok.client.last_name.as_ref().map(|l| l.as_str()),
-            Some("Ann  de Vries")
-        );
+        assert_eq!(ok.client.fields.first_name(), "Mary");
+        assert_eq!(ok.client.fields.last_name(), Some("Ann  de Vries"));
     }
 
     #[test]
     fn name_overrides_first_and_last_name() {
         let ok = lead(&[("firstName", "A"), ("lastName", "B"), ("name", "Cher")]).expect("valid");
-        assert_eq!(ok.client.first_name.as_str(), "Cher");
-        assert!(ok.client.last_name.is_none());
+        assert_eq!(ok.client.fields.first_name(), "Cher");
+        assert!(ok.client.fields.last_name().is_none());
     }
 
     #[test]
@@ -498,7 +363,7 @@ mod tests {
     #[test]
     fn the_last_value_wins_then_empty_means_absent() {
         let ok = lead(&[("name", "Ann"), ("phone", "8015551234"), ("phone", "")]).expect("valid");
-        assert!(ok.client.phone.is_none());
+        assert!(ok.client.fields.phone().is_none());
     }
 
     #[test]

@@ -89,10 +89,10 @@ impl LeadSummary {
     /// The summary of a lead as stored.
     pub fn of(dc: &DeliveryContext) -> Self {
         let c = &dc.client;
-        let mut name = c.first_name.trim().to_string();
+        let mut name = c.fields.first_name().trim().to_string();
         if let Some(last) = c
-            .last_name
-            .as_deref()
+            .fields
+            .last_name()
             .map(str::trim)
             .filter(|l| !l.is_empty())
         {
@@ -102,7 +102,7 @@ impl LeadSummary {
             name.push_str(last);
         }
         if name.is_empty() {
-            name = c.email.clone().unwrap_or_else(|| "(no name)".into());
+            name = c.fields.email().unwrap_or("(no name)").to_string();
         }
         let source = dc
             .lead_source
@@ -115,16 +115,16 @@ impl LeadSummary {
                 fields.push((label.to_string(), v.to_string()));
             }
         };
-        add("Phone", c.phone.as_deref());
-        add("Second phone", c.second_phone.as_deref());
-        add("Email", c.email.as_deref());
-        add("Address", c.address.as_deref());
-        add("City", c.city.as_deref());
-        add("State", c.state.as_deref());
-        add("Zip", c.zip.as_deref());
-        add("Company", c.comp_name.as_deref());
+        add("Phone", c.fields.phone());
+        add("Second phone", c.fields.second_phone());
+        add("Email", c.fields.email());
+        add("Address", c.fields.address());
+        add("City", c.fields.city());
+        add("State", c.fields.state());
+        add("Zip", c.fields.zip());
+        add("Company", c.fields.comp_name());
         add("Notes", c.notes.first().map(|n| n.body.as_str()));
-        add("Whiteboard", c.whiteboard.as_deref());
+        add("Whiteboard", c.fields.whiteboard());
         let tags = c.tags.join(", ");
         add("Tags", Some(&tags));
         for (key, value) in &c.custom_fields {

@@ -5,62 +5,27 @@
 
 use std::sync::Arc;
 
+use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use super::{ServiceError, accounts};
+use crate::clients::{ClientValues, read_back};
 use crate::store::{Client, ClientFilter, Page, Store};
 
 /// Clients read per store query while exporting.
 pub const EXPORT_BATCH: i64 = 500;
 
-/// The fixed columns of the export, in order; each is a key of [`Client`]'s JSON.
-pub const CSV_COLUMNS: &[&str] = &[
-    "id",
-    "created_at",
-    "lead_source_id",
-    "firstName",
-    "lastName",
-    "phone",
-    "second_phone",
-    "smsok",
-    "email",
-    "address",
-    "city",
-    "state",
-    "zip",
-    "compName",
-    "job_title",
-    "deal_size",
-    "deal_closed",
-    "age",
-    "education",
-    "gender",
-    "high_net_worth",
-    "home_owner_status",
-    "household_income",
-    "length_of_residence",
-    "market_value",
-    "material_status",
-    "occupation",
-    "presence_of_children",
-    "presence_of_pets",
-    "anniversary_1",
-    "anniversary_2",
-    "facebook",
-    "facebook_url",
-    "linkedin",
-    "linkedin_url",
-    "twitter",
-    "client_category",
-    "whiteboard",
-    "clients_date_last",
-    "clients_date_next",
-    "new_lead_notification",
-    "contact_type",
-    "assigned_user_id",
-    "tags",
-    "notes",
-];
+/// The columns of the export before the custom fields: `id`, `created_at`,
+/// `lead_source_id`, each stored catalog field under its CSV header (a profile
+/// id followed by its link), then `tags` and `notes`.
+pub fn csv_columns() -> Vec<&'static str> {
+    let fields = read_back(&ClientValues::default());
+    ["id", "created_at", "lead_source_id"]
+        .into_iter()
+        .chain(fields.iter().map(|f| f.csv))
+        .chain(["tags", "notes"])
+        .collect()
+}
 
 /// An export in progress: the header first, then one chunk per page of clients.
 pub struct CsvExport {
@@ -91,9 +56,10 @@ impl CsvExport {
     pub async fn next_chunk(&mut self) -> Result<Option<bytes::Bytes>, ServiceError> {
         if !self.header_sent {
             self.header_sent = true;
-            let mut header: Vec<String> = CSV_COLUMNS.iter().map(|c| c.to_string()).collect();
+            let columns = csv_columns();
+            let mut header: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
             for name in &self.custom {
-                if CSV_COLUMNS.contains(&name.as_str()) {
+                if columns.contains(&name.as_str()) {
                     header.push(format!("custom: {name}"));
                 } else {
                     // Custom names come from the public: defused like data cells.
@@ -143,22 +109,23 @@ fn write_records(
 
 /// One client's cells, in the order of the header.
 pub fn csv_row(client: &Client, custom: &[String]) -> Vec<String> {
-    let json = serde_json::to_value(client).unwrap_or_default();
-    let mut row: Vec<String> = CSV_COLUMNS
-        .iter()
-        .map(|column| match (*column, json.get(*column)) {
-            ("tags", _) => client.tags.join(", "),
-            ("notes", _) => client
-                .notes
-                .iter()
-                .map(|n| n.body.as_str())
-                .collect::<Vec<_>>()
-                .join("\n"),
-            (_, Some(serde_json::Value::String(s))) => s.clone(),
-            (_, Some(serde_json::Value::Number(n))) => n.to_string(),
-            _ => String::new(),
-        })
-        .collect();
+    let created_at = client.created_at.format(&Rfc3339).unwrap_or_default();
+    let notes: Vec<&str> = client.notes.iter().map(|n| n.body.as_str()).collect();
+    let mut row: Vec<String> = vec![
+        client.id.to_string(),
+        created_at,
+        client
+            .lead_source_id
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+    ];
+    row.extend(
+        read_back(&client.fields)
+            .into_iter()
+            .map(|f| f.value.map(|v| v.to_cell()).unwrap_or_default()),
+    );
+    row.push(client.tags.join(", "));
+    row.push(notes.join("\n"));
     row.extend(
         custom
             .iter()

@@ -12,7 +12,8 @@ use super::records::{ClientRow, CustomValueRow, NoteRow, NotificationRow, TagRow
 use super::sql::{Backend, Bind, Query, SqlStore, Tx, fetch_optional, sql, sql_built};
 use super::types::{DbId, DbTime};
 use super::{Client, ClientFilter, LeadToStore, Note, Notification, Page, StoreError};
-use crate::fields::{Flag, Text, WholeNumber, YmdDate};
+use crate::clients::FieldValue;
+use crate::clients::catalog::{self, SqlType};
 
 /// Clients, notifications and custom field names of an account.
 #[async_trait::async_trait]
@@ -43,54 +44,25 @@ pub trait ClientStore: Send + Sync {
     ) -> Result<Notification, StoreError>;
 }
 
-/// The columns of a client as stored, in the order [`insert_client`] binds them
-/// (`submission_id` and `email_key` are stored but not read back).
-const CLIENT_COLUMNS: [&str; 44] = [
+/// The columns of a client that are not catalog fields (`submission_id` and
+/// `email_key` are stored but not read back).
+const FIXED_COLUMNS: [&str; 6] = [
     "id",
     "account_id",
     "lead_source_id",
     "submission_id",
-    "first_name",
-    "last_name",
-    "phone",
-    "second_phone",
-    "smsok",
-    "email",
     "email_key",
-    "address",
-    "city",
-    "state",
-    "zip",
-    "comp_name",
-    "job_title",
-    "deal_size",
-    "deal_closed",
-    "age",
-    "education",
-    "gender",
-    "high_net_worth",
-    "home_owner_status",
-    "household_income",
-    "length_of_residence",
-    "market_value",
-    "material_status",
-    "occupation",
-    "presence_of_children",
-    "presence_of_pets",
-    "anniversary_1",
-    "anniversary_2",
-    "facebook",
-    "linkedin",
-    "twitter",
-    "client_category",
-    "whiteboard",
-    "clients_date_last",
-    "clients_date_next",
-    "new_lead_notification",
-    "contact_type",
-    "assigned_user_id",
     "created_at",
 ];
+
+/// Every column of a client, in the order [`insert_client`] binds them: the
+/// fixed ones, then one per stored catalog field.
+static CLIENT_COLUMNS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    FIXED_COLUMNS
+        .into_iter()
+        .chain(catalog::stored().map(|(_, _, column)| column))
+        .collect()
+});
 
 /// `INSERT INTO clients (...) VALUES ($1, ...)`, keeping the first client of an email.
 static INSERT_CLIENT: LazyLock<String> = LazyLock::new(|| {
@@ -122,23 +94,6 @@ static LIST_CLIENTS: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// The stored spelling of a 1/0 flag.
-fn flag(f: &Option<Flag>) -> Option<i16> {
-    f.as_ref().map(|f| i16::from(f.as_i64() == 1))
-}
-
-fn text(t: &Option<Text>) -> Option<String> {
-    t.as_ref().map(|t| t.as_str().to_string())
-}
-
-fn num(n: &Option<WholeNumber>) -> Option<i64> {
-    n.as_ref().map(|n| n.value())
-}
-
-fn date(d: &Option<YmdDate>) -> Option<time::Date> {
-    d.as_ref().map(|d| d.date())
-}
-
 /// Insert the lead's client; false when the account already has its email.
 pub(super) async fn insert_client<DB: Backend>(
     tx: &mut Tx<DB>,
@@ -147,51 +102,32 @@ pub(super) async fn insert_client<DB: Backend>(
     now: DbTime,
 ) -> Result<bool, StoreError> {
     let c = &lead.client;
-    let query: Query<DB> = sql_built(&INSERT_CLIENT)
+    let mut query: Query<DB> = sql_built(&INSERT_CLIENT)
         .param(DbId(id))
         .param(DbId(lead.owner.account_id))
         .param(lead.owner.lead_source.as_ref().map(|s| DbId(s.id)))
         .param(DbId(lead.submission.id))
-        .param(c.first_name.as_str().to_string())
-        .param(text(&c.last_name))
-        .param(c.phone.as_ref().map(|p| p.as_str().to_string()))
-        .param(c.second_phone.as_ref().map(|p| p.as_str().to_string()))
-        .param(flag(&c.smsok).unwrap_or(1))
-        .param(c.email.as_ref().map(|e| e.as_str().to_string()))
-        .param(c.email.as_ref().map(|e| e.lowercase()))
-        .param(text(&c.address))
-        .param(text(&c.city))
-        .param(c.state.as_ref().map(|s| s.as_str().to_string()))
-        .param(c.zip.as_ref().map(|z| z.as_str().to_string()))
-        .param(text(&c.comp_name))
-        .param(text(&c.job_title))
-        .param(num(&c.deal_size))
-        .param(flag(&c.deal_closed))
-        .param(num(&c.age))
-        .param(text(&c.education))
-        .param(c.gender.as_ref().map(|g| g.as_str().to_string()))
-        .param(num(&c.high_net_worth))
-        .param(c.home_owner_status.as_ref().map(|h| h.as_str().to_string()))
-        .param(num(&c.household_income))
-        .param(num(&c.length_of_residence))
-        .param(num(&c.market_value))
-        .param(c.material_status.as_ref().map(|m| m.as_str().to_string()))
-        .param(text(&c.occupation))
-        .param(flag(&c.presence_of_children))
-        .param(flag(&c.presence_of_pets))
-        .param(date(&c.anniversary_1))
-        .param(date(&c.anniversary_2))
-        .param(c.facebook.as_ref().map(|p| p.as_str().to_string()))
-        .param(c.linkedin.as_ref().map(|p| p.as_str().to_string()))
-        .param(text(&c.twitter))
-        .param(text(&c.client_category))
-        .param(text(&c.whiteboard))
-        .param(date(&c.clients_date_last))
-        .param(date(&c.clients_date_next))
-        .param(c.new_lead_notification.level() as i16)
-        .param(c.contact_type.number() as i16)
-        .param(text(&c.assigned_user_id))
+        .param(c.email_key())
         .param(now);
+    for (index, field, _) in catalog::stored() {
+        let value = c.fields.at(index);
+        let int = || match value {
+            Some(FieldValue::Int(n)) => Some(*n),
+            _ => None,
+        };
+        query = match field.kind.sql_type() {
+            SqlType::Text => query.param(match value {
+                Some(FieldValue::Text(s)) => Some(s.clone()),
+                _ => None,
+            }),
+            SqlType::BigInt => query.param(int()),
+            SqlType::SmallInt => query.param(int().and_then(|n| i16::try_from(n).ok())),
+            SqlType::Date => query.param(match value {
+                Some(FieldValue::Date(d)) => Some(*d),
+                _ => None,
+            }),
+        };
+    }
     let inserted: Option<super::records::IdRow> = fetch_optional(query, DB::on_conn(tx)).await?;
     Ok(inserted.is_some())
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::clients::NewClient;
+use crate::clients::{ClientValues, NewClient, read_back};
 
 /// The state of the database connection pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -254,60 +254,42 @@ pub struct SubmissionFilter {
     pub error_code: Option<String>,
 }
 
-/// A client read back: every reserved field under its form name (docs/endpoint.md).
-#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+/// A client read back: every stored reserved field under its form name
+/// (`crate::clients::read_back`, in catalog order), then `tags`,
+/// `custom_fields`, `notes` and `created_at`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Client {
     pub id: Uuid,
     pub account_id: Uuid,
     pub lead_source_id: Option<Uuid>,
-    #[serde(rename = "firstName")]
-    pub first_name: String,
-    #[serde(rename = "lastName")]
-    pub last_name: Option<String>,
-    pub phone: Option<String>,
-    pub second_phone: Option<String>,
-    pub smsok: i64,
-    pub email: Option<String>,
-    pub address: Option<String>,
-    pub city: Option<String>,
-    pub state: Option<String>,
-    pub zip: Option<String>,
-    #[serde(rename = "compName")]
-    pub comp_name: Option<String>,
-    pub job_title: Option<String>,
-    pub deal_size: Option<i64>,
-    pub deal_closed: Option<i64>,
-    pub age: Option<i64>,
-    pub education: Option<String>,
-    pub gender: Option<String>,
-    pub high_net_worth: Option<i64>,
-    pub home_owner_status: Option<String>,
-    pub household_income: Option<i64>,
-    pub length_of_residence: Option<i64>,
-    pub market_value: Option<i64>,
-    pub material_status: Option<String>,
-    pub occupation: Option<String>,
-    pub presence_of_children: Option<i64>,
-    pub presence_of_pets: Option<i64>,
-    pub anniversary_1: Option<String>,
-    pub anniversary_2: Option<String>,
-    pub facebook: Option<String>,
-    pub facebook_url: Option<String>,
-    pub linkedin: Option<String>,
-    pub linkedin_url: Option<String>,
-    pub twitter: Option<String>,
-    pub client_category: Option<String>,
-    pub whiteboard: Option<String>,
-    pub clients_date_last: Option<String>,
-    pub clients_date_next: Option<String>,
-    pub new_lead_notification: i64,
-    pub contact_type: i64,
-    pub assigned_user_id: Option<String>,
+    /// The reserved fields, by catalog position.
+    pub fields: ClientValues,
     pub tags: Vec<String>,
     pub custom_fields: BTreeMap<String, String>,
     pub notes: Vec<Note>,
-    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+}
+
+impl Serialize for Client {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeMap};
+        let created_at = self
+            .created_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .map_err(S::Error::custom)?;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("account_id", &self.account_id)?;
+        map.serialize_entry("lead_source_id", &self.lead_source_id)?;
+        for value in read_back(&self.fields) {
+            map.serialize_entry(value.json, &value.value)?;
+        }
+        map.serialize_entry("tags", &self.tags)?;
+        map.serialize_entry("custom_fields", &self.custom_fields)?;
+        map.serialize_entry("notes", &self.notes)?;
+        map.serialize_entry("created_at", &created_at)?;
+        map.end()
+    }
 }
 
 /// A history note on a client.

@@ -1,15 +1,19 @@
 //! One `sqlx::FromRow` record per row shape the shared SQL reads, and how each
 //! becomes the record the rest of the service sees.
 
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
 use sqlx::types::Json;
+use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
 use time::Date;
 
-use super::types::{DbId, DbTime, ymd};
+use super::types::{DbId, DbTime};
 use super::{
     Account, ActionPlan, Client, Job, JobAttempt, JobKind, JobState, KeyOwner, LeadSource,
     LeadSourceRef, Note, Notification, Outcome, PlanStep, Submission, Webhook,
 };
-use crate::fields::ProfileId;
+use crate::clients::catalog::{self, SqlType};
+use crate::clients::{ClientValues, FieldValue};
 
 /// A row with just an id.
 #[derive(sqlx::FromRow)]
@@ -187,102 +191,79 @@ pub(super) struct ReplayRow {
     pub client_id: DbId,
 }
 
-/// A `clients` row.
-#[derive(sqlx::FromRow)]
+/// A `clients` row: the fixed columns, then one per stored catalog field. Its
+/// columns come from the catalog, so it reads them by name (below) instead of
+/// deriving `FromRow`.
 pub(super) struct ClientRow {
     id: DbId,
     account_id: DbId,
     lead_source_id: Option<DbId>,
-    first_name: String,
-    last_name: Option<String>,
-    phone: Option<String>,
-    second_phone: Option<String>,
-    smsok: Option<i16>,
-    email: Option<String>,
-    address: Option<String>,
-    city: Option<String>,
-    state: Option<String>,
-    zip: Option<String>,
-    comp_name: Option<String>,
-    job_title: Option<String>,
-    deal_size: Option<i64>,
-    deal_closed: Option<i16>,
-    age: Option<i64>,
-    education: Option<String>,
-    gender: Option<String>,
-    high_net_worth: Option<i64>,
-    home_owner_status: Option<String>,
-    household_income: Option<i64>,
-    length_of_residence: Option<i64>,
-    market_value: Option<i64>,
-    material_status: Option<String>,
-    occupation: Option<String>,
-    presence_of_children: Option<i16>,
-    presence_of_pets: Option<i16>,
-    anniversary_1: Option<Date>,
-    anniversary_2: Option<Date>,
-    facebook: Option<String>,
-    linkedin: Option<String>,
-    twitter: Option<String>,
-    client_category: Option<String>,
-    whiteboard: Option<String>,
-    clients_date_last: Option<Date>,
-    clients_date_next: Option<Date>,
-    new_lead_notification: Option<i16>,
-    contact_type: Option<i16>,
-    assigned_user_id: Option<String>,
+    fields: ClientValues,
     created_at: DbTime,
+}
+
+/// A value type both backends decode.
+trait Column<R: Row>: for<'r> Decode<'r, R::Database> + Type<R::Database> {}
+
+impl<R: Row, T> Column<R> for T where T: for<'r> Decode<'r, R::Database> + Type<R::Database> {}
+
+/// Read a `clients` row on either backend: each stored catalog field by its
+/// column's SQL type, a null read as the field's default.
+fn read_client<R>(row: &R) -> Result<ClientRow, sqlx::Error>
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    DbId: Column<R>,
+    DbTime: Column<R>,
+    String: Column<R>,
+    i64: Column<R>,
+    i16: Column<R>,
+    Date: Column<R>,
+{
+    let mut fields = ClientValues::default();
+    for (index, field, column) in catalog::stored() {
+        let value = match field.kind.sql_type() {
+            SqlType::Text => row
+                .try_get::<Option<String>, _>(column)?
+                .map(FieldValue::Text),
+            SqlType::BigInt => row.try_get::<Option<i64>, _>(column)?.map(FieldValue::Int),
+            SqlType::SmallInt => row
+                .try_get::<Option<i16>, _>(column)?
+                .map(|n| FieldValue::Int(n.into())),
+            SqlType::Date => row
+                .try_get::<Option<Date>, _>(column)?
+                .map(FieldValue::Date),
+        };
+        fields.set(index, value.or(field.default.map(FieldValue::Int)));
+    }
+    Ok(ClientRow {
+        id: row.try_get("id")?,
+        account_id: row.try_get("account_id")?,
+        lead_source_id: row.try_get("lead_source_id")?,
+        fields,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+impl FromRow<'_, PgRow> for ClientRow {
+    fn from_row(row: &PgRow) -> Result<Self, sqlx::Error> {
+        read_client(row)
+    }
+}
+
+impl FromRow<'_, SqliteRow> for ClientRow {
+    fn from_row(row: &SqliteRow) -> Result<Self, sqlx::Error> {
+        read_client(row)
+    }
 }
 
 impl From<ClientRow> for Client {
     fn from(r: ClientRow) -> Self {
-        let small = |v: Option<i16>| v.map(i64::from);
-        let date = |d: Option<Date>| d.map(ymd);
-        let profile = |id: &Option<String>| id.as_deref().and_then(|id| ProfileId::parse(id).ok());
         Client {
             id: r.id.0,
             account_id: r.account_id.0,
             lead_source_id: r.lead_source_id.map(|d| d.0),
-            first_name: r.first_name,
-            last_name: r.last_name,
-            phone: r.phone,
-            second_phone: r.second_phone,
-            smsok: small(r.smsok).unwrap_or(1),
-            email: r.email,
-            address: r.address,
-            city: r.city,
-            state: r.state,
-            zip: r.zip,
-            comp_name: r.comp_name,
-            job_title: r.job_title,
-            deal_size: r.deal_size,
-            deal_closed: small(r.deal_closed),
-            age: r.age,
-            education: r.education,
-            gender: r.gender,
-            high_net_worth: r.high_net_worth,
-            home_owner_status: r.home_owner_status,
-            household_income: r.household_income,
-            length_of_residence: r.length_of_residence,
-            market_value: r.market_value,
-            material_status: r.material_status,
-            occupation: r.occupation,
-            presence_of_children: small(r.presence_of_children),
-            presence_of_pets: small(r.presence_of_pets),
-            anniversary_1: date(r.anniversary_1),
-            anniversary_2: date(r.anniversary_2),
-            facebook_url: profile(&r.facebook).map(|p| p.facebook_url()),
-            facebook: r.facebook,
-            linkedin_url: profile(&r.linkedin).map(|p| p.linkedin_url()),
-            linkedin: r.linkedin,
-            twitter: r.twitter,
-            client_category: r.client_category,
-            whiteboard: r.whiteboard,
-            clients_date_last: date(r.clients_date_last),
-            clients_date_next: date(r.clients_date_next),
-            new_lead_notification: small(r.new_lead_notification).unwrap_or(0),
-            contact_type: small(r.contact_type).unwrap_or(1),
-            assigned_user_id: r.assigned_user_id,
+            fields: r.fields,
             tags: Vec::new(),
             custom_fields: Default::default(),
             notes: Vec::new(),

@@ -210,12 +210,12 @@ async fn insert_client_details<DB: Backend>(
         .param(now);
         link_or_create(tx, link, create).await?;
     }
-    if let Some(note) = &c.notes {
+    if let Some(note) = c.fields.notes() {
         let query =
             sql("INSERT INTO notes (id, client_id, body, created_at) VALUES ($1, $2, $3, $4)")
                 .param(DbId(new_id()))
                 .param(DbId(client_id))
-                .param(note.as_str().to_string())
+                .param(note.to_string())
                 .param(now);
         execute(query, DB::on_conn(tx)).await?;
     }
@@ -239,7 +239,7 @@ async fn insert_client_details<DB: Backend>(
             insert_job(tx, lead, client_id, job, now).await?;
         }
     }
-    let level = c.new_lead_notification;
+    let level = c.fields.new_lead_notification();
     if level.in_app() {
         let source = lead
             .owner
@@ -274,7 +274,7 @@ impl<DB: Backend> SqlStore<DB> {
     /// A refused duplicate: the Duplicate Record notification and the log row.
     async fn record_duplicate(&self, lead: &LeadToStore) -> Result<AcceptOutcome, StoreError> {
         let now = DbTime::now();
-        let email_key = lead.client.email.as_ref().map(|e| e.lowercase());
+        let email_key = lead.client.email_key();
         let mut tx = self.begin_write().await?;
         let query = sql("SELECT id FROM clients WHERE account_id = $1 AND email_key = $2")
             .param(DbId(lead.owner.account_id))
@@ -282,12 +282,7 @@ impl<DB: Backend> SqlStore<DB> {
         let existing: IdRow = fetch_optional(query, DB::on_conn(&mut tx))
             .await?
             .ok_or(StoreError::NotFound)?;
-        let email = lead
-            .client
-            .email
-            .as_ref()
-            .map(|e| e.as_str())
-            .unwrap_or_default();
+        let email = lead.client.fields.email().unwrap_or_default();
         let message = format!(
             "Duplicate Record: {} posted the email {email} of an existing client",
             lead.client.display_name()

@@ -37,11 +37,6 @@ impl From<OffsetDateTime> for DbTime {
 const SQLITE_TIME: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
 
-/// A calendar date as `YYYY-MM-DD`.
-pub fn ymd(d: time::Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
-
 impl Type<Postgres> for DbId {
     fn type_info() -> PgTypeInfo {
         <Uuid as Type<Postgres>>::type_info()

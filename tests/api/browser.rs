@@ -37,10 +37,10 @@ async fn the_simple_form_lands_on_the_thanks_page_and_stores_the_client() {
     let clients = demo_clients(&app).await;
     assert_eq!(clients.len(), 1);
     let client = &clients[0];
-    assert_eq!(client.first_name, "Ann");
-    assert_eq!(client.last_name.as_deref(), Some("Lee"));
-    assert_eq!(client.phone.as_deref(), Some("8015551234"));
-    assert_eq!(client.email.as_deref(), Some("ann@example.com"));
+    assert_eq!(client.fields.first_name(), "Ann");
+    assert_eq!(client.fields.last_name(), Some("Lee"));
+    assert_eq!(client.fields.phone(), Some("8015551234"));
+    assert_eq!(client.fields.email(), Some("ann@example.com"));
     assert_eq!(client.notes[0].body, "Roof leaks.\nCall after 5.");
     browser.save_screenshot("thanks").await;
     browser.close().await;
@@ -169,7 +169,7 @@ async fn fetch_from_another_origin_gets_success_urlencoded_json_and_preflighted(
     let mut names: Vec<String> = demo_clients(&app)
         .await
         .into_iter()
-        .map(|c| c.first_name)
+        .map(|c| c.fields.first_name().to_string())
         .collect();
     names.sort();
     assert_eq!(names, ["Ann", "Bea", "Cy"]);
@@ -239,7 +239,7 @@ async fn the_embed_snippet_works_inside_a_site_builder_page() {
     );
     let clients = demo_clients(&app).await;
     assert_eq!(clients.len(), 1);
-    assert_eq!(clients[0].email.as_deref(), Some("dee@example.com"));
+    assert_eq!(clients[0].fields.email(), Some("dee@example.com"));
 
     // Posting the same email again is answered in place.
     browser
@@ -283,7 +283,7 @@ async fn without_javascript_the_embed_snippet_posts_and_lands_on_the_thanks_page
         browser.url().await.as_str(),
         format!("{}/thanks", app.address)
     );
-    assert_eq!(demo_clients(&app).await[0].first_name, "Gus");
+    assert_eq!(demo_clients(&app).await[0].fields.first_name(), "Gus");
     browser.close().await;
 }
 
@@ -307,7 +307,7 @@ async fn a_plain_browser_post_without_urls_lands_on_the_hosted_thanks_page() {
         browser.url().await.as_str(),
         format!("{}/thanks", app.address)
     );
-    assert_eq!(demo_clients(&app).await[0].first_name, "Fay");
+    assert_eq!(demo_clients(&app).await[0].fields.first_name(), "Fay");
     browser.close().await;
 }
 

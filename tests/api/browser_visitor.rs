@@ -108,7 +108,7 @@ async fn without_javascript_the_snippet_in_a_frame_lands_on_the_top_level_thanks
     browser.save_screenshot("framed-snippet-thanks").await;
     let clients = demo_clients(&app).await;
     assert_eq!(clients.len(), 1);
-    assert_eq!(clients[0].first_name, "Ida");
+    assert_eq!(clients[0].fields.first_name(), "Ida");
     browser.close().await;
 }
 
@@ -135,7 +135,7 @@ async fn the_snippet_sends_a_formatted_phone_as_ten_digits_from_the_demo_lead_so
     browser.wait_for_text(".leadpost-status", "Thank you").await;
     let clients = demo_clients(&app).await;
     assert_eq!(clients.len(), 1);
-    assert_eq!(clients[0].phone.as_deref(), Some("8015550102"));
+    assert_eq!(clients[0].fields.phone(), Some("8015550102"));
     assert_eq!(
         clients[0].lead_source_id,
         Some(demo_lead_source_id(&app).await)
@@ -156,7 +156,7 @@ async fn the_plain_form_sends_a_phone_with_country_code_as_ten_digits() {
     browser.click("#simple-form [type=submit]").await;
     browser.wait_for_text("#thanks", "Thank you").await;
     assert_eq!(
-        demo_clients(&app).await[0].phone.as_deref(),
+        demo_clients(&app).await[0].fields.phone(),
         Some("8015550102")
     );
     browser.close().await;

@@ -123,8 +123,8 @@ async fn nul_and_controls_are_removed_from_names_and_values(app: TestApp) {
     let response = app.post_raw(None, body).await;
     assert_eq!(response.status(), 200);
     let client = app.latest_client(&account).await.expect("stored");
-    assert_eq!(client.first_name, "Zz");
-    assert_eq!(client.last_name.as_deref(), Some("Lee"));
+    assert_eq!(client.fields.first_name(), "Zz");
+    assert_eq!(client.fields.last_name(), Some("Lee"));
     assert_eq!(
         client.custom_fields.get("cv").map(String::as_str),
         Some("ab")
@@ -138,7 +138,7 @@ async fn a_json_nul_is_removed_too(app: TestApp) {
     let response = app.post_raw(Some("application/json"), body).await;
     assert_eq!(response.status(), 200);
     let client = app.latest_client(&account).await.expect("stored");
-    assert_eq!(client.first_name, "xy");
+    assert_eq!(client.fields.first_name(), "xy");
 }
 
 async fn a_refused_post_with_nul_is_logged(app: TestApp) {

@@ -26,10 +26,10 @@ async fn the_seed_simple_web_form_redirects_to_on_success_url(app: TestApp) {
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], SUCCESS_URL);
     let client = app.latest_client(&account).await.expect("stored");
-    assert_eq!(client.first_name, "Ann");
-    assert_eq!(client.last_name.as_deref(), Some("Lee"));
-    assert_eq!(client.phone.as_deref(), Some("8015551234"));
-    assert_eq!(client.email.as_deref(), Some("ann@example.com"));
+    assert_eq!(client.fields.first_name(), "Ann");
+    assert_eq!(client.fields.last_name(), Some("Lee"));
+    assert_eq!(client.fields.phone(), Some("8015551234"));
+    assert_eq!(client.fields.email(), Some("ann@example.com"));
     assert_eq!(
         client.notes[0].body,
         "Roof leaks over the garage.\nCall after 5."
@@ -116,7 +116,7 @@ async fn first_and_last_name_make_a_name(app: TestApp) {
     assert_eq!(response.status(), 200);
     let client = app.latest_client(&account).await.expect("stored");
     assert_eq!(
-        (client.first_name.as_str(), client.last_name.as_deref()),
+        (client.fields.first_name(), client.fields.last_name()),
         ("Ann", Some("de Vries"))
     );
 }
@@ -504,7 +504,14 @@ async fn a_json_body_is_accepted(app: TestApp) {
         .await;
     assert_eq!(response.status(), 200);
     let client = app.latest_client(&account).await.expect("stored");
-    assert_eq!((client.age, client.smsok, client.city), (Some(42), 0, None));
+    assert_eq!(
+        (
+            client.fields.age(),
+            client.fields.smsok(),
+            client.fields.city()
+        ),
+        (Some(42), Some(0), None)
+    );
     assert_eq!(client.tags, vec!["a".to_string(), "b".to_string()]);
 }
 
@@ -537,7 +544,8 @@ async fn a_multipart_body_is_accepted(app: TestApp) {
         app.latest_client(&account)
             .await
             .expect("stored")
-            .first_name,
+            .fields
+            .first_name(),
         "Ann"
     );
 }

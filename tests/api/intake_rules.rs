@@ -350,7 +350,11 @@ async fn facebook_id_generates_the_profile_link(app: TestApp) {
     .await;
     let client = app.latest_client(&account).await.expect("client");
     assert_eq!(
-        client.facebook_url.as_deref(),
+        client
+            .fields
+            .read_back("facebook_url")
+            .map(|v| v.to_cell())
+            .as_deref(),
         Some("https://www.facebook.com/hall303")
     );
 }
@@ -372,7 +376,11 @@ async fn linkedin_id_generates_the_profile_link(app: TestApp) {
     .await;
     let client = app.latest_client(&account).await.expect("client");
     assert_eq!(
-        client.linkedin_url.as_deref(),
+        client
+            .fields
+            .read_back("linkedin_url")
+            .map(|v| v.to_cell())
+            .as_deref(),
         Some("https://www.linkedin.com/in/itmanagementconsulting/")
     );
 }

@@ -179,7 +179,7 @@ async fn webhooks_and_delivery_context_read_back(app: TestApp) {
         .get_delivery_context(client_id)
         .await
         .expect("context");
-    assert_eq!(context.client.first_name, "Ann");
+    assert_eq!(context.client.fields.first_name(), "Ann");
     assert_eq!(context.client.tags, vec!["vip".to_string()]);
     assert_eq!(context.account.name, "Acme Roofing");
     assert_eq!(

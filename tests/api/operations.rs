@@ -251,7 +251,7 @@ async fn losing_postgres_gives_ct105_and_the_service_recovers_without_restart() 
         .await
         .expect("listed")
         .into_iter()
-        .map(|c| c.first_name)
+        .map(|c| c.fields.first_name().to_string())
         .collect();
     assert_eq!(names, vec!["After".to_string(), "Before".to_string()]);
 }
@@ -338,7 +338,11 @@ async fn a_crash_under_load_loses_no_acknowledged_lead() {
             .list_clients(account.id, &ClientFilter::default(), page)
             .await
             .expect("listed");
-        stored.extend(clients.iter().filter_map(|c| c.email.clone()));
+        stored.extend(
+            clients
+                .iter()
+                .filter_map(|c| c.fields.email().map(String::from)),
+        );
         match clients.last() {
             Some(last) if clients.len() == 500 => page.after = Some(last.id),
             _ => break,

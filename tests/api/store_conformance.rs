@@ -300,7 +300,7 @@ async fn clients_list_newest_first_across_pages_without_gaps(app: TestApp) {
         .await
         .expect("listed");
     assert_eq!(by_email.len(), 1);
-    assert_eq!(by_email[0].first_name, "Client");
+    assert_eq!(by_email[0].fields.first_name(), "Client");
 }
 
 async fn rate_limited_posts_are_one_counted_row_per_owner_and_minute(app: TestApp) {
