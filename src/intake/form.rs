@@ -12,6 +12,7 @@ use crate::fields::{
     NewLeadNotification, Phone, ProfileId, RedirectUrl, TagList, Text, UsCaState, WholeNumber,
     YmdDate, Zip, char_len, strip_html, truncate_chars,
 };
+use crate::spam::is_control_field;
 
 /// Every reserved field name, in the order its errors are reported (docs/endpoint.md).
 pub const RESERVED: &[&str] = &[
@@ -101,6 +102,10 @@ impl<'a> Form<'a> {
         let mut expansion: Vec<(&'a str, Vec<&'a str>)> = Vec::new();
         let mut expansion_index: HashMap<&'a str, usize> = HashMap::new();
         for (name, value) in &posted.pairs {
+            if is_control_field(name) {
+                // Honeypot, fill time, CAPTCHA tokens: read by the spam checks, never stored.
+                continue;
+            }
             if let Some(known) = RESERVED.iter().find(|r| **r == name.as_str()) {
                 reserved.entry(known).or_default().push(value);
             } else if let Some(&i) = expansion_index.get(name.as_str()) {
@@ -388,7 +393,13 @@ impl<'a> Form<'a> {
 
     /// A hash of every posted field and value, order ignored: equal for a double submit.
     pub fn fingerprint(&self) -> String {
-        let mut pairs: Vec<&(String, String)> = self.posted.pairs.iter().collect();
+        // Control fields change between two clicks of one form (fill time, tokens).
+        let mut pairs: Vec<&(String, String)> = self
+            .posted
+            .pairs
+            .iter()
+            .filter(|(name, _)| !is_control_field(name))
+            .collect();
         pairs.sort();
         let mut hasher = Sha256::new();
         for (name, value) in pairs {

@@ -5,8 +5,9 @@ pub mod answer;
 pub mod body;
 pub mod form;
 pub mod negotiate;
+pub mod spam_check;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
@@ -44,6 +45,7 @@ const RAW_BODY_LOG_LIMIT: usize = 16 * 1024;
         (status = 303, description = "Redirect to OnSuccessURL, or to OnErrorURL with error_Code and msg"),
         (status = 400, description = "ct102 no name, ct104 invalid request or field", body = crate::openapi::IntakeFailure),
         (status = 401, description = "ct101 invalid web_key", body = crate::openapi::IntakeFailure),
+        (status = 403, description = "ct107 origin not allowed", body = crate::openapi::IntakeFailure),
         (status = 409, description = "ct103 duplicate client", body = crate::openapi::IntakeFailure),
         (status = 413, description = "Body too large", body = crate::openapi::IntakeFailure),
         (status = 415, description = "Unsupported content type", body = crate::openapi::IntakeFailure),
@@ -79,7 +81,7 @@ async fn answer_post(
 ) -> Answer {
     // Rate limits come first: an abusive client's body is never read.
     let ip = state.limits.client_ip(peer, headers);
-    if let Err(wait) = state.limits.check_ip(ip) {
+    if let Err(wait) = state.limits.check_ip(ip).await {
         return json_failure(IntakeError::TooManyRequests { retry_after: wait });
     }
     let limit = state.settings.intake.body_limit;
@@ -99,6 +101,10 @@ async fn answer_post(
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
         created_at: OffsetDateTime::now_utc(),
+        spam_reasons: Vec::new(),
+        released_client_id: None,
+        released_at: None,
+        release_error_code: None,
     };
     tracing::Span::current().record("submission_id", tracing::field::display(log.id));
 
@@ -130,21 +136,31 @@ async fn answer_post(
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    process(state, &posted, log, wants_html, request_id).await
+    let post = Post {
+        posted: &posted,
+        headers,
+        client_ip: ip,
+        wants_html,
+        request_id,
+    };
+    process(state, &post, log).await
+}
+
+/// A post whose body has been read.
+struct Post<'a> {
+    posted: &'a PostedPairs,
+    headers: &'a HeaderMap,
+    client_ip: IpAddr,
+    wants_html: bool,
+    request_id: Option<String>,
 }
 
 /// Steps 2 to 6, and the store.
-async fn process(
-    state: &AppState,
-    posted: &PostedPairs,
-    mut log: Submission,
-    wants_html: bool,
-    request_id: Option<String>,
-) -> Answer {
-    let form = Form::new(posted);
+async fn process(state: &AppState, post: &Post<'_>, mut log: Submission) -> Answer {
+    let form = Form::new(post.posted);
     // The per-key limit, as soon as the key is known: JSON, never a redirect, not logged.
     if let Some(key) = form.web_key()
-        && let Err(wait) = state.limits.check_key(&key)
+        && let Err(wait) = state.limits.check_key(&key).await
     {
         return json_failure(IntakeError::TooManyRequests { retry_after: wait });
     }
@@ -183,8 +199,13 @@ async fn process(
     log.account_id = Some(owner.account_id);
     log.lead_source_id = owner.lead_source.as_ref().map(|s| s.id);
     tracing::Span::current().record("account_id", tracing::field::display(owner.account_id));
-    let hosted = owner.hosted_pages && wants_html;
-    let answer = process_for_owner(state, &form, log, owner, redirect, request_id).await;
+    let hosted = owner.hosted_pages && post.wants_html;
+    let answer = if spam_check::origin_allowed(&owner, post.headers) {
+        process_for_owner(state, post, &form, log, owner, redirect).await
+    } else {
+        reject(state, log, &IntakeError::OriginNotAllowed).await;
+        fail(IntakeError::OriginNotAllowed)
+    };
     if hosted {
         let base = state.settings.server.public_url().unwrap_or_default();
         answer.on_hosted_page(base)
@@ -193,14 +214,14 @@ async fn process(
     }
 }
 
-/// Steps 4 to 6 and the store, once the web_key is known.
+/// Steps 4 to 6 and the store, once the web_key and the origin are known good.
 async fn process_for_owner(
     state: &AppState,
+    post: &Post<'_>,
     form: &Form<'_>,
     log: Submission,
     owner: KeyOwner,
     redirect: Option<RedirectUrl>,
-    request_id: Option<String>,
 ) -> Answer {
     let fail = |error: IntakeError| Answer::Failure {
         error,
@@ -219,13 +240,22 @@ async fn process_for_owner(
             return fail(error);
         }
     };
+    let reasons = spam_check::spam_reasons(state, &owner, &post.posted.pairs, post.client_ip).await;
+    if !reasons.is_empty() {
+        return match spam_check::keep_spam(state, log, reasons).await {
+            Ok(()) => Answer::Success {
+                redirect: valid.success_url,
+            },
+            Err(()) => fail(IntakeError::StorageUnavailable),
+        };
+    }
     let lead = LeadToStore {
         owner,
         client: valid.client,
         submission: log,
         fingerprint: form.fingerprint(),
         replay_window_seconds: state.settings.intake.replay_window_seconds,
-        request_id,
+        request_id: post.request_id.clone(),
     };
     match state.store.accept_lead(&lead).await {
         Ok(AcceptOutcome::Created { client_id }) => {
