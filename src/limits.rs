@@ -1,6 +1,7 @@
 //! Abuse limits: requests per minute per client IP and per web_key (GCRA via
-//! `governor`; the per-minute figure is also the burst). Limits are per process:
-//! behind a load balancer each instance counts for itself.
+//! `governor`; the per-minute figure is also the burst), and a cap on open
+//! connections. Without a Redis the rate limits are per process; with one
+//! (`limits.redis_url`) every instance counts in it, sharing one budget.
 
 use std::hash::{BuildHasher, RandomState};
 use std::net::{IpAddr, SocketAddr};
@@ -12,6 +13,8 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::config::LimitSettings;
+use crate::spam::shared_limits::DEFAULT_KEY_PREFIX;
+use crate::spam::{LimitScope, RateDecision, SharedLimits};
 
 /// The intake rate limits.
 pub struct RateLimits {
@@ -21,6 +24,48 @@ pub struct RateLimits {
     per_key: Option<DefaultKeyedRateLimiter<u64>>,
     hasher: RandomState,
     trust_proxy: bool,
+    /// Set when the limits are counted in a Redis shared by every instance.
+    shared: Option<SharedRates>,
+}
+
+/// The limits counted in Redis.
+struct SharedRates {
+    redis: SharedLimits,
+    per_ip_per_minute: u32,
+    per_key_per_minute: u32,
+}
+
+impl SharedRates {
+    async fn check(&self, scope: LimitScope, key: &str, per_minute: u32) -> Result<(), Duration> {
+        match self.redis.check(scope, key, per_minute).await {
+            RateDecision::Allowed => Ok(()),
+            RateDecision::Limited { retry_after } => Err(retry_after),
+        }
+    }
+}
+
+/// The shared limits of `settings`, when a Redis is named (a URL that does not parse is refused
+/// when the configuration is read; here it is logged and the limits stay per process).
+fn shared_rates(settings: &LimitSettings) -> Option<SharedRates> {
+    let url = settings.redis_url.trim();
+    if url.is_empty() {
+        return None;
+    }
+    let prefix = match settings.redis_key_prefix.trim() {
+        "" => DEFAULT_KEY_PREFIX,
+        prefix => prefix,
+    };
+    match SharedLimits::new(url, prefix) {
+        Ok(redis) => Some(SharedRates {
+            redis,
+            per_ip_per_minute: settings.per_ip_per_minute,
+            per_key_per_minute: settings.per_key_per_minute,
+        }),
+        Err(error) => {
+            tracing::error!(%error, "the Redis URL is not usable; rate limits stay per process");
+            None
+        }
+    }
 }
 
 fn limiter<K: std::hash::Hash + Eq + Clone>(per_minute: u32) -> Option<DefaultKeyedRateLimiter<K>> {
@@ -35,6 +80,7 @@ impl RateLimits {
             per_key: limiter(settings.per_key_per_minute),
             hasher: RandomState::new(),
             trust_proxy: settings.trust_proxy,
+            shared: shared_rates(settings),
         }
     }
 
@@ -58,13 +104,29 @@ impl RateLimits {
     }
 
     /// `Err(wait)` when this IP is over its rate.
-    pub fn check_ip(&self, ip: IpAddr) -> Result<(), Duration> {
-        check(self.per_ip.as_ref(), &ip)
+    pub async fn check_ip(&self, ip: IpAddr) -> Result<(), Duration> {
+        match &self.shared {
+            Some(shared) => {
+                let key = ip.to_string();
+                shared
+                    .check(LimitScope::Ip, &key, shared.per_ip_per_minute)
+                    .await
+            }
+            None => check(self.per_ip.as_ref(), &ip),
+        }
     }
 
     /// `Err(wait)` when this web_key is over its rate for posts from this IP.
-    pub fn check_key(&self, key: &str, ip: IpAddr) -> Result<(), Duration> {
-        check(self.per_key.as_ref(), &self.hasher.hash_one((key, ip)))
+    pub async fn check_key(&self, key: &str, ip: IpAddr) -> Result<(), Duration> {
+        match &self.shared {
+            Some(shared) => {
+                let pair = format!("{key}|{ip}");
+                shared
+                    .check(LimitScope::WebKey, &pair, shared.per_key_per_minute)
+                    .await
+            }
+            None => check(self.per_key.as_ref(), &self.hasher.hash_one((key, ip))),
+        }
     }
 
     /// Forget idle keys so the tables stay small.
@@ -99,49 +161,54 @@ mod tests {
             per_ip_per_minute: per_ip,
             per_key_per_minute: per_key,
             trust_proxy,
+            ..LimitSettings::default()
         })
     }
 
-    #[test]
-    fn zero_means_no_limit() {
+    #[tokio::test]
+    async fn zero_means_no_limit() {
         let l = limits(0, 0, false);
         for _ in 0..1000 {
-            assert!(l.check_ip(IpAddr::from([127, 0, 0, 1])).is_ok());
-            assert!(l.check_key("k", IpAddr::from([127, 0, 0, 1])).is_ok());
+            assert!(l.check_ip(IpAddr::from([127, 0, 0, 1])).await.is_ok());
+            assert!(l.check_key("k", IpAddr::from([127, 0, 0, 1])).await.is_ok());
         }
     }
 
-    #[test]
-    fn the_per_minute_figure_is_also_the_burst() {
+    #[tokio::test]
+    async fn the_per_minute_figure_is_also_the_burst() {
         let l = limits(3, 0, false);
         let ip = IpAddr::from([127, 0, 0, 1]);
         for _ in 0..3 {
-            assert!(l.check_ip(ip).is_ok());
+            assert!(l.check_ip(ip).await.is_ok());
         }
-        let wait = l.check_ip(ip).expect_err("fourth is refused");
+        let wait = l.check_ip(ip).await.expect_err("fourth is refused");
         assert!(wait > Duration::from_secs(1) && wait <= Duration::from_secs(20));
         assert!(
-            l.check_ip(IpAddr::from([127, 0, 0, 2])).is_ok(),
+            l.check_ip(IpAddr::from([127, 0, 0, 2])).await.is_ok(),
             "other IPs are counted apart"
         );
     }
 
-    #[test]
-    fn keys_are_limited_apart() {
+    #[tokio::test]
+    async fn keys_are_limited_apart() {
         let l = limits(0, 1, false);
         let ip = IpAddr::from([127, 0, 0, 1]);
-        assert!(l.check_key("a", ip).is_ok());
-        assert!(l.check_key("a", ip).is_err());
-        assert!(l.check_key("b", ip).is_ok());
+        assert!(l.check_key("a", ip).await.is_ok());
+        assert!(l.check_key("a", ip).await.is_err());
+        assert!(l.check_key("b", ip).await.is_ok());
     }
 
-    #[test]
-    fn a_key_is_limited_per_client_ip() {
+    #[tokio::test]
+    async fn a_key_is_limited_per_client_ip() {
         let l = limits(0, 1, false);
-        assert!(l.check_key("a", IpAddr::from([127, 0, 0, 1])).is_ok());
-        assert!(l.check_key("a", IpAddr::from([127, 0, 0, 1])).is_err());
+        assert!(l.check_key("a", IpAddr::from([127, 0, 0, 1])).await.is_ok());
         assert!(
-            l.check_key("a", IpAddr::from([127, 0, 0, 2])).is_ok(),
+            l.check_key("a", IpAddr::from([127, 0, 0, 1]))
+                .await
+                .is_err()
+        );
+        assert!(
+            l.check_key("a", IpAddr::from([127, 0, 0, 2])).await.is_ok(),
             "another address still has the key's budget"
         );
     }

@@ -1,11 +1,12 @@
-//! What every HTTP handler can reach: the store, the settings and the rate
-//! limits. Its own module so that the edges (intake, pages, admin) depend on it
+//! What every HTTP handler can reach: the store, the settings, the rate
+//! limits and the CAPTCHA verifier. Its own module so that the edges (intake, pages, admin) depend on it
 //! and not on the application that assembles them.
 
 use std::sync::Arc;
 
 use crate::config::Settings;
 use crate::limits::RateLimits;
+use crate::spam::CaptchaVerifier;
 use crate::store::Store;
 use crate::telemetry::Metrics;
 
@@ -15,6 +16,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub settings: Arc<Settings>,
     pub limits: Arc<RateLimits>,
+    /// Asks the CAPTCHA providers about the tokens posted to the intake endpoint.
+    pub captcha: CaptchaVerifier,
     /// This application's own metrics, served at `/metrics`.
     pub metrics: Metrics,
 }
@@ -25,6 +28,7 @@ impl AppState {
         AppState {
             store,
             limits: Arc::new(RateLimits::new(&settings.limits)),
+            captcha: CaptchaVerifier::new(reqwest::Client::new(), settings.spam.verify_urls()),
             metrics: Metrics::new(),
             settings: Arc::new(settings),
         }

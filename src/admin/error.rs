@@ -45,7 +45,9 @@ impl AdminError {
             AdminError::Service(e) => match e {
                 ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
                 ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                ServiceError::Taken(_) | ServiceError::Conflict(_) => StatusCode::CONFLICT,
+                ServiceError::Taken(_)
+                | ServiceError::Conflict(_)
+                | ServiceError::DuplicateClient => StatusCode::CONFLICT,
                 ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
@@ -72,6 +74,9 @@ pub struct ErrorBody {
     /// Every invalid field (422 and 409 only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<FieldProblem>>,
+    /// The intake's error code, when the refusal is one (`ct103` on a release).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<&'static str>,
 }
 
 impl IntoResponse for AdminError {
@@ -81,7 +86,12 @@ impl IntoResponse for AdminError {
             // Details go to the log, never to the client.
             tracing::error!(error = ?self, "admin request failed");
         }
+        let error_code = match &self {
+            AdminError::Service(ServiceError::DuplicateClient) => Some("ct103"),
+            _ => None,
+        };
         let body = ErrorBody {
+            error_code,
             fields: self.fields(),
             error: self.to_string(),
         };

@@ -24,6 +24,7 @@ pub mod clients;
 pub mod error;
 pub mod extract;
 pub mod lead_sources;
+pub mod spam;
 
 use std::net::SocketAddr;
 
@@ -72,6 +73,10 @@ pub fn router(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(activity::list_all_submissions))
         .routes(routes!(activity::list_jobs))
         .routes(routes!(activity::retry_job))
+        .routes(routes!(spam::get_spam_settings, spam::update_spam_settings))
+        .routes(routes!(spam::release_submission))
+        .routes(routes!(spam::mark_client_spam))
+        .routes(routes!(spam::update_lead_source))
         // Add routes above this line: the token check covers only what is above it
         // (a test asks every documented admin operation for a 401 without token).
         .route_layer(middleware::from_fn_with_state(state, require_admin_token))

@@ -14,7 +14,7 @@ pub enum SubmissionCommand {
     List {
         #[arg(long)]
         account: Option<Uuid>,
-        /// accepted or rejected.
+        /// accepted, rejected or spam.
         #[arg(long)]
         outcome: Option<String>,
         /// e.g. ct103.

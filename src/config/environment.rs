@@ -41,6 +41,27 @@ const ENVIRONMENT: &[(&str, &str, EnvValue)] = &[
         "limits.trust_proxy",
         EnvValue::Typed,
     ),
+    ("LEADPOST_REDIS_URL", "limits.redis_url", EnvValue::Text),
+    (
+        "LEADPOST_REDIS_KEY_PREFIX",
+        "limits.redis_key_prefix",
+        EnvValue::Text,
+    ),
+    (
+        "LEADPOST_TURNSTILE_VERIFY_URL",
+        "spam.turnstile_verify_url",
+        EnvValue::Text,
+    ),
+    (
+        "LEADPOST_HCAPTCHA_VERIFY_URL",
+        "spam.hcaptcha_verify_url",
+        EnvValue::Text,
+    ),
+    (
+        "LEADPOST_RECAPTCHA_VERIFY_URL",
+        "spam.recaptcha_verify_url",
+        EnvValue::Text,
+    ),
     ("LEADPOST_DEMO", "demo.enabled", EnvValue::Typed),
     ("LEADPOST_SHOW_HOME", "pages.show_home", EnvValue::Typed),
     ("LEADPOST_LOG_FORMAT", "log.format", EnvValue::Typed),

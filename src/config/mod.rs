@@ -25,6 +25,7 @@ pub struct Settings {
     pub delivery: DeliverySettings,
     #[serde(default)]
     pub notify: NotifySettings,
+    pub spam: SpamServiceSettings,
 }
 
 /// `[server]`
@@ -86,6 +87,53 @@ pub struct LimitSettings {
     pub per_key_per_minute: u32,
     #[serde(deserialize_with = "lenient::flag")]
     pub trust_proxy: bool,
+    /// A Redis shared by every instance (`redis://host:port/db`); empty counts per process.
+    #[serde(default)]
+    pub redis_url: String,
+    /// What every key this service puts in Redis starts with.
+    #[serde(default)]
+    pub redis_key_prefix: String,
+}
+
+/// `[spam]`: where CAPTCHA tokens are verified (the providers' documented URLs by default).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SpamServiceSettings {
+    pub turnstile_verify_url: String,
+    pub hcaptcha_verify_url: String,
+    pub recaptcha_verify_url: String,
+}
+
+impl SpamServiceSettings {
+    /// The verify URLs, for the CAPTCHA verifier (each checked when the settings are read; one
+    /// that does not parse keeps the provider's documented URL).
+    pub fn verify_urls(&self) -> crate::spam::VerifyUrls {
+        let documented = crate::spam::VerifyUrls::default();
+        let or = |raw: &str, default: url::Url| http_url(raw).unwrap_or(default);
+        crate::spam::VerifyUrls {
+            turnstile: or(&self.turnstile_verify_url, documented.turnstile),
+            hcaptcha: or(&self.hcaptcha_verify_url, documented.hcaptcha),
+            recaptcha: or(&self.recaptcha_verify_url, documented.recaptcha),
+        }
+    }
+
+    /// The first verify URL that is not an http(s) URL, by its key.
+    fn invalid_url(&self) -> Option<&'static str> {
+        [
+            ("spam.turnstile_verify_url", &self.turnstile_verify_url),
+            ("spam.hcaptcha_verify_url", &self.hcaptcha_verify_url),
+            ("spam.recaptcha_verify_url", &self.recaptcha_verify_url),
+        ]
+        .into_iter()
+        .find(|(_, raw)| http_url(raw).is_none())
+        .map(|(key, _)| key)
+    }
+}
+
+/// `raw` as an http:// or https:// URL with a host.
+fn http_url(raw: &str) -> Option<url::Url> {
+    url::Url::parse(raw.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
 }
 
 /// `[delivery]`: the webhook delivery worker.
@@ -266,6 +314,16 @@ impl Settings {
                 "delivery.timeout_seconds",
                 "must be a positive number of seconds",
             ));
+        }
+        let redis_url = self.limits.redis_url.trim();
+        if !redis_url.is_empty() && redis::Client::open(redis_url).is_err() {
+            return Err(invalid(
+                "limits.redis_url",
+                "must be a redis:// URL (redis://host:port/db)",
+            ));
+        }
+        if let Some(key) = self.spam.invalid_url() {
+            return Err(invalid(key, "must be an http:// or https:// URL"));
         }
         self.admin.token = self.admin.token.trim().to_string();
         self.server.public_url = normalize_public_url(&self.server.public_url)

@@ -20,6 +20,9 @@ pub enum IntakeError {
     BadRequest(String),
     #[error("Invalid Web_Key")]
     InvalidWebKey,
+    /// Step 3b: the post's `Origin` (or `Referer`) is not one the account allows.
+    #[error("Origin not allowed")]
+    OriginNotAllowed,
     #[error("Name Not Received")]
     NameNotReceived,
     /// Step 5: every invalid field; the message names the first.
@@ -49,6 +52,7 @@ impl IntakeError {
             IntakeError::DuplicateClient => "ct103",
             IntakeError::StorageUnavailable => "ct105",
             IntakeError::TooManyRequests { .. } => "ct106",
+            IntakeError::OriginNotAllowed => "ct107",
             IntakeError::PayloadTooLarge { .. }
             | IntakeError::UnsupportedMediaType(_)
             | IntakeError::BadRequest(_)
@@ -62,6 +66,7 @@ impl IntakeError {
             IntakeError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             IntakeError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             IntakeError::InvalidWebKey => StatusCode::UNAUTHORIZED,
+            IntakeError::OriginNotAllowed => StatusCode::FORBIDDEN,
             IntakeError::DuplicateClient => StatusCode::CONFLICT,
             IntakeError::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             IntakeError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -9,6 +9,7 @@ use super::body::PostedPairs;
 use crate::clients::catalog::{CLIENT_FIELDS, Kind};
 use crate::clients::{FieldValue, NewClient};
 use crate::fields::{FieldError, FieldProblem, RedirectUrl, char_len, strip_html, truncate_chars};
+use crate::spam::is_control_field;
 
 /// Posted names that are not client fields: checked before (`web_key`, `name`) or
 /// after (the redirect URLs) the client fields of the catalog.
@@ -85,6 +86,10 @@ impl<'a> Form<'a> {
         let mut expansion: Vec<(&'a str, Vec<&'a str>)> = Vec::new();
         let mut expansion_index: HashMap<&'a str, usize> = HashMap::new();
         for (name, value) in &posted.pairs {
+            if is_control_field(name) {
+                // Honeypot, fill time, CAPTCHA tokens: read by the spam checks, never stored.
+                continue;
+            }
             if let Some(known) = reserved_name(name) {
                 reserved.entry(known).or_default().push(value);
             } else if let Some(&i) = expansion_index.get(name.as_str()) {
@@ -296,7 +301,13 @@ impl<'a> Form<'a> {
 
     /// A hash of every posted field and value, order ignored: equal for a double submit.
     pub fn fingerprint(&self) -> String {
-        let mut pairs: Vec<&(String, String)> = self.posted.pairs.iter().collect();
+        // Control fields change between two clicks of one form (fill time, tokens).
+        let mut pairs: Vec<&(String, String)> = self
+            .posted
+            .pairs
+            .iter()
+            .filter(|(name, _)| !is_control_field(name))
+            .collect();
         pairs.sort();
         let mut hasher = Sha256::new();
         for (name, value) in pairs {

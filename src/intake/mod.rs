@@ -5,6 +5,7 @@ pub mod answer;
 pub mod body;
 pub mod form;
 pub mod negotiate;
+pub mod spam_check;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -47,6 +48,7 @@ const REFUSED_FIELDS_LOG_LIMIT: usize = 16 * 1024;
         (status = 303, description = "Redirect to OnSuccessURL, or to OnErrorURL with error_Code and msg"),
         (status = 400, description = "ct102 no name, ct104 invalid request or field", body = crate::openapi::IntakeFailure),
         (status = 401, description = "ct101 invalid web_key", body = crate::openapi::IntakeFailure),
+        (status = 403, description = "ct107 origin not allowed", body = crate::openapi::IntakeFailure),
         (status = 409, description = "ct103 duplicate client", body = crate::openapi::IntakeFailure),
         (status = 413, description = "Body too large", body = crate::openapi::IntakeFailure),
         (status = 415, description = "Unsupported content type", body = crate::openapi::IntakeFailure),
@@ -82,7 +84,7 @@ async fn answer_post(
 ) -> Answer {
     // Rate limits come first: an abusive client's body is never read.
     let ip = state.limits.client_ip(peer, headers);
-    if let Err(wait) = state.limits.check_ip(ip) {
+    if let Err(wait) = state.limits.check_ip(ip).await {
         return json_failure(IntakeError::TooManyRequests { retry_after: wait });
     }
     let limit = state.settings.intake.body_limit;
@@ -102,6 +104,10 @@ async fn answer_post(
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
         created_at: OffsetDateTime::now_utc(),
+        spam_reasons: Vec::new(),
+        released_client_id: None,
+        released_at: None,
+        release_error_code: None,
     };
     tracing::Span::current().record("submission_id", tracing::field::display(log.id));
 
@@ -138,19 +144,29 @@ async fn answer_post(
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    process(state, Arc::new(posted), log, ip, wants_html, request_id).await
+    let post = Post {
+        posted: Arc::new(posted),
+        headers,
+        client_ip: ip,
+        wants_html,
+        request_id,
+    };
+    process(state, post, log).await
+}
+
+/// A post whose body has been read.
+struct Post<'a> {
+    posted: Arc<PostedPairs>,
+    headers: &'a HeaderMap,
+    client_ip: IpAddr,
+    wants_html: bool,
+    request_id: Option<String>,
 }
 
 /// Steps 2 to 6, and the store.
-async fn process(
-    state: &AppState,
-    posted: Arc<PostedPairs>,
-    mut log: Submission,
-    ip: IpAddr,
-    wants_html: bool,
-    request_id: Option<String>,
-) -> Answer {
-    let form = Form::new(&posted);
+async fn process(state: &AppState, post: Post<'_>, mut log: Submission) -> Answer {
+    let ip = post.client_ip;
+    let form = Form::new(&post.posted);
     let redirect = match form.error_url() {
         Ok(redirect) => redirect,
         Err(problem) => {
@@ -191,15 +207,21 @@ async fn process(
     // The per-key limit, counted per known key and client IP (so junk posts from one
     // address cannot use up an account's budget): JSON, never a redirect; the log
     // keeps one row per key and minute with a count.
-    if let Err(wait) = state.limits.check_key(&key, ip) {
+    if let Err(wait) = state.limits.check_key(&key, ip).await {
         let error = IntakeError::TooManyRequests { retry_after: wait };
         if let Err(e) = state.store.record_rate_limited(&log).await {
             tracing::warn!(error = %e, "could not log a rate-limited post");
         }
         return json_failure(error);
     }
-    let hosted = owner.hosted_pages && wants_html;
-    let answer = process_for_owner(state, posted, log, owner, redirect, request_id).await;
+    let hosted = owner.hosted_pages && post.wants_html;
+    // Step 3b: allowed origins refuse like any failure.
+    let answer = if spam_check::origin_allowed(&owner, post.headers) {
+        process_for_owner(state, &post, log, owner, redirect).await
+    } else {
+        reject(state, log, &IntakeError::OriginNotAllowed).await;
+        fail(IntakeError::OriginNotAllowed)
+    };
     if hosted {
         let base = state.settings.server.public_url().unwrap_or_default();
         answer.on_hosted_page(base)
@@ -226,34 +248,43 @@ async fn validate(posted: Arc<PostedPairs>) -> Result<(ValidLead, String), Intak
     })
 }
 
-/// Steps 4 to 6 and the store, once the web_key is known.
+/// Steps 4 to 6 and the store, once the web_key and the origin are known good.
 async fn process_for_owner(
     state: &AppState,
-    posted: Arc<PostedPairs>,
+    post: &Post<'_>,
     log: Submission,
     owner: KeyOwner,
     redirect: Option<RedirectUrl>,
-    request_id: Option<String>,
 ) -> Answer {
     let fail = |error: IntakeError| Answer::Failure {
         error,
         redirect: redirect.clone(),
     };
 
-    let (valid, fingerprint) = match validate(posted).await {
+    let (valid, fingerprint) = match validate(post.posted.clone()).await {
         Ok(checked) => checked,
         Err(error) => {
             reject(state, log, &error).await;
             return fail(error);
         }
     };
+    // Step 5b: spam is kept, and answered exactly as a success.
+    let reasons = spam_check::spam_reasons(state, &owner, &post.posted.pairs, post.client_ip).await;
+    if !reasons.is_empty() {
+        return match spam_check::keep_spam(state, log, reasons).await {
+            Ok(()) => Answer::Success {
+                redirect: valid.success_url,
+            },
+            Err(()) => fail(IntakeError::StorageUnavailable),
+        };
+    }
     let lead = LeadToStore {
         owner,
         client: valid.client,
         submission: log,
         fingerprint,
         replay_window_seconds: state.settings.intake.replay_window_seconds,
-        request_id,
+        request_id: post.request_id.clone(),
     };
     match state.store.accept_lead(&lead).await {
         Ok(AcceptOutcome::Created { client_id }) => {

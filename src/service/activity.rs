@@ -59,7 +59,7 @@ pub async fn update_notification(
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SubmissionQuery {
-    /// `accepted` or `rejected`.
+    /// `accepted`, `rejected` or `spam`.
     #[param(inline, value_type = Option<crate::store::Outcome>)]
     pub outcome: Option<String>,
     /// An error code such as `ct103`.
@@ -81,12 +81,13 @@ impl SubmissionQuery {
         let mut problems = Problems::default();
         let outcome = match present(&self.outcome) {
             None => None,
-            Some("accepted") => Some(Outcome::Accepted),
-            Some("rejected") => Some(Outcome::Rejected),
-            Some(_) => problems.check(Err(FieldProblem::new(
-                "outcome",
-                "must be accepted or rejected",
-            ))),
+            Some(name) => match Outcome::from_name(name) {
+                Some(outcome) => Some(outcome),
+                None => problems.check(Err(FieldProblem::new(
+                    "outcome",
+                    "must be accepted, rejected or spam",
+                ))),
+            },
         };
         let page = PageParams::new(self.limit.clone(), self.after.clone()).page_into(&mut problems);
         problems.finish()?;

@@ -23,6 +23,7 @@ pub mod input;
 pub mod jobs;
 pub mod lead_sources;
 pub mod page;
+pub mod spam;
 
 use crate::fields::FieldProblem;
 use crate::store::StoreError;
@@ -39,6 +40,9 @@ pub enum ServiceError {
     /// A unique value (a web_key) is in use already.
     #[error("{0} is already taken")]
     Taken(&'static str),
+    /// The account already has a client with this email (ct103); Duplicate Record was raised.
+    #[error("Duplicate Client creation attempted")]
+    DuplicateClient,
     /// The object is not in a state that allows this.
     #[error("{0}")]
     Conflict(String),

@@ -20,7 +20,19 @@ const REDIRECT_FIELDS: [&str; 2] = ["OnSuccessURL", "OnErrorURL"];
 
 /// Why a post is spam. The declaration order is the order reasons are listed in, so sorting a list
 /// of reasons puts it in that order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SpamReason {
     Honeypot,

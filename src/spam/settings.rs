@@ -28,7 +28,7 @@ const DOMAIN_MAX: usize = 253;
 const KEY_MAX: usize = 1000;
 
 /// The spam checks of one account.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct SpamSettings {
     /// The hidden field a person leaves empty; `None` turns the honeypot off.
@@ -42,10 +42,12 @@ pub struct SpamSettings {
     /// Words blocked as whole words, in any case.
     pub blocked_words: Vec<String>,
     /// Addresses and ranges; a single address is a `/32` or `/128`.
+    #[schema(value_type = Vec<String>)]
     pub blocked_ips: Vec<IpNet>,
     /// Most links allowed in a post; `None` is no limit.
     pub max_links: Option<u32>,
     /// Where posts may come from; empty allows any origin.
+    #[schema(value_type = Vec<String>)]
     pub allowed_origins: Vec<OriginPattern>,
     /// Whether a post must carry an `Origin` or `Referer`.
     pub require_origin: bool,
@@ -68,7 +70,7 @@ impl Default for SpamSettings {
 }
 
 /// A CAPTCHA service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CaptchaProvider {
     Turnstile,
@@ -77,7 +79,7 @@ pub enum CaptchaProvider {
 }
 
 /// CAPTCHA verification settings. `Debug` never shows the secret.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Captcha {
     pub provider: CaptchaProvider,
     pub secret: String,
@@ -115,31 +117,40 @@ impl SettingProblem {
 
 /// A change to the settings: a key left out stays as it is, `null` clears it (the honeypot, CAPTCHA
 /// and `max_links` turn off, `min_fill_ms` becomes 0, lists empty, `require_origin` false).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpamSettingsPatch {
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
     pub honeypot_field: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<u32>)]
     pub min_fill_ms: Option<Option<u32>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<CaptchaPatch>)]
     pub captcha: Option<Option<CaptchaPatch>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>)]
     pub blocked_email_domains: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>)]
     pub blocked_words: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>)]
     pub blocked_ips: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<u32>)]
     pub max_links: Option<Option<u32>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>)]
     pub allowed_origins: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<bool>)]
     pub require_origin: Option<Option<bool>>,
 }
 
 /// New CAPTCHA settings. A `secret` left out, or sent back masked, keeps the stored one (same provider).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaptchaPatch {
     pub provider: CaptchaProvider,
@@ -151,7 +162,7 @@ pub struct CaptchaPatch {
 }
 
 /// A key that is there: `null` becomes `Some(None)`; a key left out stays `None` through `default`.
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+pub(crate) fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,

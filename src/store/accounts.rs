@@ -67,6 +67,7 @@ const ACCOUNT_COLUMNS: &str = "a.id, a.name, a.owner_email, a.owner_phone, \
 
 /// A lead source's columns, with its current key as `web_key`.
 const SOURCE_COLUMNS: &str = "s.id, s.account_id, s.name, s.action_plan_id, s.created_at, \
+    s.allowed_origins, s.require_origin, \
     (SELECT k.key FROM web_keys k WHERE k.lead_source_id = s.id AND k.expires_at IS NULL \
     ORDER BY k.created_at DESC LIMIT 1) AS web_key";
 
@@ -238,7 +239,8 @@ impl<DB: Backend> AccountStore for SqlStore<DB> {
         let query = sql(
             "SELECT k.account_id, a.name AS account_name, a.owner_email, a.owner_phone, \
              a.default_action_plan_id, a.hosted_pages, k.lead_source_id, s.name AS source_name, \
-             s.action_plan_id AS source_plan_id \
+             s.action_plan_id AS source_plan_id, a.spam_settings, \
+             s.allowed_origins AS source_allowed_origins, s.require_origin AS source_require_origin \
              FROM web_keys k JOIN accounts a ON a.id = k.account_id \
              LEFT JOIN lead_sources s ON s.id = k.lead_source_id \
              WHERE k.key = $1 AND (k.expires_at IS NULL OR k.expires_at > $2)",
@@ -280,6 +282,8 @@ impl<DB: Backend> AccountStore for SqlStore<DB> {
             web_key,
             action_plan_id: new.action_plan_id,
             created_at: now.0,
+            allowed_origins: None,
+            require_origin: None,
         })
     }
 

@@ -14,6 +14,7 @@ mod pages;
 mod postgres;
 mod queue;
 mod records;
+mod spam;
 mod sql;
 mod sqlite;
 mod submissions;
@@ -34,6 +35,7 @@ pub use model::*;
 pub use pages::PagesStore;
 pub use postgres::PgStore;
 pub use queue::{JobAttempt, JobFilter, JobWithAttempts, QueueStore, RetryOutcome};
+pub use spam::{ReleaseOutcome, SourceOrigins, SpamStore};
 pub use sql::{Backend, SqlStore};
 pub use sqlite::SqliteStore;
 pub use submissions::IntakeStore;
@@ -81,6 +83,7 @@ pub trait Store:
     + JobStore
     + QueueStore
     + PagesStore
+    + SpamStore
     + Send
     + Sync
     + 'static

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::clients::{ClientValues, NewClient, read_back};
+use crate::spam::{OriginPattern, OriginPolicy, SpamReason, SpamSettings};
 
 /// The state of the database connection pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +82,11 @@ pub struct LeadSource {
     pub action_plan_id: Option<Uuid>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// Where this source's posts may come from; `null`: the account's list applies.
+    #[schema(value_type = Option<Vec<String>>)]
+    pub allowed_origins: Option<Vec<OriginPattern>>,
+    /// Whether this source's posts must name their origin; `null`: the account's setting applies.
+    pub require_origin: Option<bool>,
 }
 
 /// A new webhook (already checked by the caller).
@@ -151,6 +157,24 @@ pub struct KeyOwner {
     pub action_plan_id: Option<Uuid>,
     /// The account answers browsers with its hosted /thanks and /oops pages.
     pub hosted_pages: bool,
+    /// The account's spam checks.
+    pub spam: SpamSettings,
+    /// The lead source's own allowed origins, replacing the account's when set.
+    pub source_allowed_origins: Option<Vec<OriginPattern>>,
+    /// The lead source's own `require_origin`, replacing the account's when set.
+    pub source_require_origin: Option<bool>,
+}
+
+impl KeyOwner {
+    /// The origin rules for a post with this key: the source's where it has its own.
+    pub fn origin_policy(&self) -> OriginPolicy<'_> {
+        OriginPolicy::resolve(
+            &self.spam.allowed_origins,
+            self.spam.require_origin,
+            self.source_allowed_origins.as_deref(),
+            self.source_require_origin,
+        )
+    }
 }
 
 /// A lead source's id and name.
@@ -178,6 +202,14 @@ pub struct Submission {
     pub user_agent: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// Why the post is spam, in order (empty unless the outcome is `spam`).
+    pub spam_reasons: Vec<SpamReason>,
+    /// The client a release of this spam made.
+    pub released_client_id: Option<Uuid>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub released_at: Option<OffsetDateTime>,
+    /// Why the last release was refused (`ct103`).
+    pub release_error_code: Option<String>,
 }
 
 /// How a post ended.
@@ -186,6 +218,8 @@ pub struct Submission {
 pub enum Outcome {
     Accepted,
     Rejected,
+    /// Kept out by the spam checks (or marked spam later), never lost.
+    Spam,
 }
 
 impl Outcome {
@@ -194,15 +228,19 @@ impl Outcome {
         match self {
             Outcome::Accepted => "accepted",
             Outcome::Rejected => "rejected",
+            Outcome::Spam => "spam",
         }
     }
 
+    /// The outcome with this stored spelling.
+    pub fn from_name(s: &str) -> Option<Self> {
+        [Outcome::Accepted, Outcome::Rejected, Outcome::Spam]
+            .into_iter()
+            .find(|o| o.as_str() == s)
+    }
+
     pub(crate) fn from_stored(s: &str) -> Self {
-        if s == "accepted" {
-            Outcome::Accepted
-        } else {
-            Outcome::Rejected
-        }
+        Outcome::from_name(s).unwrap_or(Outcome::Rejected)
     }
 }
 

@@ -62,6 +62,8 @@ pub(super) struct LeadSourceRow {
     action_plan_id: Option<DbId>,
     created_at: DbTime,
     web_key: Option<String>,
+    allowed_origins: Option<String>,
+    require_origin: Option<i16>,
 }
 
 impl From<LeadSourceRow> for LeadSource {
@@ -73,8 +75,23 @@ impl From<LeadSourceRow> for LeadSource {
             web_key: r.web_key.unwrap_or_default(),
             action_plan_id: r.action_plan_id.map(|d| d.0),
             created_at: r.created_at.0,
+            allowed_origins: r.allowed_origins.as_deref().map(from_json_text),
+            require_origin: r.require_origin.map(|v| v != 0),
         }
     }
+}
+
+/// A value kept as JSON text; text that does not read back (it never should) counts as the default.
+pub(super) fn from_json_text<T: serde::de::DeserializeOwned + Default>(text: &str) -> T {
+    serde_json::from_str(text).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "a stored JSON value does not read back; using the default");
+        T::default()
+    })
+}
+
+/// A value to keep as JSON text.
+pub(super) fn to_json_text<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// A `webhooks` row.
@@ -159,6 +176,9 @@ pub(super) struct KeyOwnerRow {
     lead_source_id: Option<DbId>,
     source_name: Option<String>,
     source_plan_id: Option<DbId>,
+    spam_settings: Option<String>,
+    source_allowed_origins: Option<String>,
+    source_require_origin: Option<i16>,
 }
 
 impl From<KeyOwnerRow> for KeyOwner {
@@ -180,6 +200,13 @@ impl From<KeyOwnerRow> for KeyOwner {
             lead_source,
             action_plan_id: plan.map(|d| d.0),
             hosted_pages: r.hosted_pages != 0,
+            spam: r
+                .spam_settings
+                .as_deref()
+                .map(from_json_text)
+                .unwrap_or_default(),
+            source_allowed_origins: r.source_allowed_origins.as_deref().map(from_json_text),
+            source_require_origin: r.source_require_origin.map(|v| v != 0),
         }
     }
 }
@@ -319,6 +346,10 @@ pub(super) struct SubmissionRow {
     remote_ip: Option<String>,
     user_agent: Option<String>,
     created_at: DbTime,
+    spam_reasons: Option<String>,
+    released_client_id: Option<DbId>,
+    released_at: Option<DbTime>,
+    release_error_code: Option<String>,
 }
 
 impl From<SubmissionRow> for Submission {
@@ -336,6 +367,14 @@ impl From<SubmissionRow> for Submission {
             remote_ip: r.remote_ip,
             user_agent: r.user_agent,
             created_at: r.created_at.0,
+            spam_reasons: r
+                .spam_reasons
+                .as_deref()
+                .map(from_json_text)
+                .unwrap_or_default(),
+            released_client_id: r.released_client_id.map(|d| d.0),
+            released_at: r.released_at.map(|t| t.0),
+            release_error_code: r.release_error_code,
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use uuid::Uuid;
 
-use super::records::{IdRow, ReplayRow, SubmissionRow, into_all};
+use super::records::{IdRow, ReplayRow, SubmissionRow, into_all, to_json_text};
 use super::sql::{Backend, Bind, SqlStore, Tx, execute, fetch_optional, sql};
 use super::types::{DbId, DbTime};
 use super::{
@@ -72,8 +72,8 @@ impl<'a> NewJob<'a> {
 }
 
 const INSERT_SUBMISSION: &str = "INSERT INTO submissions (id, account_id, lead_source_id, \
-    client_id, outcome, error_code, message, replay_of, fields, remote_ip, user_agent, created_at) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+    client_id, outcome, error_code, message, replay_of, fields, remote_ip, user_agent, created_at, \
+    spam_reasons) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 
 async fn insert_submission<DB: Backend>(tx: &mut Tx<DB>, s: &Submission) -> Result<(), StoreError> {
     let query = sql(INSERT_SUBMISSION)
@@ -88,7 +88,8 @@ async fn insert_submission<DB: Backend>(tx: &mut Tx<DB>, s: &Submission) -> Resu
         .param(sqlx::types::Json(s.fields.clone()))
         .param(s.remote_ip.clone())
         .param(s.user_agent.clone())
-        .param(DbTime::from(s.created_at));
+        .param(DbTime::from(s.created_at))
+        .param((!s.spam_reasons.is_empty()).then(|| to_json_text(&s.spam_reasons)));
     execute(query, DB::on_conn(tx)).await?;
     Ok(())
 }
@@ -160,7 +161,7 @@ async fn link_or_create<DB: Backend>(
 
 /// Everything that follows from a new client: tags, custom values, note,
 /// action-plan jobs, notifications.
-async fn insert_client_details<DB: Backend>(
+pub(super) async fn insert_client_details<DB: Backend>(
     tx: &mut Tx<DB>,
     client_id: Uuid,
     lead: &LeadToStore,
@@ -273,30 +274,8 @@ async fn insert_client_details<DB: Backend>(
 impl<DB: Backend> SqlStore<DB> {
     /// A refused duplicate: the Duplicate Record notification and the log row.
     async fn record_duplicate(&self, lead: &LeadToStore) -> Result<AcceptOutcome, StoreError> {
-        let now = DbTime::now();
-        let email_key = lead.client.email_key();
         let mut tx = self.begin_write().await?;
-        let query = sql("SELECT id FROM clients WHERE account_id = $1 AND email_key = $2")
-            .param(DbId(lead.owner.account_id))
-            .param(email_key);
-        let existing: IdRow = fetch_optional(query, DB::on_conn(&mut tx))
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let email = lead.client.fields.email().unwrap_or_default();
-        let message = format!(
-            "Duplicate Record: {} posted the email {email} of an existing client",
-            lead.client.display_name()
-        );
-        let account_id = lead.owner.account_id;
-        insert_notification(
-            &mut tx,
-            account_id,
-            "duplicate",
-            existing.id.0,
-            message,
-            now,
-        )
-        .await?;
+        let existing = insert_duplicate_notice(&mut tx, lead).await?;
         let mut submission = lead.submission.clone();
         submission.outcome = Outcome::Rejected;
         submission.error_code = Some("ct103".into());
@@ -304,9 +283,33 @@ impl<DB: Backend> SqlStore<DB> {
         insert_submission(&mut tx, &submission).await?;
         tx.commit().await?;
         Ok(AcceptOutcome::DuplicateEmail {
-            existing_client_id: existing.id.0,
+            existing_client_id: existing,
         })
     }
+}
+
+/// Raise the Duplicate Record notification for a lead whose email an existing client has; the
+/// existing client's id.
+pub(super) async fn insert_duplicate_notice<DB: Backend>(
+    tx: &mut Tx<DB>,
+    lead: &LeadToStore,
+) -> Result<Uuid, StoreError> {
+    let now = DbTime::now();
+    let email_key = lead.client.email_key();
+    let query = sql("SELECT id FROM clients WHERE account_id = $1 AND email_key = $2")
+        .param(DbId(lead.owner.account_id))
+        .param(email_key);
+    let existing: IdRow = fetch_optional(query, DB::on_conn(tx))
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let email = lead.client.fields.email().unwrap_or_default();
+    let message = format!(
+        "Duplicate Record: {} posted the email {email} of an existing client",
+        lead.client.display_name()
+    );
+    let account_id = lead.owner.account_id;
+    insert_notification(tx, account_id, "duplicate", existing.id.0, message, now).await?;
+    Ok(existing.id.0)
 }
 
 #[async_trait::async_trait]

@@ -1,12 +1,10 @@
 //! How posts are answered and what they leave behind: codes, redirects, the
 //! submission log, double submits, tags, custom fields, jobs and notifications.
 
-use leadpost::store::{
-    NewAccount, NewActionPlan, NewWebhook, Outcome, Page, PlanStep, SubmissionFilter,
-};
+use leadpost::store::{NewAccount, Outcome, Page, SubmissionFilter};
 use serde_json::Value;
 
-use crate::helpers::{TestApp, on_both_stores};
+use crate::helpers::{TestApp, on_both_stores, plan_with_webhook};
 
 const SUCCESS_URL: &str = "http://localhost/thanks";
 const ERROR_URL: &str = "http://localhost/oops";
@@ -317,41 +315,6 @@ async fn a_lead_source_key_records_its_source(app: TestApp) {
     assert_eq!(response.status(), 200);
     let client = app.latest_client(&account).await.expect("stored");
     assert_eq!(client.lead_source_id, Some(source.id));
-}
-
-async fn plan_with_webhook(app: &TestApp, account_id: uuid::Uuid, delays: &[i64]) -> uuid::Uuid {
-    let webhook = app
-        .store
-        .create_webhook(
-            account_id,
-            &NewWebhook {
-                name: "CRM".into(),
-                url: "http://127.0.0.1:9/hook".into(),
-                method: "POST".into(),
-                headers: serde_json::json!({}),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("webhook");
-    let steps = delays
-        .iter()
-        .map(|&delay_seconds| PlanStep {
-            webhook_id: webhook.id,
-            delay_seconds,
-        })
-        .collect();
-    app.store
-        .create_action_plan(
-            account_id,
-            &NewActionPlan {
-                name: "Welcome".into(),
-                steps,
-            },
-        )
-        .await
-        .expect("plan")
-        .id
 }
 
 async fn a_lead_source_plan_becomes_one_job_per_step(app: TestApp) {

@@ -25,4 +25,8 @@ mod operations;
 mod pages;
 mod receiver;
 mod smtp_listener;
+mod spam;
+mod spam_gates;
+mod spam_redis;
+mod spam_release;
 mod store_conformance;

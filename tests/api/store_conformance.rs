@@ -25,6 +25,10 @@ fn submission(account_id: Option<Uuid>, outcome: Outcome, code: Option<&str>) ->
         remote_ip: Some("127.0.0.1".into()),
         user_agent: None,
         created_at: OffsetDateTime::now_utc(),
+        spam_reasons: Vec::new(),
+        released_client_id: None,
+        released_at: None,
+        release_error_code: None,
     }
 }
 

@@ -3,6 +3,8 @@
 //! with it; `process`: the real binary.
 
 pub mod process;
+pub mod redis;
+pub mod spam;
 
 use std::sync::Arc;
 
@@ -100,6 +102,11 @@ pub fn base_settings() -> Settings {
     settings.admin.token = ADMIN_TOKEN.into();
     // Tests drive the delivery worker themselves (`Worker::run_once`).
     settings.delivery.concurrency = 0;
+    // CAPTCHA providers: one loopback stub for the whole test run (spam::captcha_stub).
+    let stub = spam::captcha_stub();
+    settings.spam.turnstile_verify_url = stub.join("turnstile").expect("url").into();
+    settings.spam.hcaptcha_verify_url = stub.join("hcaptcha").expect("url").into();
+    settings.spam.recaptcha_verify_url = stub.join("recaptcha").expect("url").into();
     settings
 }
 
@@ -394,6 +401,46 @@ impl TestApp {
             .expect("clients listed")
             .len()
     }
+}
+
+/// A plan of the account with one step per delay, each calling one webhook on a closed loopback port.
+pub async fn plan_with_webhook(
+    app: &TestApp,
+    account_id: uuid::Uuid,
+    delays: &[i64],
+) -> uuid::Uuid {
+    let webhook = app
+        .store
+        .create_webhook(
+            account_id,
+            &leadpost::store::NewWebhook {
+                name: "CRM".into(),
+                url: "http://127.0.0.1:9/hook".into(),
+                method: "POST".into(),
+                headers: serde_json::json!({}),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("webhook");
+    let steps = delays
+        .iter()
+        .map(|&delay_seconds| leadpost::store::PlanStep {
+            webhook_id: webhook.id,
+            delay_seconds,
+        })
+        .collect();
+    app.store
+        .create_action_plan(
+            account_id,
+            &leadpost::store::NewActionPlan {
+                name: "Welcome".into(),
+                steps,
+            },
+        )
+        .await
+        .expect("plan")
+        .id
 }
 
 /// The status and the JSON body of an answer (`null` when it is not JSON).

@@ -1,0 +1,10 @@
+-- Spam: per-account settings (JSON; NULL means the defaults), a lead source's own allowed origins
+-- and require_origin (NULL: the account's apply), and on each submission the spam reasons and what a
+-- release did.
+ALTER TABLE accounts ADD COLUMN spam_settings text;
+ALTER TABLE lead_sources ADD COLUMN allowed_origins text;
+ALTER TABLE lead_sources ADD COLUMN require_origin smallint;
+ALTER TABLE submissions ADD COLUMN spam_reasons text;
+ALTER TABLE submissions ADD COLUMN released_client_id uuid;
+ALTER TABLE submissions ADD COLUMN released_at timestamptz;
+ALTER TABLE submissions ADD COLUMN release_error_code text;
