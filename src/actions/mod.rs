@@ -269,7 +269,7 @@ impl WebhookRequest {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct StepRequest {
     pub webhook_id: Uuid,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::fields::json_integer")]
     #[schema(minimum = 0, maximum = 31_622_400)]
     pub delay_seconds: i64,
 }

@@ -13,7 +13,8 @@ use crate::service::ServiceError;
 /// Largest accepted admin request body.
 const BODY_LIMIT: usize = 64 * 1024;
 
-/// A JSON request body; an empty body reads as `{}`.
+/// A JSON object as request body; an empty body or `null` reads as `{}`, any
+/// other JSON value (an array, which serde would read into a struct) is a 422.
 pub struct JsonBody<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
@@ -36,10 +37,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         let bytes = bytes::Bytes::from_request(req, state)
             .await
             .map_err(|_| AdminError::PayloadTooLarge(BODY_LIMIT))?;
-        let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-            b"{}"
-        } else {
-            &bytes
+        let text: &[u8] = match bytes.trim_ascii() {
+            b"" | b"null" => b"{}",
+            b if b.starts_with(b"{") => &bytes,
+            _ => return Err(AdminError::field("body", "must be a JSON object")),
         };
         refuse_nul_in_json(text)?;
         let mut de = serde_json::Deserializer::from_slice(text);

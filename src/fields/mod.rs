@@ -19,7 +19,7 @@ pub use choice::{ContactType, Gender, HomeOwnerStatus, MaritalStatus, NewLeadNot
 pub use clean::{json_path_with_nul, remove_controls};
 pub use contact::{Email, Phone, ProfileId};
 pub use date::YmdDate;
-pub use numbers::{Flag, WholeNumber};
+pub use numbers::{Flag, WholeNumber, json_integer, json_integer_opt};
 pub use problem::FieldProblem;
 pub use redirect::RedirectUrl;
 pub use text::{TAGS_PER_POST_MAX, TagList, Text, char_len, strip_html, truncate_chars};

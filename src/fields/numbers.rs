@@ -1,5 +1,7 @@
 //! Numbers and 1/0 flags.
 
+use serde::{Deserialize, Deserializer, de::Error as _};
+
 use super::FieldError;
 
 /// A whole number of at least 0 that fits in an `i64`.
@@ -46,9 +48,47 @@ impl Flag {
     }
 }
 
+/// A JSON integer, also written as a number with a zero fraction (`79.0`): JSON
+/// Schema's `integer`, which the OpenAPI document declares, allows both.
+pub fn json_integer<'de, D: Deserializer<'de>>(de: D) -> Result<i64, D::Error> {
+    let number = serde_json::Number::deserialize(de)?;
+    if let Some(n) = number.as_i64() {
+        return Ok(n);
+    }
+    // Beyond ±2^63 an f64 is no longer an i64; such numbers are refused.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    match number.as_f64() {
+        Some(f) if f.fract() == 0.0 && (-LIMIT..LIMIT).contains(&f) => Ok(f as i64),
+        _ => Err(D::Error::custom(format!(
+            "invalid value: {number}, expected a whole number"
+        ))),
+    }
+}
+
+/// [`json_integer`] for an optional field (`null` or absent: `None`).
+pub fn json_integer_opt<'de, D: Deserializer<'de>>(de: D) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    struct Integer(#[serde(deserialize_with = "json_integer")] i64);
+    Ok(Option::<Integer>::deserialize(de)?.map(|Integer(n)| n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, Deserialize)]
+    struct Seconds(#[serde(deserialize_with = "json_integer")] i64);
+
+    #[test]
+    fn a_json_integer_may_have_a_zero_fraction_but_no_other() {
+        let read = |s: &str| serde_json::from_str::<Seconds>(s).map(|Seconds(n)| n).ok();
+        assert_eq!(read("79"), Some(79));
+        assert_eq!(read("79.0"), Some(79));
+        assert_eq!(read("-3.0"), Some(-3));
+        assert_eq!(read("79.5"), None);
+        assert_eq!(read("1e300"), None);
+        assert_eq!(read("\"79\""), None);
+    }
 
     #[test]
     fn leading_zeros_are_accepted() {

@@ -99,6 +99,7 @@ impl UpdateAccount {
 #[serde(deny_unknown_fields)]
 pub struct RotateKey {
     /// Seconds the old key keeps working (default 0: it stops at once; at most 90 days).
+    #[serde(default, deserialize_with = "crate::fields::json_integer_opt")]
     #[schema(minimum = 0, maximum = 7_776_000)]
     pub grace_seconds: Option<i64>,
 }

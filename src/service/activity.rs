@@ -59,17 +59,27 @@ pub async fn update_notification(
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SubmissionQuery {
-    /// `accepted`, `rejected` or `spam`.
-    #[param(inline, value_type = Option<crate::store::Outcome>)]
+    /// `accepted`, `rejected` or `spam`; empty for all.
+    #[param(schema_with = outcome_schema)]
     pub outcome: Option<String>,
     /// An error code such as `ct103`.
+    #[param(schema_with = super::input::text_schema)]
     pub error_code: Option<String>,
-    /// Page size, 1 to 500 (default 50).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
+    /// Page size, 1 to 500 (default 50 when absent or empty).
+    #[param(schema_with = super::page::limit_schema)]
     pub limit: Option<String>,
-    /// The `next` cursor of the previous page.
-    #[param(pattern = "^[A-Za-z0-9_-]{22}$")]
+    /// The `next` cursor of the previous page; empty for the first page.
+    #[param(schema_with = super::page::cursor_schema)]
     pub after: Option<String>,
+}
+
+/// The schema of the `outcome` filter.
+fn outcome_schema() -> utoipa::openapi::Object {
+    super::page::choice_or_empty_schema(&[
+        Outcome::Accepted.as_str(),
+        Outcome::Rejected.as_str(),
+        Outcome::Spam.as_str(),
+    ])
 }
 
 impl SubmissionQuery {

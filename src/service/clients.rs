@@ -15,17 +15,19 @@ use crate::store::{Client, ClientFilter, Page, Store};
 #[into_params(parameter_in = Query)]
 pub struct ClientQuery {
     /// Exact email, any case.
+    #[param(schema_with = super::input::text_schema)]
     pub email: Option<String>,
     /// Clients with this tag, any case.
+    #[param(schema_with = super::input::text_schema)]
     pub tag: Option<String>,
     /// Clients created after this moment: RFC 3339 (`2026-01-02T03:04:05Z`) or a date (`2026-01-02`, midnight UTC).
-    #[param(format = DateTime)]
+    #[param(schema_with = super::input::moment_schema)]
     pub created_after: Option<String>,
-    /// Page size, 1 to 500 (default 50).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
+    /// Page size, 1 to 500 (default 50 when absent or empty).
+    #[param(schema_with = super::page::limit_schema)]
     pub limit: Option<String>,
-    /// The `next` cursor of the previous page.
-    #[param(pattern = "^[A-Za-z0-9_-]{22}$")]
+    /// The `next` cursor of the previous page; empty for the first page.
+    #[param(schema_with = super::page::cursor_schema)]
     pub after: Option<String>,
 }
 

@@ -138,6 +138,40 @@ pub fn parse_moment(s: &str) -> Option<OffsetDateTime> {
         .map(|d| d.midnight().assume_utc())
 }
 
+/// The schema of an empty query value, which counts as absent.
+pub fn empty_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .max_length(Some(0))
+        .build()
+}
+
+/// The schema of a free-text query value: anything but a NUL character (the
+/// admin API refuses NUL everywhere).
+pub fn text_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some("^[^\\u0000]*$"))
+        .build()
+}
+
+/// The schema of a moment in a query ([`parse_moment`]): an RFC 3339 time, a
+/// date, or empty (no filter).
+pub fn moment_schema() -> utoipa::openapi::Schema {
+    use utoipa::openapi::schema::{AnyOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    let string = |format| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(format)))
+    };
+    AnyOfBuilder::new()
+        .item(string(KnownFormat::DateTime))
+        .item(string(KnownFormat::Date))
+        .item(empty_schema())
+        .build()
+        .into()
+}
+
 /// `Option<Option<T>>` for changes: absent = unchanged, `null` = clear.
 pub fn double_option<'de, T, D>(de: D) -> Result<Option<Option<T>>, D::Error>
 where

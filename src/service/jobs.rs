@@ -14,15 +14,21 @@ use crate::store::{JobFilter, JobState, JobWithAttempts, Page, RetryOutcome, Sto
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct JobQuery {
-    /// `queued`, `running`, `retrying`, `delivered`, `dead` or `skipped`.
-    #[param(inline, value_type = Option<crate::store::JobState>)]
+    /// `queued`, `running`, `retrying`, `delivered`, `dead` or `skipped`; empty for all.
+    #[param(schema_with = state_schema)]
     pub state: Option<String>,
-    /// Page size, 1 to 500 (default 50).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
+    /// Page size, 1 to 500 (default 50 when absent or empty).
+    #[param(schema_with = super::page::limit_schema)]
     pub limit: Option<String>,
-    /// The `next` cursor of the previous page.
-    #[param(pattern = "^[A-Za-z0-9_-]{22}$")]
+    /// The `next` cursor of the previous page; empty for the first page.
+    #[param(schema_with = super::page::cursor_schema)]
     pub after: Option<String>,
+}
+
+/// The schema of the `state` filter.
+fn state_schema() -> utoipa::openapi::Object {
+    let names: Vec<&str> = JobState::ALL.iter().map(|s| s.as_str()).collect();
+    super::page::choice_or_empty_schema(&names)
 }
 
 impl JobQuery {

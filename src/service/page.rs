@@ -19,12 +19,50 @@ pub const MAX_LIMIT: i64 = 500;
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
-    /// Page size, 1 to 500 (default 50).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
+    /// Page size, 1 to 500 (default 50 when absent or empty).
+    #[param(schema_with = limit_schema)]
     pub limit: Option<String>,
-    /// The `next` cursor of the previous page.
-    #[param(pattern = "^[A-Za-z0-9_-]{22}$")]
+    /// The `next` cursor of the previous page; empty for the first page.
+    #[param(schema_with = cursor_schema)]
     pub after: Option<String>,
+}
+
+/// The pattern of a cursor: unpadded base64url of a 16-byte id (whose last
+/// character carries two zero bits, so it is one of `A`, `Q`, `g`, `w`), or empty
+/// (the first page).
+pub const CURSOR_PATTERN: &str = "^([A-Za-z0-9_-]{21}[AQgw])?$";
+
+/// The schema of a `limit` query parameter: a whole number from 1 to
+/// [`MAX_LIMIT`], or empty (the default).
+pub fn limit_schema() -> utoipa::openapi::Schema {
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Type};
+    AnyOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1))
+                .maximum(Some(MAX_LIMIT)),
+        )
+        .item(super::input::empty_schema())
+        .build()
+        .into()
+}
+
+/// The schema of an `after` query parameter.
+pub fn cursor_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(CURSOR_PATTERN))
+        .build()
+}
+
+/// The schema of a query parameter that takes one of `names`, or empty (no filter).
+pub fn choice_or_empty_schema(names: &[&str]) -> utoipa::openapi::Object {
+    let values = std::iter::once("").chain(names.iter().copied());
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(values))
+        .build()
 }
 
 impl PageParams {
@@ -147,6 +185,16 @@ mod tests {
         let (rows, next) = paginate(ids[..2].to_vec(), page, |id| *id);
         assert_eq!(rows.len(), 2);
         assert_eq!(next, None);
+    }
+
+    #[test]
+    fn every_id_s_cursor_matches_the_documented_pattern() {
+        let pattern = regex::Regex::new(CURSOR_PATTERN).expect("regex");
+        for _ in 0..64 {
+            assert!(pattern.is_match(&encode_cursor(Uuid::new_v4())));
+        }
+        assert!(pattern.is_match(""));
+        assert!(!pattern.is_match(&"0".repeat(22)), "not canonical base64");
     }
 
     #[test]
