@@ -49,8 +49,11 @@ impl TestApp {
     }
 }
 
-/// Every verify request the stub provider was sent: the provider (path) and its form.
-static ASKED: Mutex<Vec<(String, Vec<(String, String)>)>> = Mutex::new(Vec::new());
+/// One verify request: the provider (path) and its form.
+type VerifyRequest = (String, Vec<(String, String)>);
+
+/// Every verify request the stub provider was sent.
+static ASKED: Mutex<Vec<VerifyRequest>> = Mutex::new(Vec::new());
 static STUB: OnceLock<url::Url> = OnceLock::new();
 
 /// The base URL of a loopback CAPTCHA provider shared by the whole test run, started on first use on
