@@ -1,11 +1,12 @@
-//! What every HTTP handler can reach: the store, the settings and the rate
-//! limits. Its own module so that the edges (intake, pages, admin) depend on it
+//! What every HTTP handler can reach: the store, the settings, the rate
+//! limits and the login lockout. Its own module so that the edges (intake, pages, admin) depend on it
 //! and not on the application that assembles them.
 
 use std::sync::Arc;
 
 use crate::config::Settings;
 use crate::limits::RateLimits;
+use crate::people::{Lockout, LockoutPolicy, LoginThrottle};
 use crate::store::Store;
 use crate::telemetry::Metrics;
 
@@ -17,6 +18,8 @@ pub struct AppState {
     pub limits: Arc<RateLimits>,
     /// This application's own metrics, served at `/metrics`.
     pub metrics: Metrics,
+    /// Failed console logins per email (the lockout).
+    pub throttle: Arc<dyn LoginThrottle>,
 }
 
 impl AppState {
@@ -26,6 +29,9 @@ impl AppState {
             store,
             limits: Arc::new(RateLimits::new(&settings.limits)),
             metrics: Metrics::new(),
+            throttle: Arc::new(Lockout::new(LockoutPolicy::from_lock_seconds(
+                settings.people.login_lock_seconds,
+            ))),
             settings: Arc::new(settings),
         }
     }

@@ -7,10 +7,12 @@
 mod accounts;
 mod automation;
 mod clients;
+mod credentials;
 mod job_enums;
 mod jobs;
 mod model;
 mod pages;
+mod people;
 mod postgres;
 mod queue;
 mod records;
@@ -28,10 +30,14 @@ use crate::config::DatabaseSettings;
 pub use accounts::AccountStore;
 pub use automation::AutomationStore;
 pub use clients::ClientStore;
+pub use credentials::{ApiTokenInfo, CredentialStore, NewApiToken, OwnedObject, SessionInfo};
 pub use job_enums::{JobKind, JobState, UnknownName};
 pub use jobs::{AccountRef, DeliveryContext, JobNext, JobStore, NewAttempt};
 pub use model::*;
 pub use pages::PagesStore;
+pub use people::{
+    InviteUse, Member, Membership, NewInvite, NewUser, OwnerCheck, PeopleStore, User, UserLogin,
+};
 pub use postgres::PgStore;
 pub use queue::{JobAttempt, JobFilter, JobWithAttempts, QueueStore, RetryOutcome};
 pub use sql::{Backend, SqlStore};
@@ -81,6 +87,8 @@ pub trait Store:
     + JobStore
     + QueueStore
     + PagesStore
+    + PeopleStore
+    + CredentialStore
     + Send
     + Sync
     + 'static
