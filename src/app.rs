@@ -24,7 +24,7 @@ use crate::limits::LimitedListener;
 use crate::openapi::{AdminSecurity, ApiDoc};
 use crate::store::{self, JobState, Store};
 use crate::telemetry::Metrics;
-use crate::{admin, delivery, intake, pages, telemetry};
+use crate::{admin, console, delivery, intake, pages, telemetry};
 
 pub use crate::state::AppState;
 
@@ -44,6 +44,8 @@ pub fn routes(state: AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(intake)
         // The pages and everything else are same-origin only: no CORS.
         .merge(pages::router())
+        // The console's door: same-origin HTML forms.
+        .merge(console::router())
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .routes(routes!(metrics_endpoint))
