@@ -109,7 +109,7 @@ async fn another_accounts_objects_are_404_for_tokens_and_sessions(app: TestApp) 
     let (mine, theirs) = (app.account().await, app.account().await);
     app.post_form(&[
         ("web_key", theirs.web_key.as_str()),
-        ("firstName", "Ann"),
+        ("name", "Ann Lee"),
         ("email", "ann@example.com"),
     ])
     .await;

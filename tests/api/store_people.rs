@@ -51,7 +51,7 @@ async fn users_are_unique_by_email_and_read_back(app: TestApp) {
             .is_none()
     );
     let listed = app.store.list_users(Page::first(10)).await.expect("listed");
-    assert_eq!(listed, [user.clone()]);
+    assert_eq!(listed, std::slice::from_ref(&user));
     app.store
         .set_password(user.id, "hash", None)
         .await
@@ -261,7 +261,7 @@ async fn an_objects_account_is_found(app: TestApp) {
     let account = app.account().await;
     app.post_form(&[
         ("web_key", account.web_key.as_str()),
-        ("firstName", "Ann"),
+        ("name", "Ann Lee"),
         ("email", "ann@example.com"),
     ])
     .await;
