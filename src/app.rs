@@ -24,7 +24,7 @@ use crate::openapi::{AdminSecurity, ApiDoc};
 use crate::server::{self, ConnectionLimits};
 use crate::store::{self, JobState, Store};
 use crate::telemetry::Metrics;
-use crate::{admin, delivery, intake, pages, telemetry};
+use crate::{admin, console, delivery, intake, pages, telemetry};
 
 pub use crate::state::AppState;
 
@@ -46,6 +46,8 @@ pub fn routes(state: AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(intake)
         // The pages and everything else are same-origin only: no CORS.
         .merge(pages::router())
+        // The console's door: same-origin HTML forms.
+        .merge(console::router())
         .routes(routes!(healthz))
         .routes(routes!(readyz));
     if metrics_here {

@@ -8,6 +8,7 @@ pub mod attempt;
 pub mod cli;
 pub mod clients;
 pub mod config;
+pub mod console;
 pub mod delivery;
 pub mod demo;
 pub mod fields;

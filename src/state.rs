@@ -1,5 +1,5 @@
 //! What every HTTP handler can reach: the store, the settings, the rate
-//! limits and the CAPTCHA verifier. Its own module so that the edges (intake, pages, admin) depend on it
+//! limits the CAPTCHA verifier and the login lockout. Its own module so that the edges (intake, pages, admin) depend on it
 //! and not on the application that assembles them.
 
 use std::sync::Arc;
@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::limits::RateLimits;
 use crate::spam::CaptchaVerifier;
+use crate::people::{Lockout, LockoutPolicy, LoginThrottle};
 use crate::store::Store;
 use crate::telemetry::Metrics;
 
@@ -20,6 +21,8 @@ pub struct AppState {
     pub captcha: CaptchaVerifier,
     /// This application's own metrics, served at `/metrics`.
     pub metrics: Metrics,
+    /// Failed console logins per email (the lockout).
+    pub throttle: Arc<dyn LoginThrottle>,
 }
 
 impl AppState {
@@ -30,6 +33,9 @@ impl AppState {
             limits: Arc::new(RateLimits::new(&settings.limits)),
             captcha: CaptchaVerifier::new(reqwest::Client::new(), settings.spam.verify_urls()),
             metrics: Metrics::new(),
+            throttle: Arc::new(Lockout::new(LockoutPolicy::from_lock_seconds(
+                settings.people.login_lock_seconds,
+            ))),
             settings: Arc::new(settings),
         }
     }

@@ -1,11 +1,12 @@
 //! Accounts: create, list, read, change, rotate the account's web_key.
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 
 use super::error::{AdminError, ErrorBody};
 use super::extract::{JsonBody, QueryParams, parse_id};
+use crate::people::Caller;
 use crate::service::accounts::{self, AccountList, CreateAccount, RotateKey, UpdateAccount};
 use crate::service::page::PageParams;
 use crate::state::AppState;
@@ -27,15 +28,18 @@ pub async fn create_account(
     Ok((StatusCode::CREATED, Json(account)))
 }
 
-/// List accounts, newest first.
+/// List accounts, newest first: every account for operators, a user's own accounts for a user.
 #[utoipa::path(get, path = "/admin/v1/accounts", tag = "accounts",
     params(PageParams),
     responses((status = 200, body = AccountList), (status = 422, body = ErrorBody)))]
 pub async fn list_accounts(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     QueryParams(params): QueryParams<PageParams>,
 ) -> Result<Json<AccountList>, AdminError> {
-    Ok(Json(accounts::list(state.store.as_ref(), &params).await?))
+    Ok(Json(
+        accounts::list_for(state.store.as_ref(), &caller.actor, &params).await?,
+    ))
 }
 
 /// Read an account.

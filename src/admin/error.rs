@@ -18,8 +18,14 @@ pub enum AdminError {
          or the LEADPOST_ADMIN_TOKEN environment variable to enable it"
     )]
     Disabled,
-    #[error("missing or wrong admin token: send `Authorization: Bearer <admin token>`")]
+    #[error(
+        "missing or wrong credentials: send `Authorization: Bearer <admin token or lpat_ token>` \
+         or a console session cookie"
+    )]
     Unauthorized,
+    /// A console session's write without its CSRF token, or from a foreign `Origin`.
+    #[error("{0}")]
+    Forbidden(&'static str),
     #[error("the request body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
     #[error("the request body is larger than {0} bytes")]
@@ -40,6 +46,7 @@ impl AdminError {
         match self {
             AdminError::Disabled => StatusCode::FORBIDDEN,
             AdminError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AdminError::Forbidden(_) => StatusCode::FORBIDDEN,
             AdminError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AdminError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AdminError::Service(e) => match e {
@@ -49,6 +56,10 @@ impl AdminError {
                 | ServiceError::Conflict(_)
                 | ServiceError::DuplicateClient => StatusCode::CONFLICT,
                 ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
+                ServiceError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+                ServiceError::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
+                ServiceError::Gone(_) => StatusCode::GONE,
                 ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
         }

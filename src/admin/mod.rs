@@ -1,6 +1,7 @@
-//! The admin API under `/admin/v1/`: JSON, authenticated by
-//! `Authorization: Bearer <admin token>` (compared in constant time), off with
-//! 403 while no token is configured. One file per area; every handler carries
+//! The admin API under `/admin/v1/`: JSON, authenticated by the admin token
+//! (compared in constant time), an account API token or a console session
+//! ([`auth`]), each route allowed by one table ([`access`]); off with 403 for
+//! requests without credentials while no admin token is configured. One file per area; every handler carries
 //! its `#[utoipa::path]` so the router and `/openapi.json` are built from the
 //! same list ([`router`]) and cannot drift. Not CORS-enabled.
 //!
@@ -9,7 +10,8 @@
 //! status and JSON body in one place.
 //!
 //! Adding a route is: a handler with `#[utoipa::path]` in its area's file, one
-//! `.routes(routes!(handler))` line in [`router`] (before the token layer). A
+//! `.routes(routes!(handler))` line in [`router`] (before the token layer), and
+//! its row in [`access::RULES`] unless it is for operators only. A
 //! second method on an existing path (say `POST .../webhooks` next to the `GET`)
 //! is one more `.routes(...)` line too: axum merges the methods of one path. Handlers return
 //! `Result<_, AdminError>`; bodies come through [`extract::JsonBody`] (422 naming
@@ -17,21 +19,19 @@
 //! attaches the [`Caller`] (who, from where) that handlers read with
 //! `Extension<Caller>` for roles and the audit log.
 
+pub mod access;
 pub mod accounts;
 pub mod activity;
+pub mod auth;
 pub mod automation;
 pub mod clients;
 pub mod error;
 pub mod extract;
 pub mod lead_sources;
 pub mod spam;
+pub mod people;
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header;
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::middleware;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use utoipa_axum::router::OpenApiRouter;
@@ -39,7 +39,6 @@ use utoipa_axum::routes;
 
 pub use error::AdminError;
 
-use crate::people::{Actor, Caller};
 use crate::state::AppState;
 
 /// Every admin route, behind the token check.
@@ -77,41 +76,17 @@ pub fn router(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(spam::release_submission))
         .routes(routes!(spam::mark_client_spam))
         .routes(routes!(spam::update_lead_source))
+        .routes(routes!(people::create_user, people::list_users))
+        .routes(routes!(people::delete_user))
+        .routes(routes!(people::list_members, people::add_member))
+        .routes(routes!(people::update_member, people::remove_member))
+        .routes(routes!(people::list_api_tokens, people::create_api_token))
+        .routes(routes!(people::revoke_api_token))
+        .routes(routes!(people::get_me))
+        .routes(routes!(people::change_password))
         // Add routes above this line: the token check covers only what is above it
         // (a test asks every documented admin operation for a 401 without token).
-        .route_layer(middleware::from_fn_with_state(state, require_admin_token))
-}
-
-/// 403 while the admin API is off, 401 without the right token.
-async fn require_admin_token(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let expected = &state.settings.admin.token;
-    if expected.is_empty() {
-        return AdminError::Disabled.into_response();
-    }
-    let given = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(bearer_token);
-    match given {
-        Some(token) if token_matches(token, expected) => {
-            let ip = state.limits.client_ip(peer, request.headers());
-            request.extensions_mut().insert(Caller {
-                actor: Actor::Operator,
-                ip: Some(ip),
-            });
-            next.run(request).await
-        }
-        _ => {
-            tracing::warn!("admin request with a missing or wrong token");
-            AdminError::Unauthorized.into_response()
-        }
-    }
+        .route_layer(middleware::from_fn_with_state(state, auth::guard))
 }
 
 /// The token of an `Authorization: Bearer <token>` value (scheme in any case).

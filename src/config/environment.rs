@@ -88,6 +88,26 @@ const ENVIRONMENT: &[(&str, &str, EnvValue)] = &[
         "notify.sms_auth_header",
         EnvValue::Text,
     ),
+    (
+        "LEADPOST_SESSION_IDLE_SECONDS",
+        "people.session_idle_seconds",
+        EnvValue::Typed,
+    ),
+    (
+        "LEADPOST_SESSION_MAX_SECONDS",
+        "people.session_max_seconds",
+        EnvValue::Typed,
+    ),
+    (
+        "LEADPOST_LOGIN_LOCK_SECONDS",
+        "people.login_lock_seconds",
+        EnvValue::Typed,
+    ),
+    (
+        "LEADPOST_INVITE_TTL_SECONDS",
+        "people.invite_ttl_seconds",
+        EnvValue::Typed,
+    ),
 ];
 
 /// The variable naming the configuration file.

@@ -26,6 +26,8 @@ pub struct Settings {
     #[serde(default)]
     pub notify: NotifySettings,
     pub spam: SpamServiceSettings,
+    #[serde(default)]
+    pub people: PeopleSettings,
 }
 
 /// `[server]`
@@ -231,6 +233,31 @@ impl std::fmt::Debug for AdminSettings {
         f.debug_struct("AdminSettings")
             .field("token", &if self.enabled() { "<set>" } else { "<empty>" })
             .finish()
+    }
+}
+
+/// `[people]`: how long console sessions, login lockouts and invites last.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct PeopleSettings {
+    /// A session unused this long ends.
+    pub session_idle_seconds: u64,
+    /// A session ends this long after login, used or not.
+    pub session_max_seconds: u64,
+    /// Ten failed logins for one email within this long lock it for this long.
+    pub login_lock_seconds: u64,
+    /// An invite link works this long.
+    pub invite_ttl_seconds: u64,
+}
+
+impl Default for PeopleSettings {
+    fn default() -> Self {
+        PeopleSettings {
+            session_idle_seconds: 1_209_600,
+            session_max_seconds: 2_592_000,
+            login_lock_seconds: 900,
+            invite_ttl_seconds: 604_800,
+        }
     }
 }
 

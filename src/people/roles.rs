@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::InputError;
 
 /// A membership's role, ordered by what it allows: `Viewer < Member < Owner`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Reads the account.
@@ -68,7 +68,7 @@ impl fmt::Display for Role {
 
 /// The scope of an account API token: `read`, `write` or `owner`, acting as the viewer, member and
 /// owner roles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenScope {
     /// Acts as a viewer: reads only.

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::ServiceError;
 use super::input::{self, Problems, double_option};
 use super::page::{PageParams, fetch};
+use crate::people::Actor;
 use crate::store::{Account, AccountChanges, NewAccount, RotatedKey, Store, generate_web_key};
 
 /// `POST /admin/v1/accounts`
@@ -133,6 +134,27 @@ pub async fn list(store: &dyn Store, params: &PageParams) -> Result<AccountList,
     let page = params.page()?;
     let (accounts, next) = fetch(page, |p| store.list_accounts(p), |a| a.id).await?;
     Ok(AccountList { accounts, next })
+}
+
+/// The accounts `actor` sees, newest first: all of them for an operator, the ones a user belongs
+/// to; none for an API token.
+pub async fn list_for(
+    store: &dyn Store,
+    actor: &Actor,
+    params: &PageParams,
+) -> Result<AccountList, ServiceError> {
+    match actor {
+        _ if actor.is_operator() => list(store, params).await,
+        Actor::User { id, .. } => {
+            let page = params.page()?;
+            let (accounts, next) =
+                fetch(page, |p| store.list_accounts_of_user(*id, p), |a| a.id).await?;
+            Ok(AccountList { accounts, next })
+        }
+        _ => Err(ServiceError::Forbidden(
+            "an account API token may not list accounts".to_string(),
+        )),
+    }
 }
 
 /// The account.

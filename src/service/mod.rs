@@ -7,8 +7,10 @@
 //!
 //! One file per area: [`accounts`], [`lead_sources`], [`automation`] (webhooks,
 //! action plans, sending), [`clients`] and their CSV [`export`], [`activity`]
-//! (notifications, submissions), [`jobs`]; [`input`] and [`page`] hold the
-//! shared checks and the keyset pagination.
+//! (notifications, submissions), [`jobs`]; [`people`] (users, members, invites, passwords),
+//! [`credentials`] (account API tokens, who a credential is, what an actor may reach) and
+//! [`sessions`] (console login and logout); [`input`] and [`page`] hold the shared checks and
+//! the keyset pagination.
 //!
 //! The input types (`CreateAccount`, `ClientQuery`, ...) are the raw values as
 //! any edge gives them; they are also the admin API's request bodies and query
@@ -18,12 +20,15 @@ pub mod accounts;
 pub mod activity;
 pub mod automation;
 pub mod clients;
+pub mod credentials;
 pub mod export;
 pub mod input;
 pub mod jobs;
 pub mod lead_sources;
 pub mod page;
 pub mod spam;
+pub mod people;
+pub mod sessions;
 
 use crate::fields::FieldProblem;
 use crate::store::StoreError;
@@ -46,6 +51,18 @@ pub enum ServiceError {
     /// The object is not in a state that allows this.
     #[error("{0}")]
     Conflict(String),
+    /// The caller is known but may not do this (its role or scope is too small).
+    #[error("{0}")]
+    Forbidden(String),
+    /// No valid credential: unknown, revoked or expired token or session, or a failed login.
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    /// Too many failed logins for this email.
+    #[error(transparent)]
+    Locked(#[from] crate::people::Locked),
+    /// A one-use or time-limited link that is used up or past its end.
+    #[error("this {0} has been used or has expired")]
+    Gone(&'static str),
     /// The database is down or overloaded; worth trying again.
     #[error("the database is unavailable; try again")]
     Unavailable(#[source] StoreError),

@@ -60,7 +60,7 @@ pub trait AccountStore: Send + Sync {
 }
 
 /// An account's columns, with its current key as `web_key`.
-const ACCOUNT_COLUMNS: &str = "a.id, a.name, a.owner_email, a.owner_phone, \
+pub(super) const ACCOUNT_COLUMNS: &str = "a.id, a.name, a.owner_email, a.owner_phone, \
     a.default_action_plan_id, a.created_at, (SELECT k.key FROM web_keys k \
     WHERE k.account_id = a.id AND k.lead_source_id IS NULL AND k.expires_at IS NULL \
     ORDER BY k.created_at DESC LIMIT 1) AS web_key";

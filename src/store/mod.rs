@@ -7,10 +7,12 @@
 mod accounts;
 mod automation;
 mod clients;
+mod credentials;
 mod job_enums;
 mod jobs;
 mod model;
 mod pages;
+mod people;
 mod postgres;
 mod queue;
 mod records;
@@ -29,10 +31,14 @@ use crate::config::DatabaseSettings;
 pub use accounts::AccountStore;
 pub use automation::AutomationStore;
 pub use clients::ClientStore;
+pub use credentials::{ApiTokenInfo, CredentialStore, NewApiToken, OwnedObject, SessionInfo};
 pub use job_enums::{JobKind, JobState, UnknownName};
 pub use jobs::{AccountRef, DeliveryContext, JobNext, JobStore, NewAttempt};
 pub use model::*;
 pub use pages::PagesStore;
+pub use people::{
+    InviteUse, Member, Membership, NewInvite, NewUser, OwnerCheck, PeopleStore, User, UserLogin,
+};
 pub use postgres::PgStore;
 pub use queue::{JobAttempt, JobFilter, JobWithAttempts, QueueStore, RetryOutcome};
 pub use spam::{ReleaseOutcome, SourceOrigins, SpamStore};
@@ -84,6 +90,8 @@ pub trait Store:
     + QueueStore
     + PagesStore
     + SpamStore
+    + PeopleStore
+    + CredentialStore
     + Send
     + Sync
     + 'static
