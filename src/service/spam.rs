@@ -150,7 +150,7 @@ pub async fn update_source_origins(
                     match OriginPattern::parse(raw) {
                         Ok(p) => parsed.push(p),
                         Err(reason) => problems
-                            .push(FieldProblem::new(&format!("allowed_origins[{i}]"), reason)),
+                            .push(FieldProblem::new(format!("allowed_origins[{i}]"), reason)),
                     }
                 }
                 if !problems.is_empty() {
