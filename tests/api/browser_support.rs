@@ -303,10 +303,26 @@ impl Drop for Browser {
 }
 
 /// The service in demo mode (demo account with hosted pages, `/` shown), on SQLite.
+/// The service in demo mode. A test browser fills a form faster than a person, so the
+/// demo account's too-fast check is off here (the spam tests cover it).
 pub async fn demo_app() -> TestApp {
-    spawn_app_with(Backend::Sqlite, |s| s.demo.enabled = true)
+    let app = spawn_app_with(Backend::Sqlite, |s| s.demo.enabled = true)
         .await
-        .expect("sqlite app")
+        .expect("sqlite app");
+    let owner = app
+        .store
+        .find_key_owner(DEMO_WEB_KEY)
+        .await
+        .expect("resolves")
+        .expect("demo account exists");
+    let account = app
+        .store
+        .get_account(owner.account_id)
+        .await
+        .expect("demo account");
+    app.set_spam(&account, serde_json::json!({"min_fill_ms": 0}))
+        .await;
+    app
 }
 
 /// The service in demo mode and a browser on its `/`; `None` (skipped) without Chromium.

@@ -49,11 +49,11 @@ impl TestApp {
     }
 }
 
-/// One verify request: the provider (path) and its form.
-type VerifyRequest = (String, Vec<(String, String)>);
-
-/// Every verify request the stub provider was sent.
+/// Every verify request the stub provider was sent: the provider (path) and its form.
 static ASKED: Mutex<Vec<VerifyRequest>> = Mutex::new(Vec::new());
+
+/// One verify request: the provider (path) and its form.
+pub type VerifyRequest = (String, Vec<(String, String)>);
 static STUB: OnceLock<url::Url> = OnceLock::new();
 
 /// The base URL of a loopback CAPTCHA provider shared by the whole test run, started on first use on
@@ -107,7 +107,7 @@ async fn verify(
 }
 
 /// The provider and form of the verify request that carried `token`.
-pub fn verify_request(token: &str) -> Option<(String, Vec<(String, String)>)> {
+pub fn verify_request(token: &str) -> Option<VerifyRequest> {
     ASKED
         .lock()
         .expect("lock")
