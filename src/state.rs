@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use crate::config::Settings;
 use crate::limits::RateLimits;
-use crate::spam::CaptchaVerifier;
 use crate::people::{Lockout, LockoutPolicy, LoginThrottle};
+use crate::spam::CaptchaVerifier;
 use crate::store::Store;
 use crate::telemetry::Metrics;
 

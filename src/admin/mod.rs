@@ -28,8 +28,8 @@ pub mod clients;
 pub mod error;
 pub mod extract;
 pub mod lead_sources;
-pub mod spam;
 pub mod people;
+pub mod spam;
 
 use axum::middleware;
 use sha2::{Digest, Sha256};

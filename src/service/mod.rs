@@ -26,9 +26,9 @@ pub mod input;
 pub mod jobs;
 pub mod lead_sources;
 pub mod page;
-pub mod spam;
 pub mod people;
 pub mod sessions;
+pub mod spam;
 
 use crate::fields::FieldProblem;
 use crate::store::StoreError;
