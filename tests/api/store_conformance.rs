@@ -11,7 +11,11 @@ use uuid::Uuid;
 
 use crate::helpers::{TestApp, on_both_stores};
 
-fn submission(account_id: Option<Uuid>, outcome: Outcome, code: Option<&str>) -> Submission {
+pub(crate) fn submission(
+    account_id: Option<Uuid>,
+    outcome: Outcome,
+    code: Option<&str>,
+) -> Submission {
     Submission {
         id: new_id(),
         account_id,
@@ -32,7 +36,7 @@ fn submission(account_id: Option<Uuid>, outcome: Outcome, code: Option<&str>) ->
     }
 }
 
-fn lead(owner: KeyOwner, pairs: &[(&str, &str)]) -> LeadToStore {
+pub(crate) fn lead(owner: KeyOwner, pairs: &[(&str, &str)]) -> LeadToStore {
     let posted = PostedPairs {
         pairs: pairs
             .iter()
