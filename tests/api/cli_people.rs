@@ -83,7 +83,7 @@ async fn user_create_reads_a_password_from_stdin_and_makes_no_invite() {
             "user",
             "create",
             "--email",
-            &email,
+            email.as_str(),
             "--operator",
             "--password-stdin",
             "--json",
@@ -106,7 +106,13 @@ async fn user_create_reads_a_password_from_stdin_and_makes_no_invite() {
 async fn user_create_refuses_a_short_password_naming_it() {
     for db in cli_databases().await {
         let email = email("short");
-        let args = ["user", "create", "--email", &email, "--password-stdin"];
+        let args = [
+            "user",
+            "create",
+            "--email",
+            email.as_str(),
+            "--password-stdin",
+        ];
         let (ok, _, err) = run_with_stdin(&db.url, &args, "short\n");
         assert!(!ok);
         assert!(err.contains("password"), "{err}");
@@ -129,7 +135,7 @@ async fn user_create_for_an_unknown_account_creates_nothing() {
             "user",
             "create",
             "--email",
-            &email,
+            email.as_str(),
             "--account",
             unknown,
             "--role",
@@ -156,7 +162,7 @@ async fn api_token_create_prints_a_working_token_once() {
             "api-token",
             "create",
             "--account",
-            &account_id,
+            account_id.as_str(),
             "--name",
             "CRM sync",
             "--scope",
@@ -217,7 +223,7 @@ async fn api_token_create_refuses_an_unknown_scope_and_an_unknown_account() {
             "api-token",
             "create",
             "--account",
-            &account_id,
+            account_id.as_str(),
             "--name",
             "x",
             "--scope",

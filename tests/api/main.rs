@@ -16,6 +16,7 @@ mod cli;
 mod cli_people;
 mod connections;
 mod delivery;
+mod delivery_acculynx;
 mod delivery_processes;
 mod hardening;
 mod intake_answers;
