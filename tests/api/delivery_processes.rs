@@ -5,17 +5,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use leadpost::config::Settings;
 use leadpost::intake::body::PostedPairs;
 use leadpost::intake::form::Form;
 use leadpost::store::{
-    AcceptOutcome, LeadToStore, NewAccount, NewWebhook, Outcome, Page, PgStore, QueueStore,
-    SqliteStore, Store, Submission, new_id,
+    AcceptOutcome, LeadToStore, NewAccount, NewWebhook, Outcome, Page, QueueStore, SqliteStore,
+    Store, Submission, new_id,
 };
-use sqlx::{Connection, PgConnection};
 
+use crate::helpers::base_settings;
 use crate::helpers::process::{ServeProcess, postgres_schema, run_any, run_cli, value_of};
-use crate::helpers::{base_settings, postgres_url};
 use crate::receiver::Receiver;
 
 fn is_delivery(line: &str) -> bool {

@@ -122,7 +122,7 @@ async fn kept_spam_is_released_into_a_client_once(app: TestApp) {
         panic!("a kept spam post is released");
     };
     let client = app.store.get_client(client_id).await.expect("the client");
-    assert_eq!(client.email.as_deref(), Some("ann@example.com"));
+    assert_eq!(client.fields.email(), Some("ann@example.com"));
     let read = app
         .store
         .get_submission(spam.submission.id)
