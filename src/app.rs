@@ -48,6 +48,8 @@ pub fn routes(state: AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(pages::router())
         // The console's door: same-origin HTML forms.
         .merge(console::router())
+        .routes(routes!(intake::inbound::post_inbound))
+        .routes(routes!(intake::inbound::post_thumbtack))
         .routes(routes!(healthz))
         .routes(routes!(readyz));
     if metrics_here {
