@@ -6,6 +6,7 @@ pub mod body;
 pub mod form;
 pub mod inbound;
 pub mod negotiate;
+pub mod smtp;
 pub mod spam_check;
 
 use std::net::{IpAddr, SocketAddr};

@@ -29,6 +29,9 @@ fn submission(account_id: Option<Uuid>, outcome: Outcome, code: Option<&str>) ->
         released_client_id: None,
         released_at: None,
         release_error_code: None,
+        channel: Default::default(),
+        raw_message: None,
+        reparsed_at: None,
     }
 }
 
