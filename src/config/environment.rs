@@ -114,7 +114,11 @@ const ENVIRONMENT: &[(&str, &str, EnvValue)] = &[
         "inbound.max_bytes",
         EnvValue::Typed,
     ),
-    ("LEADPOST_SMTP_LISTEN", "inbound.smtp_listen", EnvValue::Text),
+    (
+        "LEADPOST_SMTP_LISTEN",
+        "inbound.smtp_listen",
+        EnvValue::Text,
+    ),
     (
         "LEADPOST_SMTP_HOSTNAME",
         "inbound.smtp_hostname",
@@ -125,7 +129,11 @@ const ENVIRONMENT: &[(&str, &str, EnvValue)] = &[
         "inbound.smtp_tls_cert",
         EnvValue::Text,
     ),
-    ("LEADPOST_SMTP_TLS_KEY", "inbound.smtp_tls_key", EnvValue::Text),
+    (
+        "LEADPOST_SMTP_TLS_KEY",
+        "inbound.smtp_tls_key",
+        EnvValue::Text,
+    ),
     (
         "LEADPOST_SMTP_MAX_CONNECTIONS",
         "inbound.smtp_max_connections",

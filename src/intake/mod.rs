@@ -21,9 +21,9 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use time::OffsetDateTime;
 
 use crate::fields::{RedirectUrl, remove_controls};
-use crate::state::AppState;
 use crate::service;
 use crate::service::intake::{Arrival, Pipeline, Settled, settle};
+use crate::state::AppState;
 use crate::store::{Channel, KeyOwner, Outcome, Submission, new_id};
 pub use answer::{Answer, IntakeError};
 use body::{BodyError, PostedPairs};
@@ -253,11 +253,9 @@ async fn process_for_owner(
         fingerprint: None,
     };
     match settle(pipeline(state), arrival).await {
-        Settled::Accepted { success_url, .. } | Settled::Spam { success_url } => {
-            Answer::Success {
-                redirect: success_url,
-            }
-        }
+        Settled::Accepted { success_url, .. } | Settled::Spam { success_url } => Answer::Success {
+            redirect: success_url,
+        },
         Settled::Refused { error, .. } => Answer::Failure { error, redirect },
     }
 }
@@ -286,7 +284,11 @@ async fn reject(state: &AppState, log: Submission, error: &IntakeError) {
 }
 
 /// Read at most `limit` bytes; a declared or actual larger body is refused unread.
-pub(crate) async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, IntakeError> {
+pub(crate) async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Bytes, IntakeError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

@@ -69,7 +69,10 @@ struct StoreEdge {
 impl StoreEdge {
     /// The inbound token of a recipient, when its domain is the configured one.
     fn token_of<'a>(&self, recipient: &'a str) -> Option<&'a str> {
-        let address = recipient.trim().trim_start_matches('<').trim_end_matches('>');
+        let address = recipient
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>');
         let (local, domain) = address.rsplit_once('@')?;
         let domain_ok = self
             .state

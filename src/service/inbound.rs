@@ -19,7 +19,6 @@ use crate::inbound::parser::first_match;
 use crate::inbound::thumbtack::ThumbtackLead;
 use crate::inbound::{InboundMessage, Parser};
 use crate::intake::IntakeError;
-use crate::intake::body::PostedPairs;
 use crate::store::{
     Channel, KeyOwner, LeadSource, Outcome, Store, StoreError, Submission, VendorLead, new_id,
 };
@@ -150,7 +149,9 @@ pub async fn receive_email(
     let log = email_log(&owner, raw, &sender, Channel::Email);
     let message = match message {
         Ok(message) => message,
-        Err(reason) => return keep(pipeline.store, log, Outcome::Rejected, "unreadable", reason).await,
+        Err(reason) => {
+            return keep(pipeline.store, log, Outcome::Rejected, "unreadable", reason).await;
+        }
     };
     let parsers = compiled_parsers(pipeline.store, &owner).await?;
     process_message(pipeline, owner, log, &message, &parsers, sender).await
@@ -176,11 +177,7 @@ async fn process_message(
         return keep(pipeline.store, log, Outcome::Rejected, "no_parser", reason).await;
     };
     tracing::info!(parser = %parser.name, "a parser took the message");
-    let mut posted = PostedPairs {
-        pairs: parser.extract(&message.text),
-        nested: Vec::new(),
-    };
-    posted.remove_controls();
+    let posted = super::intake::posted(parser.extract(&message.text));
     log.fields = posted.pairs.clone();
     run_pipeline(pipeline, owner, log, posted, sender, None).await
 }
@@ -190,7 +187,7 @@ async fn run_pipeline(
     pipeline: Pipeline<'_>,
     owner: KeyOwner,
     log: Submission,
-    posted: PostedPairs,
+    posted: crate::intake::body::PostedPairs,
     sender: Sender,
     fingerprint: Option<String>,
 ) -> Result<Stored, NotStored> {
@@ -304,11 +301,7 @@ pub async fn receive_thumbtack(
             return VendorAnswer::Refused(IntakeError::StorageUnavailable);
         }
     }
-    let mut posted = PostedPairs {
-        pairs: lead.fields,
-        nested: Vec::new(),
-    };
-    posted.remove_controls();
+    let posted = super::intake::posted(lead.fields);
     log.fields = posted.pairs.clone();
     let submission_id = log.id;
     let account_id = owner.account_id;

@@ -156,6 +156,16 @@ pub async fn validate(posted: Arc<PostedPairs>) -> Result<(ValidLead, String), I
     })
 }
 
+/// Fields read from a message or a vendor's JSON, as a post: controls removed like a form post's.
+pub fn posted(pairs: Vec<(String, String)>) -> PostedPairs {
+    let mut posted = PostedPairs {
+        pairs,
+        nested: Vec::new(),
+    };
+    posted.remove_controls();
+    posted
+}
+
 /// Kept fields read again as a lead (a spam release, a reparse): every problem names its field.
 pub fn lead_of(fields: &[(String, String)]) -> Result<ValidLead, Vec<FieldProblem>> {
     let posted = PostedPairs {

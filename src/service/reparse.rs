@@ -9,7 +9,6 @@ use super::intake::{Pipeline, keep_spam_counted, spam_reasons, validate};
 use crate::inbound::ignore::{always_ignored, ignored_when_unmatched};
 use crate::inbound::parser::first_match;
 use crate::inbound::{InboundMessage, Parser};
-use crate::intake::body::PostedPairs;
 use crate::store::{KeyOwner, LeadToStore, Outcome, ReparseOutcome, Submission};
 
 /// Reparse `submission` (already checked to be a reparsable email of `owner`'s source).
@@ -24,26 +23,43 @@ pub async fn run(
         Ok(message) => message,
         Err(e) => {
             let reason = e.to_string();
-            return write(pipeline, submission, Outcome::Rejected, "unreadable", reason).await;
+            return write(
+                pipeline,
+                submission,
+                Outcome::Rejected,
+                "unreadable",
+                reason,
+            )
+            .await;
         }
     };
     if let Some(reason) = always_ignored(&message) {
         let text = format!("automatic mail: {reason}");
-        return write(pipeline, submission, Outcome::Ignored, reason.as_str(), text).await;
+        return write(
+            pipeline,
+            submission,
+            Outcome::Ignored,
+            reason.as_str(),
+            text,
+        )
+        .await;
     }
     let Some(parser) = first_match(parsers, &message) else {
         if let Some(reason) = ignored_when_unmatched(&message) {
             let text = format!("automatic mail: {reason}");
-            return write(pipeline, submission, Outcome::Ignored, reason.as_str(), text).await;
+            return write(
+                pipeline,
+                submission,
+                Outcome::Ignored,
+                reason.as_str(),
+                text,
+            )
+            .await;
         }
         let text = "no parser of the lead source matches the message".to_string();
         return write(pipeline, submission, Outcome::Rejected, "no_parser", text).await;
     };
-    let mut posted = PostedPairs {
-        pairs: parser.extract(&message.text),
-        nested: Vec::new(),
-    };
-    posted.remove_controls();
+    let posted = super::intake::posted(parser.extract(&message.text));
     submission.fields = posted.pairs.clone();
     let posted = Arc::new(posted);
     let (valid, _) = match validate(posted.clone()).await {

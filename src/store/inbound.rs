@@ -148,8 +148,11 @@ pub trait InboundStore: Send + Sync {
     /// The `(account, lead source)` an inbound token names, in any case.
     async fn find_inbound_source(&self, token: &str) -> Result<Option<(Uuid, Uuid)>, StoreError>;
     /// Give a lead source a new inbound token; the old one is refused at once.
-    async fn rotate_inbound_token(&self, account_id: Uuid, source_id: Uuid)
-    -> Result<(), StoreError>;
+    async fn rotate_inbound_token(
+        &self,
+        account_id: Uuid,
+        source_id: Uuid,
+    ) -> Result<(), StoreError>;
     /// A lead source's parsers, by position then creation.
     async fn list_parsers(&self, source_id: Uuid) -> Result<Vec<StoredParser>, StoreError>;
     /// Add a parser (checked by the caller); no position: after the last one.
@@ -160,8 +163,11 @@ pub trait InboundStore: Send + Sync {
         spec: &ParserSpec,
     ) -> Result<StoredParser, StoreError>;
     /// One of a lead source's parsers.
-    async fn get_parser(&self, source_id: Uuid, parser_id: Uuid)
-    -> Result<StoredParser, StoreError>;
+    async fn get_parser(
+        &self,
+        source_id: Uuid,
+        parser_id: Uuid,
+    ) -> Result<StoredParser, StoreError>;
     /// Replace a parser; no position: it keeps its own.
     async fn replace_parser(
         &self,
@@ -214,10 +220,11 @@ impl<DB: Backend> InboundStore for SqlStore<DB> {
         account_id: Uuid,
         source_id: Uuid,
     ) -> Result<(), StoreError> {
-        let query = sql("UPDATE lead_sources SET inbound_token = $3 WHERE id = $1 AND account_id = $2")
-            .param(DbId(source_id))
-            .param(DbId(account_id))
-            .param(generate_inbound_token());
+        let query =
+            sql("UPDATE lead_sources SET inbound_token = $3 WHERE id = $1 AND account_id = $2")
+                .param(DbId(source_id))
+                .param(DbId(account_id))
+                .param(generate_inbound_token());
         if self.write(query).await? == 0 {
             return Err(StoreError::NotFound);
         }
@@ -225,9 +232,8 @@ impl<DB: Backend> InboundStore for SqlStore<DB> {
     }
 
     async fn list_parsers(&self, source_id: Uuid) -> Result<Vec<StoredParser>, StoreError> {
-        let text = format!(
-            "{PARSER_COLUMNS} WHERE lead_source_id = $1 ORDER BY position, created_at, id"
-        );
+        let text =
+            format!("{PARSER_COLUMNS} WHERE lead_source_id = $1 ORDER BY position, created_at, id");
         let query = super::sql::sql_built(&text).param(DbId(source_id));
         let rows: Vec<ParserRow> = self.read_all(query).await?;
         Ok(rows.into_iter().map(StoredParser::from).collect())
@@ -245,10 +251,8 @@ impl<DB: Backend> InboundStore for SqlStore<DB> {
         let position = match spec.position {
             Some(p) => p,
             None => {
-                let next = sql(
-                    "SELECT COALESCE(MAX(position) + 1, 0) AS n FROM parsers \
-                     WHERE lead_source_id = $1",
-                )
+                let next = sql("SELECT COALESCE(MAX(position) + 1, 0) AS n FROM parsers \
+                     WHERE lead_source_id = $1")
                 .param(DbId(source_id));
                 let row: Option<NextRow> =
                     super::sql::fetch_optional(next, DB::on_conn(&mut tx)).await?;
@@ -322,10 +326,8 @@ impl<DB: Backend> InboundStore for SqlStore<DB> {
         vendor: &str,
         lead_id: &str,
     ) -> Result<Option<VendorLead>, StoreError> {
-        let query = sql(
-            "SELECT client_id, submission_id FROM vendor_leads \
-             WHERE account_id = $1 AND vendor = $2 AND lead_id = $3",
-        )
+        let query = sql("SELECT client_id, submission_id FROM vendor_leads \
+             WHERE account_id = $1 AND vendor = $2 AND lead_id = $3")
         .param(DbId(account_id))
         .param(vendor.to_string())
         .param(lead_id.to_string());

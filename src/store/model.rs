@@ -286,7 +286,7 @@ impl Outcome {
             Outcome::Ignored,
         ]
         .into_iter()
-            .find(|o| o.as_str() == s)
+        .find(|o| o.as_str() == s)
     }
 
     pub(crate) fn from_stored(s: &str) -> Self {

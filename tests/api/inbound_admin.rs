@@ -4,7 +4,9 @@
 use serde_json::json;
 
 use crate::helpers::TestApp;
-use crate::helpers::inbound::{DOMAIN, lead_mail, lead_parser, on_both_stores_inbound, parsers_path};
+use crate::helpers::inbound::{
+    DOMAIN, lead_mail, lead_parser, on_both_stores_inbound, parsers_path,
+};
 
 fn source_path(account: &leadpost::store::Account, source: &leadpost::store::LeadSource) -> String {
     format!(
@@ -93,7 +95,9 @@ async fn a_put_without_position_keeps_it_and_delete_removes(app: TestApp) {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["name"], "Renamed");
     assert_eq!(body["position"], 7);
-    let (status, _) = app.admin_send(reqwest::Method::DELETE, &one, json!(null)).await;
+    let (status, _) = app
+        .admin_send(reqwest::Method::DELETE, &one, json!(null))
+        .await;
     assert_eq!(status, 204);
     let (status, _) = app.admin_get(&one).await;
     assert_eq!(status, 404);
@@ -106,7 +110,13 @@ async fn a_bad_parser_is_422_naming_each_field(app: TestApp) {
     let (status, body) = app.admin_post(&parsers_path(&account, &source), spec).await;
     assert_eq!(status, 422, "{body}");
     let text = body.to_string();
-    for field in ["name", "position", "match.subject", "terms[0].term", "terms[1].term"] {
+    for field in [
+        "name",
+        "position",
+        "match.subject",
+        "terms[0].term",
+        "terms[1].term",
+    ] {
         assert!(text.contains(&format!("\"{field}\"")), "{field} in {text}");
     }
 }
@@ -144,7 +154,13 @@ async fn viewers_read_parsers_members_test_only_owners_write(app: TestApp) {
     let created = send(&write, reqwest::Method::POST, path.clone(), lead_parser()).await;
     assert_eq!(created.expect("sent").status(), 403);
     let raw = json!({"raw": lead_mail("a@example.com")});
-    let tested = send(&write, reqwest::Method::POST, format!("{path}/test"), raw.clone()).await;
+    let tested = send(
+        &write,
+        reqwest::Method::POST,
+        format!("{path}/test"),
+        raw.clone(),
+    )
+    .await;
     assert_eq!(tested.expect("sent").status(), 200);
     let by_viewer = send(&read, reqwest::Method::POST, format!("{path}/test"), raw).await;
     assert_eq!(by_viewer.expect("sent").status(), 403);

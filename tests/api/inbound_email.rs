@@ -130,7 +130,10 @@ async fn an_auto_reply_is_ignored(app: TestApp) {
         .post_inbound(&source.inbound_token, "message/rfc822", raw)
         .await;
     assert_eq!(response.status(), 200);
-    assert_eq!(app.last_submission(&account).await.outcome, Outcome::Ignored);
+    assert_eq!(
+        app.last_submission(&account).await.outcome,
+        Outcome::Ignored
+    );
     assert_eq!(app.client_count(&account).await, 0);
 }
 
@@ -140,7 +143,10 @@ async fn unmatched_bulk_mail_is_ignored_but_a_vendors_bulk_lead_is_processed(app
     let newsletter = message("news@other.example", "Our news", &bulk, "Hi\n");
     app.post_inbound(&source.inbound_token, "message/rfc822", newsletter)
         .await;
-    assert_eq!(app.last_submission(&account).await.outcome, Outcome::Ignored);
+    assert_eq!(
+        app.last_submission(&account).await.outcome,
+        Outcome::Ignored
+    );
     let lead = message(
         "bot@leads.example",
         "New lead",
@@ -154,7 +160,12 @@ async fn unmatched_bulk_mail_is_ignored_but_a_vendors_bulk_lead_is_processed(app
 
 async fn a_parsed_lead_without_a_name_is_rejected_ct102(app: TestApp) {
     let (account, source) = app.inbound_source().await;
-    let raw = message("bot@leads.example", "New lead", &[], "Email: x@example.com\n");
+    let raw = message(
+        "bot@leads.example",
+        "New lead",
+        &[],
+        "Email: x@example.com\n",
+    );
     let response = app
         .post_inbound(&source.inbound_token, "message/rfc822", raw)
         .await;

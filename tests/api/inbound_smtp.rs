@@ -83,7 +83,11 @@ async fn a_message_delivered_over_smtp_becomes_an_email_lead(app: TestApp) {
     let mailer = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
         .port(smtp_port(&app).await)
         .build();
-    let to = format!("{}@{}", source.inbound_token.to_uppercase(), DOMAIN.to_uppercase());
+    let to = format!(
+        "{}@{}",
+        source.inbound_token.to_uppercase(),
+        DOMAIN.to_uppercase()
+    );
     let email = Message::builder()
         .from("Leads <bot@leads.example>".parse().expect("from"))
         .to(to.parse().expect("to"))
@@ -102,7 +106,9 @@ async fn a_message_delivered_over_smtp_becomes_an_email_lead(app: TestApp) {
 async fn rcpt_for_an_unknown_token_or_another_domain_is_550(app: TestApp) {
     let (_, source) = app.inbound_source().await;
     let mut smtp = Smtp::open(smtp_port(&app).await).await.expect("open");
-    smtp.say("MAIL FROM:<bot@leads.example>").await.expect("mail");
+    smtp.say("MAIL FROM:<bot@leads.example>")
+        .await
+        .expect("mail");
     let unknown = smtp
         .say(&format!("RCPT TO:<nosuchtoken@{DOMAIN}>"))
         .await
@@ -132,7 +138,10 @@ async fn a_null_sender_bounce_is_stored_ignored_and_answered_250(app: TestApp) {
         .await
         .expect("body");
     assert!(smtp.reply().await.expect("reply").starts_with("250"));
-    assert_eq!(app.last_submission(&account).await.outcome, Outcome::Ignored);
+    assert_eq!(
+        app.last_submission(&account).await.outcome,
+        Outcome::Ignored
+    );
     assert_eq!(app.client_count(&account).await, 0);
 }
 
@@ -185,15 +194,33 @@ async fn a_sigkill_mid_stream_loses_no_message_that_was_answered_250() {
     let db = format!("sqlite://{}/crash.db?mode=rwc", dir.path().display());
     let port = free_port();
     let mut serve = start(&db, port);
-    let account = admin(&serve, reqwest::Method::POST, "/admin/v1/accounts", json!({"name": "Acme"})).await;
+    let account = admin(
+        &serve,
+        reqwest::Method::POST,
+        "/admin/v1/accounts",
+        json!({"name": "Acme"}),
+    )
+    .await;
     let account_id = account["id"].as_str().expect("account id").to_string();
     let sources = format!("/admin/v1/accounts/{account_id}/lead-sources");
-    let source = admin(&serve, reqwest::Method::POST, &sources, json!({"name": "Mail"})).await;
+    let source = admin(
+        &serve,
+        reqwest::Method::POST,
+        &sources,
+        json!({"name": "Mail"}),
+    )
+    .await;
     let parser = json!({"name": "Leads", "terms": [
         {"term": "Name", "start": "Name:"}, {"term": "Email", "start": "Email:"}]});
-    let parsers = format!("{sources}/{}/parsers", source["id"].as_str().expect("source id"));
+    let parsers = format!(
+        "{sources}/{}/parsers",
+        source["id"].as_str().expect("source id")
+    );
     admin(&serve, reqwest::Method::POST, &parsers, parser).await;
-    let to = source["inbound_address"].as_str().expect("address").to_string();
+    let to = source["inbound_address"]
+        .as_str()
+        .expect("address")
+        .to_string();
 
     let confirmed = Arc::new(Mutex::new(Vec::<String>::new()));
     let mut smtp = smtp_ready(port).await;
@@ -202,9 +229,7 @@ async fn a_sigkill_mid_stream_loses_no_message_that_was_answered_250() {
         for i in 0..400 {
             let email = format!("lead{i}@example.com");
             match smtp.send(&to, &lead_message(&email)).await {
-                Ok(reply) if reply.starts_with("250") => {
-                    answered.lock().expect("lock").push(email)
-                }
+                Ok(reply) if reply.starts_with("250") => answered.lock().expect("lock").push(email),
                 Ok(reply) => panic!("unexpected reply {reply}"),
                 Err(_) => return,
             }
@@ -227,6 +252,9 @@ async fn a_sigkill_mid_stream_loses_no_message_that_was_answered_250() {
         .filter_map(|c| c["email"].as_str())
         .collect();
     for email in &confirmed {
-        assert!(stored.contains(&email.as_str()), "{email} was answered 250 but is lost");
+        assert!(
+            stored.contains(&email.as_str()),
+            "{email} was answered 250 but is lost"
+        );
     }
 }
