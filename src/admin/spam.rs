@@ -100,7 +100,7 @@ pub async fn update_lead_source(
 ) -> Result<Json<LeadSource>, AdminError> {
     let account_id = parse_id(&id, "account")?;
     let source_id = parse_id(&source_id, "lead source")?;
-    Ok(Json(
-        spam::update_source_origins(state.store.as_ref(), account_id, source_id, body).await?,
-    ))
+    let source =
+        spam::update_source_origins(state.store.as_ref(), account_id, source_id, body).await?;
+    Ok(Json(super::inbound::shown(&state, source)))
 }

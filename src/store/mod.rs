@@ -8,6 +8,7 @@ mod accounts;
 mod automation;
 mod clients;
 mod credentials;
+mod inbound;
 mod job_enums;
 mod jobs;
 mod model;
@@ -32,6 +33,9 @@ pub use accounts::AccountStore;
 pub use automation::AutomationStore;
 pub use clients::ClientStore;
 pub use credentials::{ApiTokenInfo, CredentialStore, NewApiToken, OwnedObject, SessionInfo};
+pub use inbound::{
+    InboundStore, ReparseOutcome, StoredParser, VendorLead, generate_inbound_token, inbound_path,
+};
 pub use job_enums::{JobKind, JobState, UnknownName};
 pub use jobs::{AccountRef, DeliveryContext, JobNext, JobStore, NewAttempt};
 pub use model::*;
@@ -92,6 +96,7 @@ pub trait Store:
     + SpamStore
     + PeopleStore
     + CredentialStore
+    + InboundStore
     + Send
     + Sync
     + 'static

@@ -33,6 +33,9 @@ pub(crate) fn submission(
         released_client_id: None,
         released_at: None,
         release_error_code: None,
+        channel: Default::default(),
+        raw_message: None,
+        reparsed_at: None,
     }
 }
 
