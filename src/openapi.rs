@@ -23,6 +23,7 @@ use utoipa::{Modify, OpenApi};
         (name = "clients", description = "Admin: the leads"),
         (name = "activity", description = "Admin: notifications, submissions, jobs"),
         (name = "operations", description = "Health, readiness, this document"),
+        (name = "data", description = "Admin: retention, purge, erasure, audit log"),
     )
 )]
 pub struct ApiDoc;

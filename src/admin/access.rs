@@ -195,6 +195,21 @@ pub const RULES: &[Rule] = &[
         "/admin/v1/accounts/{id}/api-tokens/{token_id}",
         ManagePeopleAndKeys,
     ),
+    account("GET", "/admin/v1/accounts/{id}/retention", Read),
+    account(
+        "PATCH",
+        "/admin/v1/accounts/{id}/retention",
+        ManageAccount,
+    ),
+    object(
+        "DELETE",
+        "/admin/v1/clients/{id}",
+        ManageAccount,
+        OwnedObject::Client,
+        "client",
+    ),
+    account("POST", "/admin/v1/accounts/{id}/erase", ManageAccount),
+    account("GET", "/admin/v1/accounts/{id}/audit", ManageAccount),
 ];
 
 /// What the route needs; a route not in the table is operator-only. HEAD is read as GET.

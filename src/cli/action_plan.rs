@@ -8,6 +8,8 @@ use uuid::Uuid;
 use super::webhook::setup_error;
 use crate::actions::{ActionPlanRequest, StepRequest};
 use crate::service::automation;
+use super::audit::record;
+use crate::service::audit::AuditAction;
 use crate::store::Store;
 
 #[derive(Subcommand)]
@@ -54,6 +56,8 @@ pub async fn run(store: &dyn Store, command: ActionPlanCommand) -> anyhow::Resul
     let plan = automation::create_action_plan(store, account, request)
         .await
         .map_err(|e| setup_error(e, account))?;
+    let action = AuditAction::new("action_plan", "create");
+    record(store, Some(account), action, Some(plan.id)).await;
     println!("action plan id: {}", plan.id);
     Ok(())
 }

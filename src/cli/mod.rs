@@ -6,6 +6,8 @@
 
 mod account;
 mod action_plan;
+mod audit;
+mod backup;
 mod client;
 mod demo;
 mod job;
@@ -23,6 +25,8 @@ use clap::{Parser, Subcommand};
 
 pub use account::AccountCommand;
 pub use action_plan::ActionPlanCommand;
+pub use audit::AuditCommand;
+pub use backup::BackupArgs;
 pub use client::ClientCommand;
 pub use job::JobCommand;
 pub use lead_source::LeadSourceCommand;
@@ -99,6 +103,13 @@ pub enum Command {
         #[command(subcommand)]
         command: JobCommand,
     },
+    /// The audit log: who changed what, when, from where.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Copy a SQLite store while it serves (on PostgreSQL: use pg_dump).
+    Backup(BackupArgs),
 }
 
 /// Run one command.
@@ -129,6 +140,10 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             submission::run(open(&settings).await?.as_ref(), command, json).await
         }
         Command::Job { command } => job::run(open(&settings).await?.as_ref(), command, json).await,
+        Command::Audit { command } => {
+            audit::run(open(&settings).await?.as_ref(), command, json).await
+        }
+        Command::Backup(args) => backup::run(open(&settings).await?.as_ref(), args).await,
     }
 }
 

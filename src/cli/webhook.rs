@@ -8,6 +8,8 @@ use uuid::Uuid;
 use crate::actions::WebhookRequest;
 use crate::service::ServiceError;
 use crate::service::automation;
+use super::audit::record;
+use crate::service::audit::AuditAction;
 use crate::store::Store;
 
 #[derive(Subcommand)]
@@ -87,6 +89,8 @@ pub async fn run(store: &dyn Store, command: WebhookCommand) -> anyhow::Result<(
     let hook = automation::create_webhook(store, account, request)
         .await
         .map_err(|e| setup_error(e, account))?;
+    let action = AuditAction::new("webhook", "create");
+    record(store, Some(account), action, Some(hook.id)).await;
     println!("webhook id: {}", hook.id);
     if let Some(secret) = hook.new_secret() {
         println!("secret:     {secret}   (shown once: keep it)");

@@ -108,6 +108,11 @@ const ENVIRONMENT: &[(&str, &str, EnvValue)] = &[
         "people.invite_ttl_seconds",
         EnvValue::Typed,
     ),
+    (
+        "LEADPOST_PURGE_INTERVAL_SECONDS",
+        "data.purge_interval_seconds",
+        EnvValue::Typed,
+    ),
 ];
 
 /// The variable naming the configuration file.

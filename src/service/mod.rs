@@ -18,15 +18,18 @@
 
 pub mod accounts;
 pub mod activity;
+pub mod audit;
 pub mod automation;
 pub mod clients;
 pub mod credentials;
+pub mod erasure;
 pub mod export;
 pub mod input;
 pub mod jobs;
 pub mod lead_sources;
 pub mod page;
 pub mod people;
+pub mod retention;
 pub mod sessions;
 pub mod spam;
 

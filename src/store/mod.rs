@@ -5,9 +5,12 @@
 //! `postgres.rs` and `sqlite.rs`.
 
 mod accounts;
+mod audit;
 mod automation;
+mod backup;
 mod clients;
 mod credentials;
+mod erasure;
 mod job_enums;
 mod jobs;
 mod model;
@@ -16,6 +19,7 @@ mod people;
 mod postgres;
 mod queue;
 mod records;
+mod retention;
 mod spam;
 mod sql;
 mod sqlite;
@@ -29,6 +33,10 @@ use uuid::Uuid;
 use crate::config::DatabaseSettings;
 
 pub use accounts::AccountStore;
+pub use audit::{ActorKind, AuditActor, AuditEntry, AuditFilter, AuditStore, NewAuditEntry};
+pub use backup::BackupStore;
+pub use erasure::{CLIENT_ERASURE, EmailErasure, ErasureStep, ErasureStore};
+pub use retention::{DEFAULT_SUBMISSION_LOG_DAYS, Retention, RetentionStore};
 pub use automation::AutomationStore;
 pub use clients::ClientStore;
 pub use credentials::{ApiTokenInfo, CredentialStore, NewApiToken, OwnedObject, SessionInfo};
@@ -64,6 +72,9 @@ pub enum StoreError {
     /// The URL names no backend this build knows.
     #[error("unsupported database URL (expected sqlite:// or postgres://): {0}")]
     UnsupportedUrl(String),
+    /// This backend does not do this (a SQLite backup on PostgreSQL).
+    #[error("not supported here: {0}")]
+    Unsupported(&'static str),
 }
 
 /// Open the store named by `settings.url` (created if it is a missing SQLite file).
@@ -92,6 +103,10 @@ pub trait Store:
     + SpamStore
     + PeopleStore
     + CredentialStore
+    + RetentionStore
+    + ErasureStore
+    + AuditStore
+    + BackupStore
     + Send
     + Sync
     + 'static
