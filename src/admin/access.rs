@@ -196,11 +196,7 @@ pub const RULES: &[Rule] = &[
         ManagePeopleAndKeys,
     ),
     account("GET", "/admin/v1/accounts/{id}/retention", Read),
-    account(
-        "PATCH",
-        "/admin/v1/accounts/{id}/retention",
-        ManageAccount,
-    ),
+    account("PATCH", "/admin/v1/accounts/{id}/retention", ManageAccount),
     object(
         "DELETE",
         "/admin/v1/clients/{id}",

@@ -61,8 +61,20 @@ use ObjectFrom::{Answer, Path as InPath};
 
 /// Every write route of the admin API.
 pub const AUDITED: &[Audited] = &[
-    row("POST", "/admin/v1/accounts", "account", "create", Answer("id")),
-    row("PATCH", "/admin/v1/accounts/{id}", "account", "update", InPath("id")),
+    row(
+        "POST",
+        "/admin/v1/accounts",
+        "account",
+        "create",
+        Answer("id"),
+    ),
+    row(
+        "PATCH",
+        "/admin/v1/accounts/{id}",
+        "account",
+        "update",
+        InPath("id"),
+    ),
     row(
         "POST",
         "/admin/v1/accounts/{id}/rotate-key",
@@ -119,7 +131,13 @@ pub const AUDITED: &[Audited] = &[
         "update",
         InPath("notification_id"),
     ),
-    row("POST", "/admin/v1/jobs/{id}/retry", "job", "retry", InPath("id")),
+    row(
+        "POST",
+        "/admin/v1/jobs/{id}/retry",
+        "job",
+        "retry",
+        InPath("id"),
+    ),
     row(
         "PATCH",
         "/admin/v1/accounts/{id}/spam",
@@ -142,7 +160,13 @@ pub const AUDITED: &[Audited] = &[
         InPath("id"),
     ),
     row("POST", "/admin/v1/users", "user", "create", Answer("id")),
-    row("DELETE", "/admin/v1/users/{id}", "user", "delete", InPath("id")),
+    row(
+        "DELETE",
+        "/admin/v1/users/{id}",
+        "user",
+        "delete",
+        InPath("id"),
+    ),
     row(
         "POST",
         "/admin/v1/accounts/{id}/members",
@@ -193,7 +217,13 @@ pub const AUDITED: &[Audited] = &[
         InPath("id"),
     ),
     row("POST", "/admin/v1/purge", "purge", "run", ObjectFrom::None),
-    row("DELETE", "/admin/v1/clients/{id}", "client", "erase", InPath("id")),
+    row(
+        "DELETE",
+        "/admin/v1/clients/{id}",
+        "client",
+        "erase",
+        InPath("id"),
+    ),
     row(
         "POST",
         "/admin/v1/accounts/{id}/erase",

@@ -16,8 +16,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
 
-use super::{access, audit};
 use super::error::AdminError;
+use super::{access, audit};
 use crate::people::session::{csrf_token_valid, origin_allowed, session_id_from_cookies};
 use crate::people::{Actor, Caller, CsrfToken};
 use crate::service::credentials::authenticate_token;

@@ -4,11 +4,11 @@
 use clap::Subcommand;
 use uuid::Uuid;
 
+use super::audit::record;
 use super::output::{PageArgs, fail, print_json, print_next};
 use super::table::{opt, print_fields, print_table, when};
 use crate::service::ServiceError;
 use crate::service::accounts::{self, CreateAccount, RotateKey, UpdateAccount};
-use super::audit::record;
 use crate::service::audit::AuditAction;
 use crate::store::{Account, RotatedKey, Store};
 
@@ -186,7 +186,13 @@ pub async fn run(store: &dyn Store, command: AccountCommand, json: bool) -> anyh
             let account = accounts::update(store, id, input)
                 .await
                 .map_err(|e| fail(e, Some(id)))?;
-            record(store, Some(id), AuditAction::new("account", "update"), Some(id)).await;
+            record(
+                store,
+                Some(id),
+                AuditAction::new("account", "update"),
+                Some(id),
+            )
+            .await;
             print_account(&account, json)
         }
         AccountCommand::RotateKey { id, grace_seconds } => {

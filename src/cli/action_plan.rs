@@ -5,11 +5,11 @@ use anyhow::Context as _;
 use clap::Subcommand;
 use uuid::Uuid;
 
+use super::audit::record;
 use super::webhook::setup_error;
 use crate::actions::{ActionPlanRequest, StepRequest};
-use crate::service::automation;
-use super::audit::record;
 use crate::service::audit::AuditAction;
+use crate::service::automation;
 use crate::store::Store;
 
 #[derive(Subcommand)]

@@ -82,7 +82,10 @@ pub async fn run(store: &dyn Store, command: AuditCommand, json: bool) -> anyhow
             ]
         })
         .collect();
-    print_table(&["AT", "ACTOR", "ACTOR ID", "ACTION", "OBJECT", "IP"], &rows);
+    print_table(
+        &["AT", "ACTOR", "ACTOR ID", "ACTION", "OBJECT", "IP"],
+        &rows,
+    );
     print_next(&list.next);
     Ok(())
 }

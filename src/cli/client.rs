@@ -7,14 +7,14 @@ use std::sync::Arc;
 use clap::Subcommand;
 use uuid::Uuid;
 
+use super::audit::record;
 use super::output::{PageArgs, fail, print_json, print_next};
 use super::table::{opt, print_fields, print_table, when};
 use crate::service::ServiceError;
+use crate::service::audit::AuditAction;
 use crate::service::automation;
 use crate::service::clients::{self, ClientQuery};
 use crate::service::export::CsvExport;
-use super::audit::record;
-use crate::service::audit::AuditAction;
 use crate::store::Store;
 
 #[derive(Subcommand)]

@@ -3,11 +3,11 @@
 use clap::Subcommand;
 use uuid::Uuid;
 
+use super::audit::record;
 use super::output::{PageArgs, fail, print_json, print_next};
 use super::table::{opt, print_table, when};
-use crate::service::jobs::{self, JobQuery};
-use super::audit::record;
 use crate::service::audit::AuditAction;
+use crate::service::jobs::{self, JobQuery};
 use crate::store::Store;
 
 #[derive(Subcommand)]

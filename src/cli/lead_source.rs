@@ -4,12 +4,12 @@ use clap::Subcommand;
 use uuid::Uuid;
 
 use super::account::print_rotated;
+use super::audit::record;
 use super::output::{PageArgs, fail, print_json, print_next};
 use super::table::{opt, print_table, when};
 use crate::service::accounts::RotateKey;
-use crate::service::lead_sources::{self, CreateLeadSource};
-use super::audit::record;
 use crate::service::audit::AuditAction;
+use crate::service::lead_sources::{self, CreateLeadSource};
 use crate::store::Store;
 
 #[derive(Subcommand)]

@@ -3,10 +3,10 @@
 use clap::Subcommand;
 use uuid::Uuid;
 
+use super::audit::record;
 use super::output::{PageArgs, fail, print_json, print_next};
 use super::table::{print_table, when};
 use crate::service::activity::{self, UpdateNotification};
-use super::audit::record;
 use crate::service::audit::AuditAction;
 use crate::store::Store;
 

@@ -111,13 +111,14 @@ impl AuditQuery {
                 FieldProblem::new("actor_kind", "must be operator, user, token or cli")
             }))
         });
-        let mut moment = |field: &str, value: &Option<String>| {
-            present(value).and_then(|text| {
-                problems.check(parse_moment(text).ok_or_else(|| {
-                    FieldProblem::new(field, "must be an RFC 3339 time or a date")
-                }))
-            })
-        };
+        let mut moment =
+            |field: &str, value: &Option<String>| {
+                present(value).and_then(|text| {
+                    problems.check(parse_moment(text).ok_or_else(|| {
+                        FieldProblem::new(field, "must be an RFC 3339 time or a date")
+                    }))
+                })
+            };
         let since = moment("since", &self.since);
         let until = moment("until", &self.until);
         let page = PageParams::new(self.limit.clone(), self.after.clone()).page_into(&mut problems);
@@ -140,11 +141,7 @@ pub async fn list(
 ) -> Result<AuditList, ServiceError> {
     let (filter, page) = query.parse()?;
     super::accounts::get(store, account_id).await?;
-    let (entries, next) = fetch(
-        page,
-        |p| store.list_audit(account_id, &filter, p),
-        |e| e.id,
-    )
-    .await?;
+    let (entries, next) =
+        fetch(page, |p| store.list_audit(account_id, &filter, p), |e| e.id).await?;
     Ok(AuditList { entries, next })
 }

@@ -128,10 +128,9 @@ pub async fn purge(store: &dyn Store, now: OffsetDateTime) -> Result<PurgeCounts
     for (account_id, retention) in store.list_retention().await? {
         counts.spam += purge_account_spam(store, account_id, &retention, now).await?;
         let before = cut_off(now, retention.submission_log_days);
-        counts.submissions += in_batches(|| {
-            store.strip_old_submissions(Some(account_id), before, PURGE_BATCH)
-        })
-        .await?;
+        counts.submissions +=
+            in_batches(|| store.strip_old_submissions(Some(account_id), before, PURGE_BATCH))
+                .await?;
         if let Some(days) = retention.lead_days {
             counts.leads += purge_account_leads(store, account_id, cut_off(now, days)).await?;
         }
@@ -216,8 +215,14 @@ mod tests {
 
     #[test]
     fn zero_days_names_the_field() {
-        assert_eq!(whole_days("lead_days", Some(0)).map_err(|p| p.field), Err("lead_days".into()));
-        assert_eq!(whole_days("lead_days", None).map_err(|p| p.field), Err("lead_days".into()));
+        assert_eq!(
+            whole_days("lead_days", Some(0)).map_err(|p| p.field),
+            Err("lead_days".into())
+        );
+        assert_eq!(
+            whole_days("lead_days", None).map_err(|p| p.field),
+            Err("lead_days".into())
+        );
         assert_eq!(whole_days("lead_days", Some(1)), Ok(1));
     }
 }

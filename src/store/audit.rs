@@ -180,12 +180,10 @@ impl<DB: Backend> AuditStore for SqlStore<DB> {
         filter: &AuditFilter,
         page: Page,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        let query = sql(
-            "SELECT * FROM audit_log WHERE account_id = $1 AND id < $2 \
+        let query = sql("SELECT * FROM audit_log WHERE account_id = $1 AND id < $2 \
              AND ($3 IS NULL OR action = $3) AND ($4 IS NULL OR actor_kind = $4) \
              AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at <= $6) \
-             ORDER BY id DESC LIMIT $7",
-        )
+             ORDER BY id DESC LIMIT $7")
         .param(DbId(account_id))
         .param(DbId(page.upper_bound()))
         .param(filter.action.clone())

@@ -15,9 +15,7 @@ pub trait BackupStore: Send + Sync {
 impl<DB: Backend> BackupStore for SqlStore<DB> {
     async fn backup_into(&self, path: &str) -> Result<(), StoreError> {
         if DB::BACKEND != "sqlite" {
-            return Err(StoreError::Unsupported(
-                "backup of PostgreSQL: use pg_dump",
-            ));
+            return Err(StoreError::Unsupported("backup of PostgreSQL: use pg_dump"));
         }
         // A read transaction of its own: writers go on while the copy is made.
         let query = sql("VACUUM INTO $1").param(path.to_string());

@@ -11,10 +11,10 @@
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use super::StoreError;
 use super::retention::strip_set;
 use super::sql::{Backend, Bind, SqlStore, Tx, execute, fetch_all, fetch_optional, sql};
 use super::types::{DbId, DbTime};
-use super::StoreError;
 
 /// The parameters a step's statement takes.
 #[derive(Debug, Clone, Copy)]
@@ -135,8 +135,7 @@ pub trait ErasureStore: Send + Sync {
     async fn erase_client(&self, client_id: Uuid) -> Result<Uuid, StoreError>;
     /// Erase every client of the account with this email (any case) and strip every submission
     /// of the account carrying it in any value.
-    async fn erase_email(&self, account_id: Uuid, email: &str)
-    -> Result<EmailErasure, StoreError>;
+    async fn erase_email(&self, account_id: Uuid, email: &str) -> Result<EmailErasure, StoreError>;
 }
 
 /// Run every step of [`CLIENT_ERASURE`] for one client.
@@ -176,11 +175,7 @@ impl<DB: Backend> ErasureStore for SqlStore<DB> {
         Ok(found.account_id.0)
     }
 
-    async fn erase_email(
-        &self,
-        account_id: Uuid,
-        email: &str,
-    ) -> Result<EmailErasure, StoreError> {
+    async fn erase_email(&self, account_id: Uuid, email: &str) -> Result<EmailErasure, StoreError> {
         let email_lower = email.trim().to_lowercase();
         let now = DbTime::now();
         let mut tx = self.begin_write().await?;
@@ -191,10 +186,8 @@ impl<DB: Backend> ErasureStore for SqlStore<DB> {
             return Err(StoreError::NotFound);
         }
         // Candidates by text, then each value compared exactly (in any case).
-        let candidates = sql(
-            "SELECT id, fields FROM submissions WHERE account_id = $1 \
-             AND LOWER(CAST(fields AS TEXT)) LIKE $2",
-        )
+        let candidates = sql("SELECT id, fields FROM submissions WHERE account_id = $1 \
+             AND LOWER(CAST(fields AS TEXT)) LIKE $2")
         .param(DbId(account_id))
         .param(format!("%{email_lower}%"));
         let rows: Vec<FieldsRow> = fetch_all(candidates, DB::on_conn(&mut tx)).await?;
@@ -203,14 +196,11 @@ impl<DB: Backend> ErasureStore for SqlStore<DB> {
             .filter(|r| carries(&r.fields.0, &email_lower))
             .map(|r| r.id.0)
             .collect();
-        let clients = sql(
-            "SELECT id FROM clients WHERE account_id = $1 \
-             AND (email_key = $2 OR LOWER(email) = $2)",
-        )
+        let clients = sql("SELECT id FROM clients WHERE account_id = $1 \
+             AND (email_key = $2 OR LOWER(email) = $2)")
         .param(DbId(account_id))
         .param(email_lower.clone());
-        let clients: Vec<super::records::IdRow> =
-            fetch_all(clients, DB::on_conn(&mut tx)).await?;
+        let clients: Vec<super::records::IdRow> = fetch_all(clients, DB::on_conn(&mut tx)).await?;
         for client in &clients {
             erase_client_in(&mut tx, client.id.0, now).await?;
         }

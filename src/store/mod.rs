@@ -34,12 +34,11 @@ use crate::config::DatabaseSettings;
 
 pub use accounts::AccountStore;
 pub use audit::{ActorKind, AuditActor, AuditEntry, AuditFilter, AuditStore, NewAuditEntry};
-pub use backup::BackupStore;
-pub use erasure::{CLIENT_ERASURE, EmailErasure, ErasureStep, ErasureStore};
-pub use retention::{DEFAULT_SUBMISSION_LOG_DAYS, Retention, RetentionStore};
 pub use automation::AutomationStore;
+pub use backup::BackupStore;
 pub use clients::ClientStore;
 pub use credentials::{ApiTokenInfo, CredentialStore, NewApiToken, OwnedObject, SessionInfo};
+pub use erasure::{CLIENT_ERASURE, EmailErasure, ErasureStep, ErasureStore};
 pub use job_enums::{JobKind, JobState, UnknownName};
 pub use jobs::{AccountRef, DeliveryContext, JobNext, JobStore, NewAttempt};
 pub use model::*;
@@ -49,6 +48,7 @@ pub use people::{
 };
 pub use postgres::PgStore;
 pub use queue::{JobAttempt, JobFilter, JobWithAttempts, QueueStore, RetryOutcome};
+pub use retention::{DEFAULT_SUBMISSION_LOG_DAYS, Retention, RetentionStore};
 pub use spam::{ReleaseOutcome, SourceOrigins, SpamStore};
 pub use sql::{Backend, SqlStore};
 pub use sqlite::SqliteStore;

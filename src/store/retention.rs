@@ -90,8 +90,11 @@ pub trait RetentionStore: Send + Sync {
     /// The account's retention settings.
     async fn get_retention(&self, account_id: Uuid) -> Result<Retention, StoreError>;
     /// Replace the account's retention settings (the spam retention inside its spam settings).
-    async fn set_retention(&self, account_id: Uuid, retention: &Retention)
-    -> Result<(), StoreError>;
+    async fn set_retention(
+        &self,
+        account_id: Uuid,
+        retention: &Retention,
+    ) -> Result<(), StoreError>;
     /// Every account's retention settings.
     async fn list_retention(&self) -> Result<Vec<(Uuid, Retention)>, StoreError>;
     /// Strip at most `limit` submissions of the account (`None`: those of no account) made
@@ -142,8 +145,10 @@ impl<DB: Backend> RetentionStore for SqlStore<DB> {
             text => from_json_text(text),
         };
         spam.spam_retention_days = retention.spam_retention_days;
-        let update = sql("UPDATE accounts SET submission_log_days = $2, lead_days = $3, \
-             spam_settings = $4 WHERE id = $1")
+        let update = sql(
+            "UPDATE accounts SET submission_log_days = $2, lead_days = $3, \
+             spam_settings = $4 WHERE id = $1",
+        )
         .param(DbId(account_id))
         .param(stored(retention.submission_log_days))
         .param(retention.lead_days.map(stored))

@@ -35,7 +35,10 @@ async fn every_documented_write_has_an_audit_action(app: TestApp) {
             }
         }
     }
-    assert!(missing.is_empty(), "writes without an audit row: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "writes without an audit row: {missing:?}"
+    );
 }
 
 async fn an_operator_write_is_recorded_with_its_object_and_address(app: TestApp) {
@@ -64,10 +67,17 @@ async fn a_user_write_names_the_user(app: TestApp) {
     let session = app.login(&email).await;
     let path = format!("/admin/v1/accounts/{}/retention", account.id);
     let (status, _) = app
-        .as_session(&session, Method::PATCH, &path, Some(json!({"lead_days": 30})))
+        .as_session(
+            &session,
+            Method::PATCH,
+            &path,
+            Some(json!({"lead_days": 30})),
+        )
         .await;
     assert_eq!(status, 200);
-    let (_, me) = app.as_session(&session, Method::GET, "/admin/v1/me", None).await;
+    let (_, me) = app
+        .as_session(&session, Method::GET, "/admin/v1/me", None)
+        .await;
     let found = entries(&app, &account, "?action=retention.update").await;
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0]["actor"], json!({"kind": "user", "id": me["id"]}));
@@ -91,7 +101,10 @@ async fn a_token_write_names_the_token_and_never_its_secret(app: TestApp) {
     assert_eq!(status, 200);
     let found = entries(&app, &account, "").await;
     assert_eq!(found[0]["action"], "spam_settings.update");
-    assert_eq!(found[0]["actor"], json!({"kind": "token", "id": created["id"]}));
+    assert_eq!(
+        found[0]["actor"],
+        json!({"kind": "token", "id": created["id"]})
+    );
     assert_eq!(found[1]["action"], "api_token.create");
     assert_eq!(found[1]["object_id"], created["id"]);
     assert!(!Value::Array(found).to_string().contains(token));
@@ -119,11 +132,27 @@ async fn entries_are_filtered_and_paged(app: TestApp) {
         json!({}),
     )
     .await;
-    assert_eq!(entries(&app, &account, "?action=retention.update").await.len(), 3);
-    assert_eq!(entries(&app, &account, "?actor_kind=operator").await.len(), 4);
+    assert_eq!(
+        entries(&app, &account, "?action=retention.update")
+            .await
+            .len(),
+        3
+    );
+    assert_eq!(
+        entries(&app, &account, "?actor_kind=operator").await.len(),
+        4
+    );
     assert!(entries(&app, &account, "?actor_kind=cli").await.is_empty());
-    assert!(entries(&app, &account, "?since=2999-01-01").await.is_empty());
-    assert!(entries(&app, &account, "?until=2000-01-01").await.is_empty());
+    assert!(
+        entries(&app, &account, "?since=2999-01-01")
+            .await
+            .is_empty()
+    );
+    assert!(
+        entries(&app, &account, "?until=2000-01-01")
+            .await
+            .is_empty()
+    );
     let (_, first) = app.admin_get(&audit_path(&account, "?limit=3")).await;
     assert_eq!(first["entries"].as_array().expect("page").len(), 3);
     assert_eq!(first["entries"][0]["action"], "account.rotate_key");

@@ -23,7 +23,11 @@ fn serve(db: &str) -> ServeProcess {
 async fn post_lead(http: &reqwest::Client, address: &str, n: usize) -> u16 {
     let email = format!("lead{n}@example.com");
     http.post(format!("{address}{INTAKE}"))
-        .form(&[("web_key", "BACKUP_KEY"), ("name", "Ann Lee"), ("email", &email)])
+        .form(&[
+            ("web_key", "BACKUP_KEY"),
+            ("name", "Ann Lee"),
+            ("email", &email),
+        ])
         .send()
         .await
         .map(|r| r.status().as_u16())
@@ -34,7 +38,17 @@ async fn post_lead(http: &reqwest::Client, address: &str, n: usize) -> u16 {
 async fn a_backup_made_under_ingest_is_whole_holds_every_acknowledged_lead_and_serves() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = format!("sqlite://{}", dir.path().join("leadpost.db").display());
-    let created = run_cli(&db, &["account", "create", "--name", "Acme", "--web-key", "BACKUP_KEY"]);
+    let created = run_cli(
+        &db,
+        &[
+            "account",
+            "create",
+            "--name",
+            "Acme",
+            "--web-key",
+            "BACKUP_KEY",
+        ],
+    );
     let account = value_of(&created, "account id:");
     let server = serve(&db);
     let http = reqwest::Client::new();
@@ -44,8 +58,12 @@ async fn a_backup_made_under_ingest_is_whole_holds_every_acknowledged_lead_and_s
     let stop = Arc::new(AtomicBool::new(false));
     let during = Arc::new(AtomicUsize::new(0));
     let ingest = {
-        let (stop, during, http, address) =
-            (stop.clone(), during.clone(), http.clone(), server.address.clone());
+        let (stop, during, http, address) = (
+            stop.clone(),
+            during.clone(),
+            http.clone(),
+            server.address.clone(),
+        );
         tokio::spawn(async move {
             let mut n = 1000;
             while !stop.load(Ordering::SeqCst) {
@@ -62,17 +80,18 @@ async fn a_backup_made_under_ingest_is_whole_holds_every_acknowledged_lead_and_s
     let copy = dir.path().join("copy.db");
     let target = copy.display().to_string();
     let source = db.clone();
-    let (ok, _, stderr) = tokio::task::spawn_blocking(move || {
-        run_any(&source, &["backup", "--to", &target])
-    })
-    .await
-    .expect("backup ran");
+    let (ok, _, stderr) =
+        tokio::task::spawn_blocking(move || run_any(&source, &["backup", "--to", &target]))
+            .await
+            .expect("backup ran");
     stop.store(true, Ordering::SeqCst);
     ingest.await.expect("ingest stopped");
     assert!(ok, "{stderr}");
 
     let copy_url = format!("sqlite://{}", copy.display());
-    let mut conn = SqliteConnection::connect(&copy_url).await.expect("copy opens");
+    let mut conn = SqliteConnection::connect(&copy_url)
+        .await
+        .expect("copy opens");
     let check: String = sqlx::query_scalar("PRAGMA integrity_check")
         .fetch_one(&mut conn)
         .await
@@ -83,7 +102,10 @@ async fn a_backup_made_under_ingest_is_whole_holds_every_acknowledged_lead_and_s
         .await
         .expect("clients");
     for n in 0..30 {
-        assert!(emails.contains(&format!("lead{n}@example.com")), "lead {n} missing");
+        assert!(
+            emails.contains(&format!("lead{n}@example.com")),
+            "lead {n} missing"
+        );
     }
     conn.close().await.expect("closed");
 
@@ -128,7 +150,11 @@ fn a_backup_refuses_an_existing_file_unless_forced() {
     assert_eq!(std::fs::read(&copy).expect("kept"), b"keep me");
     let (code, text) = backup_status(&db, &["--to", &target, "--force"]);
     assert_eq!(code, Some(0), "{text}");
-    assert!(std::fs::read(&copy).expect("copy").starts_with(b"SQLite format 3"));
+    assert!(
+        std::fs::read(&copy)
+            .expect("copy")
+            .starts_with(b"SQLite format 3")
+    );
 }
 
 #[tokio::test]

@@ -63,7 +63,11 @@ async fn erasing_a_client_skips_its_waiting_jobs_and_forgets_its_double_submit(a
     let client = app.latest_client(&account).await.expect("client");
     let path = format!("/admin/v1/clients/{}", client.id);
     app.admin(Method::DELETE, &path).send().await.expect("sent");
-    let jobs = app.store.list_jobs(account.id, Page::first(10)).await.expect("jobs");
+    let jobs = app
+        .store
+        .list_jobs(account.id, Page::first(10))
+        .await
+        .expect("jobs");
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].state, "skipped");
     assert_eq!(app.post_form(&lead(&key, EMAIL)).await.status(), 200);
@@ -96,8 +100,15 @@ async fn erasing_an_email_leaves_it_in_no_table(app: TestApp) {
     let (status, body) = erase(&app, &account, "zed.ERASE@example.com").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body, json!({"clients": 1, "submissions": 4}));
-    assert_eq!(app.tables_carrying(EMAIL).await, Vec::<(String, i64)>::new());
-    let jobs = app.store.list_jobs(account.id, Page::first(10)).await.expect("jobs");
+    assert_eq!(
+        app.tables_carrying(EMAIL).await,
+        Vec::<(String, i64)>::new()
+    );
+    let jobs = app
+        .store
+        .list_jobs(account.id, Page::first(10))
+        .await
+        .expect("jobs");
     assert!(jobs.iter().all(|j| j.state == "skipped"), "{jobs:?}");
 }
 
@@ -116,12 +127,23 @@ async fn erasure_is_for_owners(app: TestApp) {
     let client = app.latest_client(&account).await.expect("client");
     let member = app.api_token(&account, "write").await;
     let path = format!("/admin/v1/clients/{}", client.id);
-    assert_eq!(app.as_token(&member, Method::DELETE, &path, None).await.0, 403);
+    assert_eq!(
+        app.as_token(&member, Method::DELETE, &path, None).await.0,
+        403
+    );
     let erase_path = format!("/admin/v1/accounts/{}/erase", account.id);
     let body = Some(json!({"email": EMAIL}));
-    assert_eq!(app.as_token(&member, Method::POST, &erase_path, body.clone()).await.0, 403);
+    assert_eq!(
+        app.as_token(&member, Method::POST, &erase_path, body.clone())
+            .await
+            .0,
+        403
+    );
     let owner = app.api_token(&account, "owner").await;
-    assert_eq!(app.as_token(&owner, Method::DELETE, &path, None).await.0, 204);
+    assert_eq!(
+        app.as_token(&owner, Method::DELETE, &path, None).await.0,
+        204
+    );
 }
 
 on_both_stores!(

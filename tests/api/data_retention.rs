@@ -63,7 +63,11 @@ async fn retention_days_must_be_whole_numbers_of_at_least_one(app: TestApp) {
         assert!(answer.to_string().contains(field), "{body}: {answer}");
     }
     let (status, body) = app
-        .admin_send(Method::PATCH, &retention_path(&account), json!({"lead_days": null}))
+        .admin_send(
+            Method::PATCH,
+            &retention_path(&account),
+            json!({"lead_days": null}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["lead_days"], json!(null));
@@ -93,7 +97,11 @@ async fn a_submission_keeps_its_fields_one_second_inside_the_window_and_loses_th
     assert_eq!(stripped.remote_ip, None);
     assert_eq!(stripped.outcome, Outcome::Accepted);
     assert_eq!(stripped.created_at, submission.created_at);
-    assert_eq!(app.client_count(&account).await, 1, "leads are kept forever");
+    assert_eq!(
+        app.client_count(&account).await,
+        1,
+        "leads are kept forever"
+    );
 }
 
 async fn spam_is_kept_one_second_inside_its_retention_and_deleted_outside(app: TestApp) {
@@ -111,7 +119,11 @@ async fn spam_is_kept_one_second_inside_its_retention_and_deleted_outside(app: T
 async fn leads_older_than_lead_days_are_erased(app: TestApp) {
     let (account, submission) = one_lead(&app).await;
     let (status, _) = app
-        .admin_send(Method::PATCH, &retention_path(&account), json!({"lead_days": 2}))
+        .admin_send(
+            Method::PATCH,
+            &retention_path(&account),
+            json!({"lead_days": 2}),
+        )
         .await;
     assert_eq!(status, 200);
     let window = submission.created_at + Duration::days(2);

@@ -36,7 +36,8 @@ impl TestApp {
                         .map(|c| format!("COALESCE(CAST(\"{c}\" AS TEXT), '')"))
                         .collect::<Vec<_>>()
                         .join(" || ' ' || ");
-                    let sql = format!("SELECT COUNT(*) FROM \"{table}\" WHERE LOWER({text}) LIKE ?");
+                    let sql =
+                        format!("SELECT COUNT(*) FROM \"{table}\" WHERE LOWER({text}) LIKE ?");
                     let count: i64 = sqlx::query(sqlx::AssertSqlSafe(sql))
                         .bind(&pattern)
                         .fetch_one(&mut conn)
