@@ -2,28 +2,13 @@
 //! the schema carries the email in any case.
 
 use leadpost::delivery::Worker;
-use leadpost::store::{Account, NewAccount, Page};
+use leadpost::store::{Account, Page};
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{TestApp, on_both_stores, plan_with_webhook};
+use crate::helpers::{TestApp, account_with_plan, on_both_stores};
 
 const EMAIL: &str = "Zed.Erase@Example.com";
-
-/// An account whose lead source runs a one-step plan; the account and the source's key.
-async fn account_with_plan(app: &TestApp) -> (Account, String) {
-    let account = app
-        .store
-        .create_account(&NewAccount {
-            name: "Acme Roofing".into(),
-            ..Default::default()
-        })
-        .await
-        .expect("account");
-    let plan = plan_with_webhook(app, account.id, &[0]).await;
-    let source = app.lead_source(&account, Some(plan)).await;
-    (account, source.web_key)
-}
 
 /// A lead with the email in mixed case, a tag, a custom value and an in-app notification.
 fn lead<'a>(key: &'a str, email: &'a str) -> Vec<(&'a str, &'a str)> {

@@ -37,4 +37,5 @@ mod spam_gates;
 mod spam_redis;
 mod spam_release;
 mod store_conformance;
+mod store_data;
 mod store_people;

@@ -445,6 +445,15 @@ pub async fn plan_with_webhook(
         .id
 }
 
+/// A new account whose lead source "Website" runs a one-step plan: the account and the source's
+/// web_key.
+pub async fn account_with_plan(app: &TestApp) -> (Account, String) {
+    let account = app.account().await;
+    let plan = plan_with_webhook(app, account.id, &[0]).await;
+    let source = app.lead_source(&account, Some(plan)).await;
+    (account, source.web_key)
+}
+
 /// The status and the JSON body of an answer (`null` when it is not JSON).
 pub async fn json_of(response: reqwest::Response) -> (u16, serde_json::Value) {
     let status = response.status().as_u16();
