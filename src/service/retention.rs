@@ -75,15 +75,14 @@ pub async fn update(
 ) -> Result<Retention, ServiceError> {
     let mut next = get(store, account_id).await?;
     let mut problems = Problems::default();
-    if let Some(days) = patch.submission_log_days {
-        if let Some(days) = problems.check(whole_days("submission_log_days", days)) {
-            next.submission_log_days = days;
-        }
+    let mut days_of = |field: &str, days: Option<Option<u32>>| {
+        days.and_then(|d| problems.check(whole_days(field, d)))
+    };
+    if let Some(days) = days_of("submission_log_days", patch.submission_log_days) {
+        next.submission_log_days = days;
     }
-    if let Some(days) = patch.spam_retention_days {
-        if let Some(days) = problems.check(whole_days("spam_retention_days", days)) {
-            next.spam_retention_days = days;
-        }
+    if let Some(days) = days_of("spam_retention_days", patch.spam_retention_days) {
+        next.spam_retention_days = days;
     }
     if let Some(days) = patch.lead_days {
         next.lead_days = match days {
