@@ -22,8 +22,11 @@ if ! command -v wrk >/dev/null; then
   apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 fi
 
-cargo build --release --quiet
-BIN="${CARGO_TARGET_DIR:-target}/release/leadpost"
+# LEADPOST_BIN runs a binary already built (say a debug one) instead of building a release.
+if [ -z "${LEADPOST_BIN:-}" ]; then
+  cargo build --release --quiet
+fi
+BIN="${LEADPOST_BIN:-${CARGO_TARGET_DIR:-target}/release/leadpost}"
 WORK=$(mktemp -d)
 SERVER=""
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
