@@ -313,6 +313,14 @@ impl Application {
             stop_rx,
         )
         .map_err(std::io::Error::other)?;
+        let purge_every = self.state.settings.data.purge_interval_seconds;
+        if purge_every > 0 {
+            tokio::spawn(crate::service::retention::run_purges(
+                self.state.store.clone(),
+                std::time::Duration::from_secs(purge_every),
+                stop_tx.subscribe(),
+            ));
+        }
         let stop = stop_tx.clone();
         let shutdown = async move {
             shutdown.await;

@@ -24,6 +24,7 @@ use utoipa::{Modify, OpenApi};
         (name = "activity", description = "Admin: notifications, submissions, jobs"),
         (name = "operations", description = "Health, readiness, this document"),
         (name = "inbound", description = "Admin: inbound email tokens, parsers and reparse"),
+        (name = "data", description = "Admin: retention, purge, erasure, audit log"),
     )
 )]
 pub struct ApiDoc;

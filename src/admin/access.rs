@@ -237,6 +237,17 @@ pub const RULES: &[Rule] = &[
         OwnedObject::Submission,
         "submission",
     ),
+    account("GET", "/admin/v1/accounts/{id}/retention", Read),
+    account("PATCH", "/admin/v1/accounts/{id}/retention", ManageAccount),
+    object(
+        "DELETE",
+        "/admin/v1/clients/{id}",
+        ManageAccount,
+        OwnedObject::Client,
+        "client",
+    ),
+    account("POST", "/admin/v1/accounts/{id}/erase", ManageAccount),
+    account("GET", "/admin/v1/accounts/{id}/audit", ManageAccount),
 ];
 
 /// What the route needs; a route not in the table is operator-only. HEAD is read as GET.

@@ -5,7 +5,8 @@
 //! session's `X-CSRF-Token` and no foreign `Origin`). Unknown, revoked or expired: 401. With no
 //! credentials at all while no admin token is configured, the API answers 403 "disabled" as
 //! before. The [`Caller`] (and for a session the [`SignedIn`]) is attached to the request, then
-//! [`access::authorize`] applies the route's row of the access table.
+//! [`access::authorize`] applies the route's row of the access table. After a successful write,
+//! [`audit`] records it.
 
 use std::net::SocketAddr;
 
@@ -15,8 +16,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
 
-use super::access;
 use super::error::AdminError;
+use super::{access, audit};
 use crate::people::session::{csrf_token_valid, origin_allowed, session_id_from_cookies};
 use crate::people::{Actor, Caller, CsrfToken};
 use crate::service::credentials::authenticate_token;
@@ -44,15 +45,19 @@ pub async fn guard(
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_default();
-    let id = RawPathParams::from_request_parts(&mut parts, &state)
+    let params: Vec<(String, String)> = RawPathParams::from_request_parts(&mut parts, &state)
         .await
-        .ok()
-        .and_then(|params| {
+        .map(|params| {
             params
                 .iter()
-                .find(|(name, _)| *name == "id")
-                .map(|(_, value)| value.to_string())
-        });
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let id = params
+        .iter()
+        .find(|(name, _)| name == "id")
+        .map(|(_, value)| value.clone());
     let verdict = access::authorize(
         state.store.as_ref(),
         &actor,
@@ -65,14 +70,21 @@ pub async fn guard(
         return e.into_response();
     }
     let ip = state.limits.client_ip(peer, &parts.headers);
-    parts.extensions.insert(Caller {
+    let caller = Caller {
         actor,
         ip: Some(ip),
-    });
+    };
+    let pending =
+        audit::before_write(state.store.as_ref(), &caller, &parts.method, &path, params).await;
+    parts.extensions.insert(caller);
     if let Some(session) = session {
         parts.extensions.insert(session);
     }
-    next.run(Request::from_parts(parts, body)).await
+    let response = next.run(Request::from_parts(parts, body)).await;
+    match pending {
+        Some(pending) => audit::after_write(state.store.as_ref(), pending, response).await,
+        None => response,
+    }
 }
 
 /// The actor behind the request's credentials (and its session, for a console session).

@@ -22,9 +22,11 @@
 pub mod access;
 pub mod accounts;
 pub mod activity;
+pub mod audit;
 pub mod auth;
 pub mod automation;
 pub mod clients;
+pub mod data;
 pub mod error;
 pub mod extract;
 pub mod inbound;
@@ -94,6 +96,11 @@ pub fn router(state: AppState) -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(inbound::test_parsers))
         .routes(routes!(inbound::reparse_submission))
+        .routes(routes!(data::get_retention, data::update_retention))
+        .routes(routes!(data::purge_now))
+        .routes(routes!(data::erase_client))
+        .routes(routes!(data::erase_email))
+        .routes(routes!(audit::list_audit))
         // Add routes above this line: the token check covers only what is above it
         // (a test asks every documented admin operation for a 401 without token).
         .route_layer(middleware::from_fn_with_state(state, auth::guard))

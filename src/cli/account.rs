@@ -4,10 +4,12 @@
 use clap::Subcommand;
 use uuid::Uuid;
 
+use super::audit::record;
 use super::output::{PageArgs, fail, print_json, print_next};
 use super::table::{opt, print_fields, print_table, when};
 use crate::service::ServiceError;
 use crate::service::accounts::{self, CreateAccount, RotateKey, UpdateAccount};
+use crate::service::audit::AuditAction;
 use crate::store::{Account, RotatedKey, Store};
 
 #[derive(Subcommand)]
@@ -87,6 +89,8 @@ pub async fn run(store: &dyn Store, command: AccountCommand, json: bool) -> anyh
                     ),
                     other => fail(other, None),
                 })?;
+            let action = AuditAction::new("account", "set_plan");
+            record(store, Some(account), action, Some(account)).await;
             match plan {
                 Some(plan) => println!("account {account} runs action plan {plan}"),
                 None => println!("account {account} runs no action plan"),
@@ -98,6 +102,8 @@ pub async fn run(store: &dyn Store, command: AccountCommand, json: bool) -> anyh
             accounts::set_hosted_pages(store, account, on)
                 .await
                 .map_err(|e| fail(e, Some(account)))?;
+            let action = AuditAction::new("account", "set_hosted_pages");
+            record(store, Some(account), action, Some(account)).await;
             println!(
                 "hosted thank-you pages: {} for account {account}",
                 if on { "on" } else { "off" }
@@ -119,6 +125,8 @@ pub async fn run(store: &dyn Store, command: AccountCommand, json: bool) -> anyh
             let account = accounts::create(store, input)
                 .await
                 .map_err(|e| fail(e, None))?;
+            let action = AuditAction::new("account", "create");
+            record(store, Some(account.id), action, Some(account.id)).await;
             if json {
                 return print_json(&account);
             }
@@ -178,6 +186,13 @@ pub async fn run(store: &dyn Store, command: AccountCommand, json: bool) -> anyh
             let account = accounts::update(store, id, input)
                 .await
                 .map_err(|e| fail(e, Some(id)))?;
+            record(
+                store,
+                Some(id),
+                AuditAction::new("account", "update"),
+                Some(id),
+            )
+            .await;
             print_account(&account, json)
         }
         AccountCommand::RotateKey { id, grace_seconds } => {
@@ -187,6 +202,8 @@ pub async fn run(store: &dyn Store, command: AccountCommand, json: bool) -> anyh
             let rotated = accounts::rotate_key(store, id, &input)
                 .await
                 .map_err(|e| fail(e, Some(id)))?;
+            let action = AuditAction::new("account", "rotate_key");
+            record(store, Some(id), action, Some(id)).await;
             print_rotated(&rotated, json)
         }
     }

@@ -5,8 +5,10 @@ use anyhow::Context as _;
 use clap::Subcommand;
 use uuid::Uuid;
 
+use super::audit::record;
 use super::webhook::setup_error;
 use crate::actions::{ActionPlanRequest, StepRequest};
+use crate::service::audit::AuditAction;
 use crate::service::automation;
 use crate::store::Store;
 
@@ -54,6 +56,8 @@ pub async fn run(store: &dyn Store, command: ActionPlanCommand) -> anyhow::Resul
     let plan = automation::create_action_plan(store, account, request)
         .await
         .map_err(|e| setup_error(e, account))?;
+    let action = AuditAction::new("action_plan", "create");
+    record(store, Some(account), action, Some(plan.id)).await;
     println!("action plan id: {}", plan.id);
     Ok(())
 }

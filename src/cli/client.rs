@@ -7,9 +7,11 @@ use std::sync::Arc;
 use clap::Subcommand;
 use uuid::Uuid;
 
+use super::audit::record;
 use super::output::{PageArgs, fail, print_json, print_next};
 use super::table::{opt, print_fields, print_table, when};
 use crate::service::ServiceError;
+use crate::service::audit::AuditAction;
 use crate::service::automation;
 use crate::service::clients::{self, ClientQuery};
 use crate::service::export::CsvExport;
@@ -62,6 +64,8 @@ pub async fn run(store: Arc<dyn Store>, command: ClientCommand, json: bool) -> a
                     ),
                     other => fail(other, None),
                 })?;
+            let action = AuditAction::new("client", "send_webhook");
+            record(store.as_ref(), Some(job.account_id), action, Some(client)).await;
             println!("job id:     {}", job.id);
             println!("webhook-id: {}", job.message_id);
             Ok(())

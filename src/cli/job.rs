@@ -3,8 +3,10 @@
 use clap::Subcommand;
 use uuid::Uuid;
 
+use super::audit::record;
 use super::output::{PageArgs, fail, print_json, print_next};
 use super::table::{opt, print_table, when};
+use crate::service::audit::AuditAction;
 use crate::service::jobs::{self, JobQuery};
 use crate::store::Store;
 
@@ -77,6 +79,8 @@ pub async fn run(store: &dyn Store, command: JobCommand, json: bool) -> anyhow::
             let job = jobs::retry(store, None, id)
                 .await
                 .map_err(|e| fail(e, Some(id)))?;
+            let action = AuditAction::new("job", "retry");
+            record(store, Some(job.job.account_id), action, Some(id)).await;
             if json {
                 return print_json(&job);
             }

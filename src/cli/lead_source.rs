@@ -4,9 +4,11 @@ use clap::Subcommand;
 use uuid::Uuid;
 
 use super::account::print_rotated;
+use super::audit::record;
 use super::output::{PageArgs, fail, print_json, print_next};
 use super::table::{opt, print_table, when};
 use crate::service::accounts::RotateKey;
+use crate::service::audit::AuditAction;
 use crate::service::lead_sources::{self, CreateLeadSource};
 use crate::store::Store;
 
@@ -60,6 +62,8 @@ pub async fn run(store: &dyn Store, command: LeadSourceCommand, json: bool) -> a
             let source = lead_sources::create(store, account, input)
                 .await
                 .map_err(|e| fail(e, Some(account)))?;
+            let action = AuditAction::new("lead_source", "create");
+            record(store, Some(account), action, Some(source.id)).await;
             if json {
                 return print_json(&source);
             }
@@ -102,6 +106,8 @@ pub async fn run(store: &dyn Store, command: LeadSourceCommand, json: bool) -> a
             let rotated = lead_sources::rotate_key(store, account, id, &input)
                 .await
                 .map_err(|e| fail(e, Some(id)))?;
+            let action = AuditAction::new("lead_source", "rotate_key");
+            record(store, Some(account), action, Some(id)).await;
             print_rotated(&rotated, json)
         }
     }

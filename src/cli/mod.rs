@@ -7,6 +7,8 @@
 mod account;
 mod action_plan;
 mod api_token;
+mod audit;
+mod backup;
 mod client;
 mod demo;
 mod job;
@@ -26,6 +28,8 @@ use clap::{Parser, Subcommand};
 pub use account::AccountCommand;
 pub use action_plan::ActionPlanCommand;
 pub use api_token::ApiTokenCommand;
+pub use audit::AuditCommand;
+pub use backup::BackupArgs;
 pub use client::ClientCommand;
 pub use job::JobCommand;
 pub use lead_source::LeadSourceCommand;
@@ -114,6 +118,13 @@ pub enum Command {
         #[command(subcommand)]
         command: ApiTokenCommand,
     },
+    /// The audit log: who changed what, when, from where.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Copy a SQLite store while it serves (on PostgreSQL: use pg_dump).
+    Backup(BackupArgs),
 }
 
 /// Run one command.
@@ -150,6 +161,10 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::ApiToken { command } => {
             api_token::run(open(&settings).await?.as_ref(), command, json).await
         }
+        Command::Audit { command } => {
+            audit::run(open(&settings).await?.as_ref(), command, json).await
+        }
+        Command::Backup(args) => backup::run(open(&settings).await?.as_ref(), args).await,
     }
 }
 

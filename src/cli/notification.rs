@@ -3,9 +3,11 @@
 use clap::Subcommand;
 use uuid::Uuid;
 
+use super::audit::record;
 use super::output::{PageArgs, fail, print_json, print_next};
 use super::table::{print_table, when};
 use crate::service::activity::{self, UpdateNotification};
+use crate::service::audit::AuditAction;
 use crate::store::Store;
 
 #[derive(Subcommand)]
@@ -67,6 +69,8 @@ pub async fn run(
             let n = activity::update_notification(store, account, id, &change)
                 .await
                 .map_err(|e| fail(e, Some(id)))?;
+            let action = AuditAction::new("notification", "update");
+            record(store, Some(account), action, Some(id)).await;
             if json {
                 return print_json(&n);
             }

@@ -60,3 +60,8 @@ pub fn print_next(next: &Option<String>) {
         println!("next page: --after {next}");
     }
 }
+
+/// One line of plain text.
+pub fn print_line(text: &str) {
+    println!("{text}");
+}

@@ -5,8 +5,10 @@ use anyhow::Context as _;
 use clap::Subcommand;
 use uuid::Uuid;
 
+use super::audit::record;
 use crate::actions::WebhookRequest;
 use crate::service::ServiceError;
+use crate::service::audit::AuditAction;
 use crate::service::automation;
 use crate::store::Store;
 
@@ -87,6 +89,8 @@ pub async fn run(store: &dyn Store, command: WebhookCommand) -> anyhow::Result<(
     let hook = automation::create_webhook(store, account, request)
         .await
         .map_err(|e| setup_error(e, account))?;
+    let action = AuditAction::new("webhook", "create");
+    record(store, Some(account), action, Some(hook.id)).await;
     println!("webhook id: {}", hook.id);
     if let Some(secret) = hook.new_secret() {
         println!("secret:     {secret}   (shown once: keep it)");

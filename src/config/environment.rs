@@ -144,6 +144,11 @@ const ENVIRONMENT: &[(&str, &str, EnvValue)] = &[
         "inbound.smtp_idle_timeout_seconds",
         EnvValue::Typed,
     ),
+    (
+        "LEADPOST_PURGE_INTERVAL_SECONDS",
+        "data.purge_interval_seconds",
+        EnvValue::Typed,
+    ),
 ];
 
 /// The variable naming the configuration file.

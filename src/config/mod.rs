@@ -30,6 +30,7 @@ pub struct Settings {
     pub people: PeopleSettings,
     #[serde(default)]
     pub inbound: InboundSettings,
+    pub data: DataSettings,
 }
 
 /// `[server]`
@@ -259,6 +260,22 @@ impl Default for PeopleSettings {
             session_max_seconds: 2_592_000,
             login_lock_seconds: 900,
             invite_ttl_seconds: 604_800,
+        }
+    }
+}
+
+/// `[data]`: how often the worker enforces the accounts' retention settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct DataSettings {
+    /// Seconds between purges; 0 runs none in this process.
+    pub purge_interval_seconds: u64,
+}
+
+impl Default for DataSettings {
+    fn default() -> Self {
+        DataSettings {
+            purge_interval_seconds: 3600,
         }
     }
 }

@@ -18,9 +18,11 @@
 
 pub mod accounts;
 pub mod activity;
+pub mod audit;
 pub mod automation;
 pub mod clients;
 pub mod credentials;
+pub mod erasure;
 pub mod export;
 pub mod inbound;
 pub mod input;
@@ -31,6 +33,7 @@ pub mod page;
 pub mod parsers;
 pub mod people;
 pub mod reparse;
+pub mod retention;
 pub mod sessions;
 pub mod spam;
 

@@ -18,6 +18,8 @@ pub const DEFAULT_MIN_SCORE: f64 = 0.5;
 /// What a CAPTCHA secret reads back as. Sent back in a PATCH, it keeps the stored secret.
 pub const MASKED_SECRET: &str = "********";
 
+/// Days a spam submission is kept unless the account says otherwise.
+pub const DEFAULT_SPAM_RETENTION_DAYS: u32 = 30;
 /// Most entries in one list setting.
 const LIST_MAX: usize = 1000;
 /// Longest honeypot field name and blocked word, in characters.
@@ -51,6 +53,9 @@ pub struct SpamSettings {
     pub allowed_origins: Vec<OriginPattern>,
     /// Whether a post must carry an `Origin` or `Referer`.
     pub require_origin: bool,
+    /// Spam submissions older than this many days are deleted by the purge (also read and
+    /// written as part of the account's retention settings).
+    pub spam_retention_days: u32,
 }
 
 impl Default for SpamSettings {
@@ -65,6 +70,7 @@ impl Default for SpamSettings {
             max_links: None,
             allowed_origins: Vec::new(),
             require_origin: false,
+            spam_retention_days: DEFAULT_SPAM_RETENTION_DAYS,
         }
     }
 }
@@ -147,6 +153,10 @@ pub struct SpamSettingsPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<bool>)]
     pub require_origin: Option<Option<bool>>,
+    /// A whole number of days, at least 1 (`null` is refused).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<u32>)]
+    pub spam_retention_days: Option<Option<u32>>,
 }
 
 /// New CAPTCHA settings. A `secret` left out, or sent back masked, keeps the stored one (same provider).
@@ -223,6 +233,15 @@ impl SpamSettings {
         }
         if let Some(require) = patch.require_origin {
             next.require_origin = require.unwrap_or(false);
+        }
+        if let Some(days) = patch.spam_retention_days {
+            match days.filter(|d| *d >= 1) {
+                Some(days) => next.spam_retention_days = days,
+                None => problems.push(SettingProblem::new(
+                    "spam_retention_days",
+                    "must be a whole number of days, at least 1",
+                )),
+            }
         }
         if problems.is_empty() {
             Ok(next)

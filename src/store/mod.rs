@@ -5,9 +5,12 @@
 //! `postgres.rs` and `sqlite.rs`.
 
 mod accounts;
+mod audit;
 mod automation;
+mod backup;
 mod clients;
 mod credentials;
+mod erasure;
 mod inbound;
 mod job_enums;
 mod jobs;
@@ -17,6 +20,7 @@ mod people;
 mod postgres;
 mod queue;
 mod records;
+mod retention;
 mod spam;
 mod sql;
 mod sqlite;
@@ -30,9 +34,12 @@ use uuid::Uuid;
 use crate::config::DatabaseSettings;
 
 pub use accounts::AccountStore;
+pub use audit::{ActorKind, AuditActor, AuditEntry, AuditFilter, AuditStore, NewAuditEntry};
 pub use automation::AutomationStore;
+pub use backup::BackupStore;
 pub use clients::ClientStore;
 pub use credentials::{ApiTokenInfo, CredentialStore, NewApiToken, OwnedObject, SessionInfo};
+pub use erasure::{CLIENT_ERASURE, EmailErasure, ErasureStep, ErasureStore};
 pub use inbound::{
     InboundStore, ReparseOutcome, StoredParser, VendorLead, generate_inbound_token, inbound_path,
 };
@@ -45,6 +52,7 @@ pub use people::{
 };
 pub use postgres::PgStore;
 pub use queue::{JobAttempt, JobFilter, JobWithAttempts, QueueStore, RetryOutcome};
+pub use retention::{DEFAULT_SUBMISSION_LOG_DAYS, Retention, RetentionStore};
 pub use spam::{ReleaseOutcome, SourceOrigins, SpamStore};
 pub use sql::{Backend, SqlStore};
 pub use sqlite::SqliteStore;
@@ -68,6 +76,9 @@ pub enum StoreError {
     /// The URL names no backend this build knows.
     #[error("unsupported database URL (expected sqlite:// or postgres://): {0}")]
     UnsupportedUrl(String),
+    /// This backend does not do this (a SQLite backup on PostgreSQL).
+    #[error("not supported here: {0}")]
+    Unsupported(&'static str),
 }
 
 /// Open the store named by `settings.url` (created if it is a missing SQLite file).
@@ -97,6 +108,10 @@ pub trait Store:
     + PeopleStore
     + CredentialStore
     + InboundStore
+    + RetentionStore
+    + ErasureStore
+    + AuditStore
+    + BackupStore
     + Send
     + Sync
     + 'static

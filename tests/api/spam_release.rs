@@ -2,26 +2,11 @@
 //! as spam.
 
 use leadpost::spam::SpamReason;
-use leadpost::store::{NewAccount, Outcome, Page};
+use leadpost::store::{Outcome, Page};
 use serde_json::json;
 
 use crate::helpers::spam::{person, with};
-use crate::helpers::{TestApp, on_both_stores, plan_with_webhook};
-
-/// An account with an owner notified in-app; a lead source running a one-step plan.
-async fn account_with_plan(app: &TestApp) -> (leadpost::store::Account, String) {
-    let account = app
-        .store
-        .create_account(&NewAccount {
-            name: "Acme Roofing".into(),
-            ..Default::default()
-        })
-        .await
-        .expect("account");
-    let plan = plan_with_webhook(app, account.id, &[0]).await;
-    let source = app.lead_source(&account, Some(plan)).await;
-    (account, source.web_key)
-}
+use crate::helpers::{TestApp, account_with_plan, on_both_stores};
 
 /// Post `pairs` as spam (honeypot filled); the kept submission's id.
 async fn keep_spam(app: &TestApp, account: &leadpost::store::Account, key: &str) -> uuid::Uuid {

@@ -48,6 +48,7 @@ async fn spam_settings_read_back_the_defaults_then_what_was_set(app: TestApp) {
         max_links: Some(2),
         allowed_origins: vec![origin("https://*.example.com")],
         require_origin: true,
+        spam_retention_days: 7,
     };
     app.store
         .set_spam_settings(account.id, &settings)

@@ -2,6 +2,7 @@
 //! new file) or PostgreSQL (a new schema, dropped afterwards), and what tests do
 //! with it; `process`: the real binary.
 
+pub mod data;
 pub mod inbound;
 pub mod people;
 pub mod process;
@@ -447,6 +448,15 @@ pub async fn plan_with_webhook(
         .await
         .expect("plan")
         .id
+}
+
+/// A new account whose lead source "Website" runs a one-step plan: the account and the source's
+/// web_key.
+pub async fn account_with_plan(app: &TestApp) -> (Account, String) {
+    let account = app.account().await;
+    let plan = plan_with_webhook(app, account.id, &[0]).await;
+    let source = app.lead_source(&account, Some(plan)).await;
+    (account, source.web_key)
 }
 
 /// The status and the JSON body of an answer (`null` when it is not JSON).
