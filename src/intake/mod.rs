@@ -18,6 +18,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use time::OffsetDateTime;
 
+use crate::clients::LeadRules;
 use crate::fields::{RedirectUrl, remove_controls};
 use crate::state::AppState;
 use crate::store::{AcceptOutcome, KeyOwner, LeadToStore, Outcome, Submission, new_id};
@@ -214,7 +215,7 @@ async fn process(state: &AppState, post: Post<'_>, mut log: Submission) -> Answe
         }
         return json_failure(error);
     }
-    let hosted = owner.hosted_pages && post.wants_html;
+    let hosted = (owner.hosted_pages && post.wants_html).then_some(owner.account_id);
     // Step 3b: allowed origins refuse like any failure.
     let answer = if spam_check::origin_allowed(&owner, post.headers) {
         process_for_owner(state, &post, log, owner, redirect).await
@@ -222,9 +223,9 @@ async fn process(state: &AppState, post: Post<'_>, mut log: Submission) -> Answe
         reject(state, log, &IntakeError::OriginNotAllowed).await;
         fail(IntakeError::OriginNotAllowed)
     };
-    if hosted {
+    if let Some(account_id) = hosted {
         let base = state.settings.server.public_url().unwrap_or_default();
-        answer.on_hosted_page(base)
+        answer.on_hosted_page(base, account_id)
     } else {
         answer
     }
@@ -232,11 +233,16 @@ async fn process(state: &AppState, post: Post<'_>, mut log: Submission) -> Answe
 
 /// Steps 4 and 5 (the name and every other field), on a blocking thread: HTML
 /// stripping of a large post is CPU work the async workers must not wait on.
-async fn validate(posted: Arc<PostedPairs>) -> Result<(ValidLead, String), IntakeError> {
+async fn validate(
+    posted: Arc<PostedPairs>,
+    rules: LeadRules,
+) -> Result<(ValidLead, String), IntakeError> {
     let checked = tokio::task::spawn_blocking(move || {
         let form = Form::new(&posted);
         let name = form.name().ok_or(IntakeError::NameNotReceived)?;
-        let valid = form.lead(name).map_err(IntakeError::InvalidFields)?;
+        let valid = form
+            .lead_with(name, &rules)
+            .map_err(IntakeError::InvalidFields)?;
         Ok((valid, form.fingerprint()))
     })
     .await;
@@ -261,7 +267,7 @@ async fn process_for_owner(
         redirect: redirect.clone(),
     };
 
-    let (valid, fingerprint) = match validate(post.posted.clone()).await {
+    let (valid, fingerprint) = match validate(post.posted.clone(), owner.lead_rules).await {
         Ok(checked) => checked,
         Err(error) => {
             reject(state, log, &error).await;

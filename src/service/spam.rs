@@ -4,6 +4,7 @@
 use uuid::Uuid;
 
 use super::ServiceError;
+use crate::actions::autoreply::AutoresponderRequest;
 use crate::fields::FieldProblem;
 use crate::intake::body::PostedPairs;
 use crate::intake::form::Form;
@@ -76,7 +77,9 @@ pub async fn release(store: &dyn Store, submission_id: Uuid) -> Result<Client, S
     let name = form
         .name()
         .ok_or_else(|| ServiceError::field("name", "the kept post has no name"))?;
-    let valid = form.lead(name).map_err(ServiceError::Invalid)?;
+    let valid = form
+        .lead_with(name, &owner.lead_rules)
+        .map_err(ServiceError::Invalid)?;
     let lead = LeadToStore {
         owner,
         client: valid.client,
@@ -126,6 +129,10 @@ pub struct UpdateSourceOrigins {
     #[serde(default, deserialize_with = "crate::spam::settings::present")]
     #[schema(value_type = Option<bool>)]
     pub require_origin: Option<Option<bool>>,
+    /// `{subject, body}` (minijinja templates) mailed to each new lead with an email; `null`: off.
+    #[serde(default, deserialize_with = "crate::spam::settings::present")]
+    #[schema(value_type = Option<AutoresponderRequest>)]
+    pub autoresponder: Option<Option<AutoresponderRequest>>,
 }
 
 /// Change a lead source's own origin rules.
@@ -136,6 +143,11 @@ pub async fn update_source_origins(
     input: UpdateSourceOrigins,
 ) -> Result<LeadSource, ServiceError> {
     let source = super::lead_sources::get(store, account_id, source_id).await?;
+    let autoresponder = input
+        .autoresponder
+        .map(|a| a.map(AutoresponderRequest::prepare).transpose())
+        .transpose()
+        .map_err(ServiceError::Invalid)?;
     let mut origins = SourceOrigins {
         allowed_origins: source.allowed_origins,
         require_origin: source.require_origin,
@@ -167,5 +179,8 @@ pub async fn update_source_origins(
         .set_source_origins(account_id, source_id, &origins)
         .await
         .map_err(|e| ServiceError::from_store(e, "lead source"))?;
+    if let Some(autoresponder) = autoresponder {
+        super::lead_sources::set_autoresponder(store, account_id, source_id, autoresponder).await?;
+    }
     super::lead_sources::get(store, account_id, source_id).await
 }

@@ -8,6 +8,7 @@ mod accounts;
 mod automation;
 mod clients;
 mod credentials;
+mod hearing;
 mod job_enums;
 mod jobs;
 mod model;
@@ -32,6 +33,7 @@ pub use accounts::AccountStore;
 pub use automation::AutomationStore;
 pub use clients::ClientStore;
 pub use credentials::{ApiTokenInfo, CredentialStore, NewApiToken, OwnedObject, SessionInfo};
+pub use hearing::{AUTOREPLY_SUPPRESSED, AutoreplyStore, address_hash};
 pub use job_enums::{JobKind, JobState, UnknownName};
 pub use jobs::{AccountRef, DeliveryContext, JobNext, JobStore, NewAttempt};
 pub use model::*;
@@ -92,6 +94,7 @@ pub trait Store:
     + SpamStore
     + PeopleStore
     + CredentialStore
+    + AutoreplyStore
     + Send
     + Sync
     + 'static
