@@ -42,10 +42,7 @@ impl Worker {
     /// Mail the lead source's autoresponder to the job's client.
     pub(super) async fn attempt_autoreply(&self, job: &crate::store::Job) -> AttemptResult {
         let Some(smtp) = &self.notifier.smtp else {
-            return AttemptResult::skipped(
-                "no SMTP server configured (notify.smtp_url and notify.smtp_from, \
-                 LEADPOST_SMTP_URL and LEADPOST_SMTP_FROM)",
-            );
+            return AttemptResult::skipped(super::NO_SMTP);
         };
         let (context, account) = match self.owner_context(job).await {
             Ok(found) => found,

@@ -31,6 +31,10 @@ use crate::telemetry::Metrics;
 
 use crate::attempt::{AttemptResult, Outcome, describe};
 
+/// Why a mail job is skipped when no SMTP server is configured.
+const NO_SMTP: &str = "no SMTP server configured (notify.smtp_url and notify.smtp_from, \
+    LEADPOST_SMTP_URL and LEADPOST_SMTP_FROM)";
+
 /// How much of an answer's body is kept in the attempt log.
 const RESPONSE_LOG_BYTES: usize = 1024;
 
@@ -441,10 +445,7 @@ impl Worker {
     /// Email the account owner about the job's client.
     async fn attempt_email(&self, job: &Job) -> AttemptResult {
         let Some(smtp) = &self.notifier.smtp else {
-            return AttemptResult::skipped(
-                "no SMTP server configured (notify.smtp_url and notify.smtp_from, \
-                 LEADPOST_SMTP_URL and LEADPOST_SMTP_FROM)",
-            );
+            return AttemptResult::skipped(NO_SMTP);
         };
         let (context, account) = match self.owner_context(job).await {
             Ok(found) => found,

@@ -396,3 +396,48 @@ async fn a_visitor_lands_on_a_hosted_page_naming_the_account() {
         .await;
     browser.close().await;
 }
+
+/// `leadpost account update` sets the hearing-back settings and `--json` reads them back.
+#[test]
+fn the_cli_changes_the_hearing_back_settings() {
+    use crate::helpers::process::{run_any, run_cli, value_of};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = format!("sqlite://{}", dir.path().join("hearing.db").display());
+    let created = run_cli(&db, &["account", "create", "--name", "Acme Roofing"]);
+    let id = value_of(&created, "account id:");
+    let shown = run_cli(
+        &db,
+        &[
+            "--json",
+            "account",
+            "update",
+            &id,
+            "--display-name",
+            "Acme",
+            "--website-url",
+            "https://acme.example/",
+            "--lenient-phones",
+            "true",
+            "--new-lead-notification-default",
+            "1",
+        ],
+    );
+    let read: Value = serde_json::from_str(&shown).expect("json");
+    assert_eq!(read["display_name"], "Acme");
+    assert_eq!(read["website_url"], "https://acme.example/");
+    assert_eq!(read["lenient_phones"], true);
+    assert_eq!(read["new_lead_notification_default"], 1);
+    let (ok, _, stderr) = run_any(
+        &db,
+        &[
+            "account",
+            "update",
+            &id,
+            "--new-lead-notification-default",
+            "5",
+        ],
+    );
+    assert!(!ok);
+    assert!(stderr.contains("new_lead_notification_default"), "{stderr}");
+}

@@ -380,37 +380,34 @@ async fn the_slack_preset_posts_the_default_message_as_text(app: TestApp) {
     );
 }
 
-async fn the_discord_preset_posts_its_message_as_content(app: TestApp) {
+/// The JSON a `preset` chat webhook with `message` posts for Ann Lee's lead.
+async fn chat_body(app: &TestApp, preset: &str, message: &str) -> Value {
     let receiver = Receiver::start(vec![]).await;
     let account = app.account().await;
     chat_hook(
-        &app,
+        app,
         &account,
-        json!({"name": "Team", "preset": "discord", "url": receiver.url,
-               "message": "{{ client.firstName }} ({{ client.email }})"}),
+        json!({"name": "Team", "preset": preset, "url": receiver.url, "message": message}),
     )
     .await;
-    post_ann(&app, &account, "Ann").await;
-    run(&webhook_worker(&app)).await;
-    assert_eq!(
-        receiver.received()[0].json(),
-        json!({"content": "Ann (ann@example.com)"})
-    );
+    post_ann(app, &account, "Ann").await;
+    run(&webhook_worker(app)).await;
+    receiver.received()[0].json()
+}
+
+async fn the_discord_preset_posts_its_message_as_content(app: TestApp) {
+    let body = chat_body(
+        &app,
+        "discord",
+        "{{ client.firstName }} ({{ client.email }})",
+    )
+    .await;
+    assert_eq!(body, json!({"content": "Ann (ann@example.com)"}));
 }
 
 async fn a_discord_message_is_cut_at_2000_characters(app: TestApp) {
-    let receiver = Receiver::start(vec![]).await;
-    let account = app.account().await;
     let message = format!("{{{{ client.firstName }}}}{}", "y".repeat(2_500));
-    chat_hook(
-        &app,
-        &account,
-        json!({"name": "Team", "preset": "discord", "url": receiver.url, "message": message}),
-    )
-    .await;
-    post_ann(&app, &account, "Ann").await;
-    run(&webhook_worker(&app)).await;
-    let body = receiver.received()[0].json();
+    let body = chat_body(&app, "discord", &message).await;
     assert_eq!(
         body,
         json!({"content": format!("Ann{}", "y".repeat(1_997))})
@@ -418,22 +415,9 @@ async fn a_discord_message_is_cut_at_2000_characters(app: TestApp) {
 }
 
 async fn a_slack_message_is_cut_at_40000_characters(app: TestApp) {
-    let receiver = Receiver::start(vec![]).await;
-    let account = app.account().await;
     let message = format!("{}{{{{ client.firstName }}}}", "x".repeat(39_998));
-    chat_hook(
-        &app,
-        &account,
-        json!({"name": "Team", "preset": "slack", "url": receiver.url, "message": message}),
-    )
-    .await;
-    post_ann(&app, &account, "Ann").await;
-    run(&webhook_worker(&app)).await;
-    let text = receiver.received()[0].json()["text"]
-        .as_str()
-        .expect("text")
-        .to_string();
-    assert_eq!(text, format!("{}An", "x".repeat(39_998)));
+    let body = chat_body(&app, "slack", &message).await;
+    assert_eq!(body, json!({"text": format!("{}An", "x".repeat(39_998))}));
 }
 
 async fn a_chat_preset_without_a_url_or_with_a_broken_message_is_422(app: TestApp) {
