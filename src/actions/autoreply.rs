@@ -121,13 +121,13 @@ mod tests {
     fn the_subject_renders_on_one_line_and_the_body_as_written() {
         let reply = request(
             Some("Thanks,\r\n{{ client.firstName }}!"),
-            Some("Hello {{ client.firstName }} <&>\n\nWe call soon.\n"),
+            Some("Hello {{ client.firstName }} <&>\n\nWe call soon."),
         )
         .prepare()
         .expect("valid")
         .render(&json!({"client": {"firstName": "Ann"}}))
         .expect("renders");
         assert_eq!(reply.subject, "Thanks, Ann!");
-        assert_eq!(reply.body, "Hello Ann <&>\n\nWe call soon.\n");
+        assert_eq!(reply.body, "Hello Ann <&>\n\nWe call soon.");
     }
 }

@@ -439,5 +439,8 @@ fn the_cli_changes_the_hearing_back_settings() {
         ],
     );
     assert!(!ok);
-    assert!(stderr.contains("new_lead_notification_default"), "{stderr}");
+    assert!(
+        stderr.contains("new-lead-notification-default must be 0, 1 or 2"),
+        "{stderr}"
+    );
 }
