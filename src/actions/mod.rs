@@ -1,10 +1,11 @@
 //! Action plans and webhooks as an account owner defines them: a webhook request
-//! (plain, or the `acculynx` preset) and an action plan request are parsed here,
+//! (plain, the `acculynx` preset, or a chat preset `slack` / `discord`) and an action plan request are parsed here,
 //! once, into what the store keeps; the body templates and the preset's mapping
 //! that the delivery worker renders live here too. The admin API and the CLI are
 //! thin wrappers around [`WebhookRequest::prepare`] and [`ActionPlanRequest::prepare`].
 
 pub mod acculynx;
+pub mod autoreply;
 pub mod chat;
 pub mod template;
 
@@ -53,6 +54,8 @@ pub struct WebhookRequest {
     pub secret: Option<Value>,
     pub preset: Option<String>,
     pub api_key: Option<String>,
+    /// The `slack` / `discord` presets' message, a minijinja template (default in docs/admin-api.md).
+    pub message: Option<String>,
 }
 
 /// A new signing secret: `whsec_` + base64 of 32 random bytes.
@@ -164,6 +167,12 @@ impl WebhookRequest {
             .filter(|p| !p.is_empty());
         let (preset, url, method, body) = match preset {
             Some(p) if p.eq_ignore_ascii_case(acculynx::PRESET) => {
+                if self.message.is_some() {
+                    problems.push(FieldProblem::new(
+                        "message",
+                        "only used with the slack and discord presets",
+                    ));
+                }
                 let key = self.api_key.as_deref().map(str::trim).unwrap_or_default();
                 if key.is_empty() {
                     problems.push(FieldProblem::new(
@@ -210,16 +219,32 @@ impl WebhookRequest {
                     None,
                 )
             }
+            Some(p) if chat::ChatPreset::from_name(&p.to_ascii_lowercase()).is_some() => {
+                let preset = chat::ChatPreset::from_name(&p.to_ascii_lowercase());
+                let (url, body) = self.prepare_chat(&mut problems);
+                (
+                    preset.map(|c| c.name().to_string()),
+                    url,
+                    "POST".to_string(),
+                    body,
+                )
+            }
             Some(_) => {
                 problems.push(FieldProblem::new(
                     "preset",
-                    "unknown preset (known: acculynx)",
+                    "unknown preset (known: acculynx, slack, discord)",
                 ));
                 (None, None, "POST".to_string(), None)
             }
             None => {
                 if self.api_key.is_some() {
                     problems.push(FieldProblem::new("api_key", "only used with a preset"));
+                }
+                if self.message.is_some() {
+                    problems.push(FieldProblem::new(
+                        "message",
+                        "only used with the slack and discord presets",
+                    ));
                 }
                 let url = match self.url.as_deref().filter(|u| !u.trim().is_empty()) {
                     Some(u) => check_url(u, &mut problems),
@@ -262,6 +287,46 @@ impl WebhookRequest {
             )),
             _ => Err(problems),
         }
+    }
+}
+
+impl WebhookRequest {
+    /// A chat preset's URL (required) and its message template, kept as the webhook's body (a
+    /// JSON string); the method is always POST and the body is the preset's own.
+    fn prepare_chat(&self, problems: &mut Vec<FieldProblem>) -> (Option<String>, Option<Value>) {
+        if self.api_key.is_some() {
+            problems.push(FieldProblem::new(
+                "api_key",
+                "only used with the acculynx preset",
+            ));
+        }
+        if self
+            .method
+            .as_deref()
+            .is_some_and(|m| !m.trim().eq_ignore_ascii_case("POST"))
+        {
+            problems.push(FieldProblem::new("method", "a chat preset always POSTs"));
+        }
+        if self.body.as_ref().is_some_and(|b| !b.is_null()) {
+            problems.push(FieldProblem::new(
+                "body",
+                "a chat preset makes its own body from `message`",
+            ));
+        }
+        let url = match self.url.as_deref().filter(|u| !u.trim().is_empty()) {
+            Some(u) => check_url(u, problems),
+            None => {
+                problems.push(FieldProblem::new("url", "is required"));
+                None
+            }
+        };
+        let message = self
+            .message
+            .as_deref()
+            .filter(|m| !m.trim().is_empty())
+            .unwrap_or(chat::DEFAULT_MESSAGE);
+        problems.extend(chat::check_message(message));
+        (url, Some(Value::String(message.to_string())))
     }
 }
 
@@ -403,6 +468,41 @@ mod tests {
         .expect("valid");
         assert_eq!(hook.url, "http://127.0.0.1:9/leads");
         assert_eq!(hook.headers, json!({"authorization": "Bearer other"}));
+    }
+
+    #[test]
+    fn a_chat_preset_needs_a_url_and_keeps_its_message_as_the_body() {
+        let problems = request(json!({"name": "Team", "preset": "slack"}))
+            .prepare()
+            .expect_err("invalid");
+        assert_eq!(fields(&problems), vec!["url"]);
+        let (hook, _) = request(json!({
+            "name": "Team", "preset": "discord", "url": "http://127.0.0.1:9/hook"
+        }))
+        .prepare()
+        .expect("valid");
+        assert_eq!(hook.preset.as_deref(), Some("discord"));
+        assert_eq!(hook.method, "POST");
+        assert_eq!(hook.body, Some(json!(chat::DEFAULT_MESSAGE)));
+    }
+
+    #[test]
+    fn a_chat_preset_refuses_a_message_that_does_not_parse_and_a_body() {
+        let problems = request(json!({
+            "name": "Team", "preset": "slack", "url": "https://e.com/h",
+            "message": "{{ client.firstName", "body": {"a": "b"}, "method": "PUT"
+        }))
+        .prepare()
+        .expect_err("invalid");
+        assert_eq!(fields(&problems), vec!["method", "body", "message"]);
+    }
+
+    #[test]
+    fn a_message_is_only_for_chat_presets() {
+        let problems = request(json!({"name": "a", "url": "https://e.com", "message": "hi"}))
+            .prepare()
+            .expect_err("invalid");
+        assert_eq!(fields(&problems), vec!["message"]);
     }
 
     #[test]

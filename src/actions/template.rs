@@ -60,6 +60,25 @@ fn walk_check(env: &Environment<'_>, value: &Value, path: String, out: &mut Vec<
     }
 }
 
+/// Whether one text template parses: its problem, named `field`.
+pub fn check_text(field: &str, source: &str) -> Option<FieldProblem> {
+    environment()
+        .template_from_str(source)
+        .err()
+        .map(|e| FieldProblem::new(field, format!("template does not parse: {e}")))
+}
+
+/// Render one text template over a context, exactly as it renders (an empty result stays empty).
+pub fn render_text(field: &str, source: &str, context: &Value) -> Result<String, RenderError> {
+    let ctx = minijinja::Value::from_serialize(context);
+    environment()
+        .render_str(source, ctx)
+        .map_err(|e| RenderError {
+            path: field.to_string(),
+            reason: e.to_string(),
+        })
+}
+
 /// Render a body template over a context. Leaves rendering empty (or only
 /// whitespace) are omitted; non-string leaves are kept as they are.
 pub fn render_body(body: &Value, context: &Value) -> Result<Value, RenderError> {

@@ -47,6 +47,18 @@ pub enum AccountCommand {
         /// Run no plan for leads posted with the account key.
         #[arg(long)]
         no_default_action_plan: bool,
+        /// The name visitors see on the hosted pages ("" clears it).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// The account's website, http:// or https://, linked from the hosted pages ("" clears it).
+        #[arg(long)]
+        website_url: Option<String>,
+        /// Accept phones written like (801) 555-0102 or +1 801 555 0102: true or false.
+        #[arg(long)]
+        lenient_phones: Option<bool>,
+        /// The new_lead_notification level (0, 1 or 2) of a post that sends none.
+        #[arg(long)]
+        new_lead_notification_default: Option<i64>,
     },
     /// Give the account a new web_key; the old one works --grace-seconds longer.
     RotateKey {
@@ -171,6 +183,10 @@ pub async fn run(store: &dyn Store, command: AccountCommand, json: bool) -> anyh
             owner_phone,
             default_action_plan,
             no_default_action_plan,
+            display_name,
+            website_url,
+            lenient_phones,
+            new_lead_notification_default,
         } => {
             let default_action_plan_id = if no_default_action_plan {
                 Some(None)
@@ -182,6 +198,11 @@ pub async fn run(store: &dyn Store, command: AccountCommand, json: bool) -> anyh
                 owner_email: owner_email.map(Some),
                 owner_phone: owner_phone.map(Some),
                 default_action_plan_id,
+                display_name: display_name.map(Some),
+                website_url: website_url.map(Some),
+                lenient_phones,
+                new_lead_notification_default,
+                hosted_pages: None,
             };
             let account = accounts::update(store, id, input)
                 .await
@@ -220,6 +241,14 @@ fn print_account(account: &Account, json: bool) -> anyhow::Result<()> {
         ("owner email", opt(&account.owner_email)),
         ("owner phone", opt(&account.owner_phone)),
         ("default action plan", opt(&account.default_action_plan_id)),
+        ("display name", opt(&account.display_name)),
+        ("website", opt(&account.website_url)),
+        ("lenient phones", account.lenient_phones.to_string()),
+        (
+            "new lead notification default",
+            account.new_lead_notification_default.to_string(),
+        ),
+        ("hosted pages", account.hosted_pages.to_string()),
         ("created at", when(&account.created_at)),
     ]);
     Ok(())

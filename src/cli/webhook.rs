@@ -24,9 +24,13 @@ pub enum WebhookCommand {
         /// Where to send (with --preset acculynx: overrides AccuLynx's URL).
         #[arg(long)]
         url: Option<String>,
-        /// `acculynx`: AccuLynx's lead body, URL and Bearer authorization.
+        /// `acculynx`: AccuLynx's lead body, URL and Bearer authorization; `slack` or
+        /// `discord`: one chat message (`--message`) posted to the chat's webhook URL.
         #[arg(long)]
         preset: Option<String>,
+        /// The chat presets' message template (default: the lead's name, email and phone).
+        #[arg(long)]
+        message: Option<String>,
         /// The AccuLynx API key (with --preset acculynx).
         #[arg(long)]
         api_key: Option<String>,
@@ -53,6 +57,7 @@ pub async fn run(store: &dyn Store, command: WebhookCommand) -> anyhow::Result<(
         url,
         preset,
         api_key,
+        message,
         method,
         headers,
         body,
@@ -85,6 +90,7 @@ pub async fn run(store: &dyn Store, command: WebhookCommand) -> anyhow::Result<(
         secret,
         preset,
         api_key,
+        message,
     };
     let hook = automation::create_webhook(store, account, request)
         .await

@@ -11,7 +11,7 @@ use crate::fields::{
     NewLeadNotification, Phone, ProfileId, Text, UsCaState, WholeNumber, YmdDate, Zip,
 };
 
-use super::FieldValue;
+use super::{FieldValue, LeadRules};
 
 /// Longest name and short text field.
 pub const SHORT_TEXT: usize = 255;
@@ -132,6 +132,26 @@ impl ClientField {
     const fn unstored(mut self) -> Self {
         self.column = None;
         self
+    }
+
+    /// Parse a cleaned value under an account's [`LeadRules`]: lenient phones when it has them.
+    pub fn parse_with(&self, v: &str, rules: &LeadRules) -> Result<FieldValue, FieldError> {
+        match self.kind {
+            Kind::Phone if rules.lenient_phones => Ok(FieldValue::Text(
+                crate::fields::phone_lenient::parse(v)?.as_str().to_string(),
+            )),
+            _ => self.parse(v),
+        }
+    }
+
+    /// The value a post that leaves this field out gets under an account's [`LeadRules`].
+    pub fn default_with(&self, rules: &LeadRules) -> Option<FieldValue> {
+        match self.kind {
+            Kind::LeadNotification => {
+                Some(FieldValue::Int(rules.new_lead_notification_default.level()))
+            }
+            _ => self.default.map(FieldValue::Int),
+        }
     }
 
     /// Parse a cleaned (HTML-stripped, trimmed, non-empty) value into its stored form.

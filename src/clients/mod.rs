@@ -10,6 +10,28 @@ use serde::Serialize;
 use crate::fields::{NewLeadNotification, TagList};
 use catalog::{CLIENT_FIELDS, index_of};
 
+/// How an account reads a post (its settings, DESIGN.md §12): phones with common North American
+/// formatting when `lenient_phones` is on, and the `new_lead_notification` level of a post that
+/// does not send one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LeadRules {
+    pub lenient_phones: bool,
+    pub new_lead_notification_default: NewLeadNotification,
+}
+
+impl LeadRules {
+    /// The rules of an account with these settings (a stored level out of range reads as 0).
+    pub fn new(lenient_phones: bool, new_lead_notification_default: i64) -> Self {
+        LeadRules {
+            lenient_phones,
+            new_lead_notification_default: NewLeadNotification::from_level(
+                new_lead_notification_default,
+            )
+            .unwrap_or_default(),
+        }
+    }
+}
+
 /// A parsed value of a reserved field, in the form it is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldValue {

@@ -7,6 +7,7 @@
 //! processes) may share one PostgreSQL. No database connection is held while a
 //! request is in flight.
 
+pub mod autoreply;
 pub mod guard;
 pub mod retry;
 pub mod signing;
@@ -21,6 +22,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
+use crate::actions::chat::ChatPreset;
 use crate::actions::{acculynx, secret_key, template};
 use crate::config::{DeliverySettings, NotifySettings};
 use crate::notify::{self, Notifier, NotifyError};
@@ -28,6 +30,10 @@ use crate::store::{Account, DeliveryContext, Job, JobKind, NewAttempt, Store, St
 use crate::telemetry::Metrics;
 
 use crate::attempt::{AttemptResult, Outcome, describe};
+
+/// Why a mail job is skipped when no SMTP server is configured.
+const NO_SMTP: &str = "no SMTP server configured (notify.smtp_url and notify.smtp_from, \
+    LEADPOST_SMTP_URL and LEADPOST_SMTP_FROM)";
 
 /// How much of an answer's body is kept in the attempt log.
 const RESPONSE_LOG_BYTES: usize = 1024;
@@ -202,6 +208,7 @@ impl Worker {
                 JobKind::Webhook => self.attempt(&job).await,
                 JobKind::Email => self.attempt_email(&job).await,
                 JobKind::Sms => self.attempt_sms(&job).await,
+                JobKind::Autoreply => self.attempt_autoreply(&job).await,
             };
             let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
             let error = match &result.outcome {
@@ -267,8 +274,19 @@ impl Worker {
             }
             Err(e) => return AttemptResult::transient(format!("storage: {e}")),
         };
+        let chat = webhook.preset.as_deref().and_then(ChatPreset::from_name);
         let body = if webhook.preset.as_deref() == Some(acculynx::PRESET) {
             acculynx::body(&context.client)
+        } else if let Some(chat) = chat {
+            let message = webhook
+                .body
+                .as_ref()
+                .and_then(|b| b.as_str())
+                .unwrap_or(crate::actions::chat::DEFAULT_MESSAGE);
+            match chat.render(message, &template::context(&context)) {
+                Ok(body) => body,
+                Err(e) => return AttemptResult::permanent(e.to_string()),
+            }
         } else {
             let ctx = template::context(&context);
             match &webhook.body {
@@ -427,10 +445,7 @@ impl Worker {
     /// Email the account owner about the job's client.
     async fn attempt_email(&self, job: &Job) -> AttemptResult {
         let Some(smtp) = &self.notifier.smtp else {
-            return AttemptResult::skipped(
-                "no SMTP server configured (notify.smtp_url and notify.smtp_from, \
-                 LEADPOST_SMTP_URL and LEADPOST_SMTP_FROM)",
-            );
+            return AttemptResult::skipped(NO_SMTP);
         };
         let (context, account) = match self.owner_context(job).await {
             Ok(found) => found,

@@ -147,6 +147,11 @@ impl NewLeadNotification {
         }
     }
 
+    /// The level `0`, `1` or `2`; `None` for any other number.
+    pub fn from_level(level: i64) -> Option<Self> {
+        u8::try_from(level).ok().filter(|l| *l <= 2).map(Self)
+    }
+
     /// 0, 1 or 2.
     pub fn level(&self) -> i64 {
         i64::from(self.0)

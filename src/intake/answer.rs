@@ -5,6 +5,7 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use uuid::Uuid;
 
 use crate::fields::{FieldProblem, RedirectUrl};
 
@@ -89,19 +90,22 @@ pub enum Answer {
     },
     /// `303` to the service's own `/thanks` (no error) or `/oops` page: for accounts
     /// with hosted thank-you pages, when the browser prefers HTML and the form gave no
-    /// URL of its own. `base` is the public URL, or empty for a relative `Location`.
+    /// URL of its own. `base` is the public URL, or empty for a relative `Location`;
+    /// `account_id` goes along as `?a=` so the page can name the account.
     HostedPage {
         base: String,
+        account_id: Uuid,
         error: Option<IntakeError>,
     },
 }
 
 impl Answer {
     /// The hosted page instead of a JSON answer; redirects the form asked for are kept.
-    pub fn on_hosted_page(self, base: &str) -> Answer {
+    pub fn on_hosted_page(self, base: &str, account_id: Uuid) -> Answer {
         match self {
             Answer::Success { redirect: None } => Answer::HostedPage {
                 base: base.to_string(),
+                account_id,
                 error: None,
             },
             Answer::Failure {
@@ -109,6 +113,7 @@ impl Answer {
                 redirect: None,
             } => Answer::HostedPage {
                 base: base.to_string(),
+                account_id,
                 error: Some(error),
             },
             other => other,
@@ -121,9 +126,15 @@ pub const THANKS_PATH: &str = "/thanks";
 /// Path of the hosted error page (`?error_Code=&msg=`).
 pub const OOPS_PATH: &str = "/oops";
 
-/// `{base}/oops?error_Code=<code>&msg=<msg>`, form-encoded.
-fn oops_location(base: &str, error: &IntakeError) -> String {
+/// `{base}/thanks?a=<account id>`.
+fn thanks_location(base: &str, account_id: Uuid) -> String {
+    format!("{base}{THANKS_PATH}?a={account_id}")
+}
+
+/// `{base}/oops?a=<account id>&error_Code=<code>&msg=<msg>`, form-encoded.
+fn oops_location(base: &str, account_id: Uuid, error: &IntakeError) -> String {
     let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("a", &account_id.to_string())
         .append_pair("error_Code", error.code())
         .append_pair("msg", &error.to_string())
         .finish();
@@ -167,11 +178,16 @@ impl IntoResponse for Answer {
                 error,
                 redirect: Some(url),
             } => see_other(&url.with_error(error.code(), &error.to_string())),
-            Answer::HostedPage { base, error: None } => see_other(&format!("{base}{THANKS_PATH}")),
             Answer::HostedPage {
                 base,
+                account_id,
+                error: None,
+            } => see_other(&thanks_location(&base, account_id)),
+            Answer::HostedPage {
+                base,
+                account_id,
                 error: Some(error),
-            } => see_other(&oops_location(&base, &error)),
+            } => see_other(&oops_location(&base, account_id, &error)),
             Answer::Failure {
                 error,
                 redirect: None,

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::body::PostedPairs;
 use crate::clients::catalog::{CLIENT_FIELDS, Kind};
-use crate::clients::{FieldValue, NewClient};
+use crate::clients::{LeadRules, NewClient};
 use crate::fields::{FieldError, FieldProblem, RedirectUrl, char_len, strip_html, truncate_chars};
 use crate::spam::is_control_field;
 
@@ -171,8 +171,14 @@ impl<'a> Form<'a> {
         })
     }
 
-    /// Step 5: every other field, all problems in the order of the client field catalog, expansions last.
+    /// Step 5 under the default rules (strict phones, no notification unless posted).
     pub fn lead(&self, name: Name) -> Result<ValidLead, Vec<FieldProblem>> {
+        self.lead_with(name, &LeadRules::default())
+    }
+
+    /// Step 5: every other field, all problems in the order of the client field catalog,
+    /// expansions last, under the account's [`LeadRules`].
+    pub fn lead_with(&self, name: Name, rules: &LeadRules) -> Result<ValidLead, Vec<FieldProblem>> {
         let mut problems = Vec::new();
         let mut client = NewClient::default();
         let mut name_parts = [Some((name.field, name.first)), name.last].into_iter();
@@ -193,10 +199,10 @@ impl<'a> Form<'a> {
                 },
                 _ => (field.form, self.text(field.form)),
             };
-            match value.map(|v| v.and_then(|v| field.parse(&v))) {
+            match value.map(|v| v.and_then(|v| field.parse_with(&v, rules))) {
                 Some(Ok(value)) => client.fields.set(index, Some(value)),
                 Some(Err(e)) => problems.push(FieldProblem::new(problem_field, e)),
-                None => client.fields.set(index, field.default.map(FieldValue::Int)),
+                None => client.fields.set(index, field.default_with(rules)),
             }
         }
         let success_url = match self.url("OnSuccessURL").map(RedirectUrl::parse) {

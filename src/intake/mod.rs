@@ -219,7 +219,7 @@ async fn process(state: &AppState, post: Post<'_>, mut log: Submission) -> Answe
         }
         return json_failure(error);
     }
-    let hosted = owner.hosted_pages && post.wants_html;
+    let hosted = (owner.hosted_pages && post.wants_html).then_some(owner.account_id);
     // Step 3b: allowed origins refuse like any failure.
     let answer = if spam_check::origin_allowed(&owner, post.headers) {
         process_for_owner(state, &post, log, owner, redirect).await
@@ -227,9 +227,9 @@ async fn process(state: &AppState, post: Post<'_>, mut log: Submission) -> Answe
         reject(state, log, &IntakeError::OriginNotAllowed).await;
         fail(IntakeError::OriginNotAllowed)
     };
-    if hosted {
+    if let Some(account_id) = hosted {
         let base = state.settings.server.public_url().unwrap_or_default();
-        answer.on_hosted_page(base)
+        answer.on_hosted_page(base, account_id)
     } else {
         answer
     }

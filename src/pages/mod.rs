@@ -12,6 +12,8 @@ use minijinja::{AutoEscape, Environment, Error, Output, State as RenderState, Va
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub mod hosted;
+
 use crate::config::Settings;
 use crate::demo::{DEMO_LEAD_SOURCE_KEY, DEMO_WEB_KEY};
 use crate::state::AppState;
@@ -22,6 +24,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("home.html", include_str!("templates/home.html")),
     ("thanks.html", include_str!("templates/thanks.html")),
     ("oops.html", include_str!("templates/oops.html")),
+    ("account.html", include_str!("templates/account.html")),
+    ("website.html", include_str!("templates/website.html")),
     (
         "snippets/simple_form.html",
         include_str!("templates/snippets/simple_form.html"),
@@ -177,22 +181,39 @@ async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
 
 /// `GET /thanks`: the hosted success page.
 #[utoipa::path(get, path = "/thanks", tag = "pages",
+    params(("a" = Option<String>, Query, description = "The account id the page names")),
     responses((status = 200, description = "The hosted thank-you page", content_type = "text/html", body = String)))]
-async fn thanks(State(state): State<AppState>) -> Response {
-    page(ENV.get_template("thanks.html").and_then(|t| {
-        t.render(context! {
-            home => home_visible(&state.settings),
-        })
-    }))
+async fn thanks(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let account = hosted::lookup(
+        state.store.as_ref(),
+        hosted::account_param(query.as_deref()),
+    )
+    .await;
+    framed_page(
+        ENV.get_template("thanks.html").and_then(|t| {
+            t.render(context! {
+                home => home_visible(&state.settings),
+                display_name => account.display_name,
+                website_url => account.website_url,
+            })
+        }),
+        &account.frame_ancestors,
+    )
 }
 
 /// `GET /oops?error_Code=&msg=`: the hosted error page. It shows the code and that
 /// code's own message, never the text it was sent (anyone can link here with any text).
 #[utoipa::path(get, path = "/oops", tag = "pages",
-    params(("error_Code" = Option<String>, Query, description = "The error code, e.g. ct101"),
+    params(("a" = Option<String>, Query, description = "The account id the page names"),
+           ("error_Code" = Option<String>, Query, description = "The error code, e.g. ct101"),
            ("msg" = Option<String>, Query, description = "The error message (not shown: the page shows the code's own message)")),
     responses((status = 200, description = "The hosted error page", content_type = "text/html", body = String)))]
 async fn oops(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let account = hosted::lookup(
+        state.store.as_ref(),
+        hosted::account_param(query.as_deref()),
+    )
+    .await;
     let mut code = String::new();
     for (name, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         if name == "error_Code" {
@@ -201,16 +222,21 @@ async fn oops(State(state): State<AppState>, RawQuery(query): RawQuery) -> Respo
     }
     let (heading, hint) = wording_for(&code);
     let msg = own_message(&code);
-    page(ENV.get_template("oops.html").and_then(|t| {
-        t.render(context! {
-            returning => is_returning(&code),
-            heading => heading,
-            code => code,
-            msg => msg,
-            hint => hint,
-            home => home_visible(&state.settings),
-        })
-    }))
+    framed_page(
+        ENV.get_template("oops.html").and_then(|t| {
+            t.render(context! {
+                returning => is_returning(&code),
+                heading => heading,
+                code => code,
+                msg => msg,
+                hint => hint,
+                home => home_visible(&state.settings),
+                display_name => account.display_name,
+                website_url => account.website_url,
+            })
+        }),
+        &account.frame_ancestors,
+    )
 }
 
 /// Whether the code says the visitor is already known (ct103): not an error for them
@@ -265,17 +291,29 @@ fn shorten(s: &str) -> String {
 
 /// An HTML answer with the headers every page carries; a render failure is logged, 500.
 fn page(rendered: Result<String, minijinja::Error>) -> Response {
+    framed_page(rendered, "'none'")
+}
+
+/// [`page`] that the given `frame-ancestors` sources may frame.
+fn framed_page(rendered: Result<String, minijinja::Error>, frame_ancestors: &str) -> Response {
     match rendered {
         Ok(html) => {
             let mut response = Html(html).into_response();
             let headers = response.headers_mut();
+            let policy = format!(
+                "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; \
+                 connect-src *; form-action *; img-src data:; base-uri 'none'; \
+                 frame-ancestors {frame_ancestors}"
+            );
             headers.insert(
                 header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(
-                    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; \
-                     connect-src *; form-action *; img-src data:; base-uri 'none'; \
-                     frame-ancestors 'none'",
-                ),
+                HeaderValue::from_str(&policy).unwrap_or_else(|_| {
+                    HeaderValue::from_static(
+                        "default-src 'none'; style-src 'unsafe-inline'; \
+                         script-src 'unsafe-inline'; connect-src *; form-action *; \
+                         img-src data:; base-uri 'none'; frame-ancestors 'none'",
+                    )
+                }),
             );
             headers.insert(
                 header::X_CONTENT_TYPE_OPTIONS,

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::ServiceError;
 use super::input::{self, Problems, double_option};
 use super::page::{PageParams, fetch};
+use crate::fields::{FieldProblem, NewLeadNotification};
 use crate::people::Actor;
 use crate::store::{Account, AccountChanges, NewAccount, RotatedKey, Store, generate_web_key};
 
@@ -63,6 +64,22 @@ pub struct UpdateAccount {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub default_action_plan_id: Option<Option<Uuid>>,
+    /// The name visitors see on the hosted pages.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub display_name: Option<Option<String>>,
+    /// The account's website (http/https), linked from the hosted pages.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub website_url: Option<Option<String>>,
+    /// Accept phones with common North American formatting (stored as ten digits).
+    pub lenient_phones: Option<bool>,
+    /// The `new_lead_notification` level (0, 1 or 2) of a post that sends none.
+    #[serde(default, deserialize_with = "crate::fields::json_integer_opt")]
+    #[schema(minimum = 0, maximum = 2)]
+    pub new_lead_notification_default: Option<i64>,
+    /// Browsers posting without redirect URLs land on the hosted /thanks and /oops pages.
+    pub hosted_pages: Option<bool>,
 }
 
 impl UpdateAccount {
@@ -85,12 +102,36 @@ impl UpdateAccount {
             })),
             None => None,
         };
+        let display_name = match self.display_name {
+            Some(n) => problems.check(input::optional(n.as_deref(), |s| {
+                input::name("display_name", s)
+            })),
+            None => None,
+        };
+        let website_url = match self.website_url {
+            Some(u) => problems.check(input::optional(u.as_deref(), |s| {
+                input::website_url("website_url", s)
+            })),
+            None => None,
+        };
+        let level = self.new_lead_notification_default;
+        if level.is_some_and(|l| NewLeadNotification::from_level(l).is_none()) {
+            problems.push(FieldProblem::new(
+                "new_lead_notification_default",
+                "must be 0, 1 or 2",
+            ));
+        }
         problems.finish()?;
         Ok(AccountChanges {
             name,
             owner_email,
             owner_phone,
             default_action_plan_id: self.default_action_plan_id,
+            display_name,
+            website_url,
+            lenient_phones: self.lenient_phones,
+            new_lead_notification_default: level,
+            hosted_pages: self.hosted_pages,
         })
     }
 }

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::page::{PageParams, fetch};
 use super::{ServiceError, accounts};
+use crate::actions::chat::ChatPreset;
 use crate::actions::{ActionPlanRequest, WebhookRequest};
 use crate::mask::{MASK, mask_headers, mask_url};
 use crate::store::{ActionPlan, Job, Store, StoreError, Webhook};
@@ -25,9 +26,11 @@ pub struct WebhookView {
     /// Header name → value; values masked but for harmless headers (Accept, Content-Type...).
     #[schema(value_type = Object)]
     pub headers: serde_json::Value,
-    /// The JSON body template.
+    /// The JSON body template (null for the chat presets, whose template is `message`).
     #[schema(value_type = Option<Object>)]
     pub body: Option<serde_json::Value>,
+    /// The `slack` / `discord` presets' message template; null for other webhooks.
+    pub message: Option<String>,
     /// `whsec_********` when the webhook signs its requests, else null.
     pub secret: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
@@ -36,18 +39,39 @@ pub struct WebhookView {
 
 impl From<Webhook> for WebhookView {
     fn from(w: Webhook) -> Self {
+        let chat = w
+            .preset
+            .as_deref()
+            .and_then(ChatPreset::from_name)
+            .is_some();
+        let (body, message, url) = if chat {
+            // A chat's webhook URL carries its token in the path: only the origin is shown.
+            let message = w.body.as_ref().and_then(|b| b.as_str()).map(str::to_string);
+            (None, message, mask_path(&w.url))
+        } else {
+            (w.body, None, mask_url(&w.url))
+        };
         WebhookView {
             id: w.id,
             account_id: w.account_id,
             name: w.name,
             preset: w.preset,
-            url: mask_url(&w.url),
+            url,
             method: w.method,
             headers: mask_headers(w.headers),
-            body: w.body,
+            body,
+            message,
             secret: w.secret.map(|_| format!("whsec_{MASK}")),
             created_at: w.created_at,
         }
+    }
+}
+
+/// `scheme://host[:port]/` + the mask: what a chat preset's URL shows.
+fn mask_path(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(parsed) => format!("{}/{MASK}", parsed.origin().ascii_serialization()),
+        Err(_) => MASK.to_string(),
     }
 }
 

@@ -99,6 +99,31 @@ pub fn phone(field: &str, raw: &str) -> Result<String, FieldProblem> {
         .map_err(|e| FieldProblem::new(field, e))
 }
 
+/// Longest website URL.
+pub const WEBSITE_URL_MAX_CHARS: usize = 2048;
+
+/// A website address: an `http://` or `https://` URL with a host, at most 2,048 characters.
+pub fn website_url(field: &str, raw: &str) -> Result<String, FieldProblem> {
+    let s = raw.trim();
+    let refuse = || {
+        FieldProblem::new(
+            field,
+            format!(
+                "must be an http:// or https:// URL with a host, at most {WEBSITE_URL_MAX_CHARS} characters"
+            ),
+        )
+    };
+    if char_len(s) > WEBSITE_URL_MAX_CHARS || s.chars().any(char::is_control) {
+        return Err(refuse());
+    }
+    match url::Url::parse(s) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+            Ok(url.to_string())
+        }
+        _ => Err(refuse()),
+    }
+}
+
 /// Seconds the old key keeps working after a rotation: 0 to 90 days.
 pub fn grace_seconds(raw: Option<i64>) -> Result<i64, FieldProblem> {
     match raw {

@@ -13,7 +13,9 @@ use crate::intake::IntakeError;
 use crate::intake::body::PostedPairs;
 use crate::intake::form::{Form, ValidLead};
 use crate::spam::{CaptchaVerifier, SpamReason, count_spam, judge};
-use crate::store::{AcceptOutcome, Channel, KeyOwner, LeadToStore, Outcome, Store, Submission};
+use crate::store::{
+    AcceptOutcome, Channel, KeyOwner, LeadRules, LeadToStore, Outcome, Store, Submission,
+};
 
 /// Most bytes of names and values kept in the submission log for a refused post.
 const REFUSED_FIELDS_LOG_LIMIT: usize = 16 * 1024;
@@ -66,7 +68,7 @@ pub async fn settle(pipeline: Pipeline<'_>, arrival: Arrival) -> Settled {
         request_id,
         fingerprint,
     } = arrival;
-    let (valid, form_fingerprint) = match validate(fields.clone()).await {
+    let (valid, form_fingerprint) = match validate(fields.clone(), owner.lead_rules).await {
         Ok(checked) => checked,
         Err(error) => {
             let logged = reject(pipeline.store, log, &error).await;
@@ -140,11 +142,16 @@ pub async fn settle(pipeline: Pipeline<'_>, arrival: Arrival) -> Settled {
 
 /// Steps 4 and 5 (the name and every other field), on a blocking thread: HTML stripping of a large
 /// post is CPU work the async workers must not wait on. The valid lead and the fields' fingerprint.
-pub async fn validate(posted: Arc<PostedPairs>) -> Result<(ValidLead, String), IntakeError> {
+pub async fn validate(
+    posted: Arc<PostedPairs>,
+    rules: LeadRules,
+) -> Result<(ValidLead, String), IntakeError> {
     let checked = tokio::task::spawn_blocking(move || {
         let form = Form::new(&posted);
         let name = form.name().ok_or(IntakeError::NameNotReceived)?;
-        let valid = form.lead(name).map_err(IntakeError::InvalidFields)?;
+        let valid = form
+            .lead_with(name, &rules)
+            .map_err(IntakeError::InvalidFields)?;
         Ok((valid, form.fingerprint()))
     })
     .await;
@@ -167,7 +174,10 @@ pub fn posted(pairs: Vec<(String, String)>) -> PostedPairs {
 }
 
 /// Kept fields read again as a lead (a spam release, a reparse): every problem names its field.
-pub fn lead_of(fields: &[(String, String)]) -> Result<ValidLead, Vec<FieldProblem>> {
+pub fn lead_of(
+    fields: &[(String, String)],
+    rules: &LeadRules,
+) -> Result<ValidLead, Vec<FieldProblem>> {
     let posted = PostedPairs {
         pairs: fields.to_vec(),
         nested: Vec::new(),
@@ -176,7 +186,7 @@ pub fn lead_of(fields: &[(String, String)]) -> Result<ValidLead, Vec<FieldProble
     let Some(name) = form.name() else {
         return Err(vec![FieldProblem::new("name", "the kept post has no name")]);
     };
-    form.lead(name)
+    form.lead_with(name, rules)
 }
 
 /// Step 5b: every reason the fields are spam, in the documented order (empty: not spam). Form posts

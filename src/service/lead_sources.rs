@@ -1,4 +1,4 @@
-//! Lead sources of an account: create, list, read, rotate their web_key.
+//! Lead sources of an account: create, list, read, rotate their web_key, set their autoresponder.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -7,7 +7,7 @@ use super::ServiceError;
 use super::accounts::{self, RotateKey};
 use super::input::{self, Problems};
 use super::page::{PageParams, fetch};
-use crate::store::{LeadSource, NewLeadSource, RotatedKey, Store};
+use crate::store::{Autoresponder, LeadSource, NewLeadSource, RotatedKey, Store};
 
 /// `POST /admin/v1/accounts/{id}/lead-sources`
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -109,4 +109,19 @@ pub async fn rotate_key(
 ) -> Result<RotatedKey, ServiceError> {
     let grace = input.grace()?;
     accounts::rotate(store, account_id, Some(id), grace).await
+}
+
+/// Set (or with `None` turn off) a lead source's autoresponder (already checked).
+pub async fn set_autoresponder(
+    store: &dyn Store,
+    account_id: Uuid,
+    id: Uuid,
+    autoresponder: Option<Autoresponder>,
+) -> Result<(), ServiceError> {
+    store
+        .set_autoresponder(account_id, id, autoresponder.as_ref())
+        .await
+        .map_err(|e| ServiceError::from_store(e, "lead source"))?;
+    tracing::info!(%account_id, lead_source_id = %id, on = autoresponder.is_some(), "autoresponder set");
+    Ok(())
 }

@@ -62,7 +62,7 @@ pub async fn run(
     let posted = super::intake::posted(parser.extract(&message.text));
     submission.fields = posted.pairs.clone();
     let posted = Arc::new(posted);
-    let (valid, _) = match validate(posted.clone()).await {
+    let (valid, _) = match validate(posted.clone(), owner.lead_rules).await {
         Ok(checked) => checked,
         Err(error) => {
             let text = error.to_string();

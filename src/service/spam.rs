@@ -4,6 +4,7 @@
 use uuid::Uuid;
 
 use super::ServiceError;
+use crate::actions::autoreply::AutoresponderRequest;
 use crate::fields::FieldProblem;
 use crate::spam::{OriginPattern, SpamReason, SpamSettings, SpamSettingsPatch, count_spam};
 use crate::store::{
@@ -66,7 +67,8 @@ pub async fn release(store: &dyn Store, submission_id: Uuid) -> Result<Client, S
         .owner_of(account_id, submission.lead_source_id)
         .await
         .map_err(|e| ServiceError::from_store(e, "account"))?;
-    let valid = super::intake::lead_of(&submission.fields).map_err(ServiceError::Invalid)?;
+    let valid = super::intake::lead_of(&submission.fields, &owner.lead_rules)
+        .map_err(ServiceError::Invalid)?;
     let lead = LeadToStore {
         owner,
         client: valid.client,
@@ -116,6 +118,10 @@ pub struct UpdateSourceOrigins {
     #[serde(default, deserialize_with = "crate::spam::settings::present")]
     #[schema(value_type = Option<bool>)]
     pub require_origin: Option<Option<bool>>,
+    /// `{subject, body}` (minijinja templates) mailed to each new lead with an email; `null`: off.
+    #[serde(default, deserialize_with = "crate::spam::settings::present")]
+    #[schema(value_type = Option<AutoresponderRequest>)]
+    pub autoresponder: Option<Option<AutoresponderRequest>>,
 }
 
 /// Change a lead source's own origin rules.
@@ -126,6 +132,11 @@ pub async fn update_source_origins(
     input: UpdateSourceOrigins,
 ) -> Result<LeadSource, ServiceError> {
     let source = super::lead_sources::get(store, account_id, source_id).await?;
+    let autoresponder = input
+        .autoresponder
+        .map(|a| a.map(AutoresponderRequest::prepare).transpose())
+        .transpose()
+        .map_err(ServiceError::Invalid)?;
     let mut origins = SourceOrigins {
         allowed_origins: source.allowed_origins,
         require_origin: source.require_origin,
@@ -157,5 +168,8 @@ pub async fn update_source_origins(
         .set_source_origins(account_id, source_id, &origins)
         .await
         .map_err(|e| ServiceError::from_store(e, "lead source"))?;
+    if let Some(autoresponder) = autoresponder {
+        super::lead_sources::set_autoresponder(store, account_id, source_id, autoresponder).await?;
+    }
     super::lead_sources::get(store, account_id, source_id).await
 }

@@ -61,13 +61,14 @@ pub trait AccountStore: Send + Sync {
 
 /// An account's columns, with its current key as `web_key`.
 pub(super) const ACCOUNT_COLUMNS: &str = "a.id, a.name, a.owner_email, a.owner_phone, \
-    a.default_action_plan_id, a.created_at, (SELECT k.key FROM web_keys k \
+    a.default_action_plan_id, a.created_at, a.display_name, a.website_url, a.lenient_phones, \
+    a.new_lead_notification_default, a.hosted_pages, (SELECT k.key FROM web_keys k \
     WHERE k.account_id = a.id AND k.lead_source_id IS NULL AND k.expires_at IS NULL \
     ORDER BY k.created_at DESC LIMIT 1) AS web_key";
 
 /// A lead source's columns, with its current key as `web_key`.
 const SOURCE_COLUMNS: &str = "s.id, s.account_id, s.name, s.action_plan_id, s.created_at, \
-    s.allowed_origins, s.require_origin, s.inbound_token, \
+    s.allowed_origins, s.require_origin, s.inbound_token, s.autoresponder, \
     (SELECT k.key FROM web_keys k WHERE k.lead_source_id = s.id AND k.expires_at IS NULL \
     ORDER BY k.created_at DESC LIMIT 1) AS web_key";
 
@@ -123,6 +124,11 @@ impl<DB: Backend> AccountStore for SqlStore<DB> {
             owner_phone: new.owner_phone.clone(),
             default_action_plan_id: None,
             created_at: now.0,
+            display_name: None,
+            website_url: None,
+            lenient_phones: false,
+            new_lead_notification_default: 0,
+            hosted_pages: false,
         })
     }
 
@@ -174,6 +180,7 @@ impl<DB: Backend> AccountStore for SqlStore<DB> {
                 .param(phone.clone());
             execute(query, DB::on_conn(&mut tx)).await?;
         }
+        super::hearing::update_account_settings(&mut tx, id, changes).await?;
         if let Some(plan) = changes.default_action_plan_id {
             let query = sql(SET_DEFAULT_PLAN).param(DbId(id)).param(plan.map(DbId));
             if execute(query, DB::on_conn(&mut tx)).await? == 0 {
@@ -240,7 +247,9 @@ impl<DB: Backend> AccountStore for SqlStore<DB> {
             "SELECT k.account_id, a.name AS account_name, a.owner_email, a.owner_phone, \
              a.default_action_plan_id, a.hosted_pages, k.lead_source_id, s.name AS source_name, \
              s.action_plan_id AS source_plan_id, a.spam_settings, \
-             s.allowed_origins AS source_allowed_origins, s.require_origin AS source_require_origin \
+             s.allowed_origins AS source_allowed_origins, s.require_origin AS source_require_origin, \
+             a.lenient_phones, a.new_lead_notification_default, \
+             s.autoresponder AS source_autoresponder \
              FROM web_keys k JOIN accounts a ON a.id = k.account_id \
              LEFT JOIN lead_sources s ON s.id = k.lead_source_id \
              WHERE k.key = $1 AND (k.expires_at IS NULL OR k.expires_at > $2)",
@@ -290,6 +299,7 @@ impl<DB: Backend> AccountStore for SqlStore<DB> {
             inbound_url: super::inbound::inbound_path(&inbound_token),
             inbound_address: None,
             inbound_token,
+            autoresponder: None,
         })
     }
 

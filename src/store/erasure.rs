@@ -4,13 +4,16 @@
 //! of the account that carries it in any value (in any case), clients or not.
 //!
 //! A new table that holds personal data about a client is one more entry in [`CLIENT_ERASURE`]
-//! (`vendor_leads` is one: a Thumbtack leadID remembered for a client is forgotten). The test
+//! (`vendor_leads` is one: a Thumbtack leadID remembered for a client is forgotten). The
+//! autoresponder's memory (`autoreply_memory`) holds only a hash of the address, keyed by account,
+//! and is forgotten beside the list. The test
 //! `erasure.rs` searches the text of every table of the schema for the email afterwards.
 
 use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::StoreError;
+use super::hearing::address_hash;
 use super::retention::strip_set;
 use super::sql::{Backend, Bind, SqlStore, Tx, execute, fetch_all, fetch_optional, sql};
 use super::types::{DbId, DbTime};
@@ -133,6 +136,13 @@ struct AccountRow {
     account_id: DbId,
 }
 
+/// A client's account and address (the autoresponder remembers the address as a hash).
+#[derive(sqlx::FromRow)]
+struct ClientAddressRow {
+    account_id: DbId,
+    email: Option<String>,
+}
+
 /// Erasing people.
 #[async_trait::async_trait]
 pub trait ErasureStore: Send + Sync {
@@ -149,6 +159,15 @@ pub(super) async fn erase_client_in<DB: Backend>(
     client_id: Uuid,
     now: DbTime,
 ) -> Result<(), StoreError> {
+    let address = sql("SELECT account_id, email FROM clients WHERE id = $1").param(DbId(client_id));
+    let address: Option<ClientAddressRow> = fetch_optional(address, DB::on_conn(tx)).await?;
+    if let Some(ClientAddressRow {
+        account_id,
+        email: Some(email),
+    }) = address
+    {
+        forget_autoreply_in(tx, account_id.0, &email).await?;
+    }
     for step in CLIENT_ERASURE {
         let query = sql(step.sql).param(DbId(client_id));
         let query = match step.binds {
@@ -157,6 +176,20 @@ pub(super) async fn erase_client_in<DB: Backend>(
         };
         execute(query, DB::on_conn(tx)).await?;
     }
+    Ok(())
+}
+
+/// Forget the autoresponder's memory of `email` in the account (kept by its hash, so it is not a
+/// step of [`CLIENT_ERASURE`]: the statement binds the address's hash, not the client's id).
+async fn forget_autoreply_in<DB: Backend>(
+    tx: &mut Tx<DB>,
+    account_id: Uuid,
+    email: &str,
+) -> Result<(), StoreError> {
+    let forget = sql("DELETE FROM autoreply_memory WHERE account_id = $1 AND address_hash = $2")
+        .param(DbId(account_id))
+        .param(address_hash(email));
+    execute(forget, DB::on_conn(tx)).await?;
     Ok(())
 }
 
@@ -209,6 +242,7 @@ impl<DB: Backend> ErasureStore for SqlStore<DB> {
         for client in &clients {
             erase_client_in(&mut tx, client.id.0, now).await?;
         }
+        forget_autoreply_in(&mut tx, account_id, &email_lower).await?;
         for id in &carrying {
             let strip = sql(concat!(
                 "UPDATE submissions SET ",

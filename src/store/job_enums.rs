@@ -67,11 +67,18 @@ pub enum JobKind {
     Email,
     /// The owner's new-lead text message.
     Sms,
+    /// The lead source's autoresponder mail to the lead.
+    Autoreply,
 }
 
 impl JobKind {
     /// Every kind.
-    pub const ALL: [JobKind; 3] = [JobKind::Webhook, JobKind::Email, JobKind::Sms];
+    pub const ALL: [JobKind; 4] = [
+        JobKind::Webhook,
+        JobKind::Email,
+        JobKind::Sms,
+        JobKind::Autoreply,
+    ];
 
     /// The stored (and shown) spelling.
     pub fn as_str(self) -> &'static str {
@@ -79,6 +86,7 @@ impl JobKind {
             JobKind::Webhook => "webhook",
             JobKind::Email => "email",
             JobKind::Sms => "sms",
+            JobKind::Autoreply => "autoreply",
         }
     }
 }

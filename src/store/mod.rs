@@ -11,6 +11,7 @@ mod backup;
 mod clients;
 mod credentials;
 mod erasure;
+mod hearing;
 mod inbound;
 mod job_enums;
 mod jobs;
@@ -40,6 +41,7 @@ pub use backup::BackupStore;
 pub use clients::ClientStore;
 pub use credentials::{ApiTokenInfo, CredentialStore, NewApiToken, OwnedObject, SessionInfo};
 pub use erasure::{CLIENT_ERASURE, EmailErasure, ErasureStep, ErasureStore};
+pub use hearing::{AUTOREPLY_SUPPRESSED, AutoreplyStore, address_hash};
 pub use inbound::{
     InboundStore, ReparseOutcome, StoredParser, VendorLead, generate_inbound_token, inbound_path,
 };
@@ -112,6 +114,7 @@ pub trait Store:
     + ErasureStore
     + AuditStore
     + BackupStore
+    + AutoreplyStore
     + Send
     + Sync
     + 'static

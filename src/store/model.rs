@@ -8,6 +8,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+pub use crate::actions::autoreply::Autoresponder;
+pub use crate::clients::LeadRules;
 use crate::clients::{ClientValues, NewClient, read_back};
 use crate::spam::{OriginPattern, OriginPolicy, SpamReason, SpamSettings};
 
@@ -62,6 +64,16 @@ pub struct Account {
     pub default_action_plan_id: Option<Uuid>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// The name visitors see on the hosted pages.
+    pub display_name: Option<String>,
+    /// The account's own website (http/https), linked from the hosted pages.
+    pub website_url: Option<String>,
+    /// Phones may be posted with common North American formatting.
+    pub lenient_phones: bool,
+    /// The `new_lead_notification` level (0, 1 or 2) of a post that does not send one.
+    pub new_lead_notification_default: i64,
+    /// Browsers posting without redirect URLs land on the hosted /thanks and /oops pages.
+    pub hosted_pages: bool,
 }
 
 /// A new lead source of an account.
@@ -94,6 +106,8 @@ pub struct LeadSource {
     /// The source's inbound token (shown only inside `inbound_url` and `inbound_address`).
     #[serde(skip)]
     pub inbound_token: String,
+    /// The mail each new lead of this source gets; `null`: none.
+    pub autoresponder: Option<Autoresponder>,
 }
 
 /// A new webhook (already checked by the caller).
@@ -170,6 +184,10 @@ pub struct KeyOwner {
     pub source_allowed_origins: Option<Vec<OriginPattern>>,
     /// The lead source's own `require_origin`, replacing the account's when set.
     pub source_require_origin: Option<bool>,
+    /// How the account reads phones and the notification level a post leaves out.
+    pub lead_rules: LeadRules,
+    /// The lead source's autoresponder, if it has one.
+    pub autoresponder: Option<Autoresponder>,
 }
 
 impl KeyOwner {
@@ -428,6 +446,11 @@ pub struct AccountChanges {
     pub owner_phone: Option<Option<String>>,
     /// Must be one of the account's plans (else [`StoreError::NotFound`](super::StoreError::NotFound)).
     pub default_action_plan_id: Option<Option<Uuid>>,
+    pub display_name: Option<Option<String>>,
+    pub website_url: Option<Option<String>>,
+    pub lenient_phones: Option<bool>,
+    pub new_lead_notification_default: Option<i64>,
+    pub hosted_pages: Option<bool>,
 }
 
 /// The result of a key rotation.

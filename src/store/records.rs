@@ -9,8 +9,9 @@ use time::Date;
 
 use super::types::{DbId, DbTime};
 use super::{
-    Account, ActionPlan, Client, Job, JobAttempt, JobKind, JobState, KeyOwner, LeadSource,
-    LeadSourceRef, Note, Notification, Outcome, PlanStep, Submission, Webhook,
+    Account, ActionPlan, Autoresponder, Client, Job, JobAttempt, JobKind, JobState, KeyOwner,
+    LeadRules, LeadSource, LeadSourceRef, Note, Notification, Outcome, PlanStep, Submission,
+    Webhook,
 };
 use crate::clients::catalog::{self, SqlType};
 use crate::clients::{ClientValues, FieldValue};
@@ -37,6 +38,11 @@ pub(super) struct AccountRow {
     default_action_plan_id: Option<DbId>,
     created_at: DbTime,
     web_key: Option<String>,
+    display_name: Option<String>,
+    website_url: Option<String>,
+    lenient_phones: i16,
+    new_lead_notification_default: i16,
+    hosted_pages: i16,
 }
 
 impl From<AccountRow> for Account {
@@ -49,6 +55,11 @@ impl From<AccountRow> for Account {
             owner_phone: r.owner_phone,
             default_action_plan_id: r.default_action_plan_id.map(|d| d.0),
             created_at: r.created_at.0,
+            display_name: r.display_name,
+            website_url: r.website_url,
+            lenient_phones: r.lenient_phones != 0,
+            new_lead_notification_default: r.new_lead_notification_default.into(),
+            hosted_pages: r.hosted_pages != 0,
         }
     }
 }
@@ -65,6 +76,7 @@ pub(super) struct LeadSourceRow {
     allowed_origins: Option<String>,
     require_origin: Option<i16>,
     inbound_token: Option<String>,
+    autoresponder: Option<String>,
 }
 
 impl From<LeadSourceRow> for LeadSource {
@@ -83,8 +95,16 @@ impl From<LeadSourceRow> for LeadSource {
             ),
             inbound_address: None,
             inbound_token: r.inbound_token.unwrap_or_default(),
+            autoresponder: r.autoresponder.as_deref().and_then(autoresponder_from_text),
         }
     }
+}
+
+/// A stored autoresponder; one that does not read back (it never should) counts as off.
+fn autoresponder_from_text(text: &str) -> Option<Autoresponder> {
+    serde_json::from_str(text)
+        .map_err(|e| tracing::error!(error = %e, "a stored autoresponder does not read back"))
+        .ok()
 }
 
 /// A value kept as JSON text; text that does not read back (it never should) counts as the default.
@@ -185,6 +205,9 @@ pub(super) struct KeyOwnerRow {
     spam_settings: Option<String>,
     source_allowed_origins: Option<String>,
     source_require_origin: Option<i16>,
+    lenient_phones: i16,
+    new_lead_notification_default: i16,
+    source_autoresponder: Option<String>,
 }
 
 impl From<KeyOwnerRow> for KeyOwner {
@@ -213,6 +236,14 @@ impl From<KeyOwnerRow> for KeyOwner {
                 .unwrap_or_default(),
             source_allowed_origins: r.source_allowed_origins.as_deref().map(from_json_text),
             source_require_origin: r.source_require_origin.map(|v| v != 0),
+            lead_rules: LeadRules::new(
+                r.lenient_phones != 0,
+                r.new_lead_notification_default.into(),
+            ),
+            autoresponder: r
+                .source_autoresponder
+                .as_deref()
+                .and_then(autoresponder_from_text),
         }
     }
 }

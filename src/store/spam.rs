@@ -65,7 +65,8 @@ pub trait SpamStore: Send + Sync {
 const OWNER_OF: &str = "SELECT a.id AS account_id, a.name AS account_name, a.owner_email, \
     a.owner_phone, a.default_action_plan_id, a.hosted_pages, s.id AS lead_source_id, \
     s.name AS source_name, s.action_plan_id AS source_plan_id, a.spam_settings, \
-    s.allowed_origins AS source_allowed_origins, s.require_origin AS source_require_origin \
+    s.allowed_origins AS source_allowed_origins, s.require_origin AS source_require_origin, \
+    a.lenient_phones, a.new_lead_notification_default, s.autoresponder AS source_autoresponder \
     FROM accounts a LEFT JOIN lead_sources s ON s.id = $2 AND s.account_id = a.id \
     WHERE a.id = $1";
 

@@ -271,6 +271,22 @@ pub(super) async fn insert_client_details<DB: Backend>(
         );
         insert_job(tx, lead, client_id, sms, now).await?;
     }
+    if let (Some(_), Some(email)) = (&lead.owner.autoresponder, c.fields.email()) {
+        let fresh = super::hearing::claim_autoreply(tx, account_id, email, now).await?;
+        let (state, last_error) = if fresh {
+            (JobState::Queued, None)
+        } else {
+            (JobState::Skipped, Some(super::AUTOREPLY_SUPPRESSED))
+        };
+        let job = NewJob {
+            kind: JobKind::Autoreply,
+            webhook_id: None,
+            state,
+            due_at: now,
+            last_error,
+        };
+        insert_job(tx, lead, client_id, job, now).await?;
+    }
     Ok(())
 }
 

@@ -303,9 +303,10 @@ async fn a_plain_browser_post_without_urls_lands_on_the_hosted_thanks_page() {
     browser.goto(&format!("{site}/")).await;
     browser.click("#send").await;
     browser.wait_for_text("#thanks", "Thank you").await;
+    let account_id = demo_clients(&app).await[0].account_id;
     assert_eq!(
         browser.url().await.as_str(),
-        format!("{}/thanks", app.address)
+        format!("{}/thanks?a={account_id}", app.address)
     );
     assert_eq!(demo_clients(&app).await[0].fields.first_name(), "Fay");
     browser.close().await;

@@ -21,23 +21,23 @@ use crate::receiver::Receiver;
 
 /// One message the sink accepted.
 #[derive(Debug, Clone)]
-struct Mail {
-    from: String,
-    to: Vec<String>,
-    data: Vec<u8>,
+pub(crate) struct Mail {
+    pub(crate) from: String,
+    pub(crate) to: Vec<String>,
+    pub(crate) data: Vec<u8>,
 }
 
 /// A minimal SMTP server on loopback: answers EHLO/HELO, MAIL, RCPT, DATA, RSET,
 /// NOOP and QUIT; the end of each DATA is answered with the next scripted code
 /// (250 once the script is used up) and the message is kept when that is 250.
-struct SmtpSink {
+pub(crate) struct SmtpSink {
     addr: SocketAddr,
     mails: Arc<Mutex<Vec<Mail>>>,
     conversations: Arc<Mutex<usize>>,
 }
 
 impl SmtpSink {
-    async fn start(data_answers: Vec<u16>) -> SmtpSink {
+    pub(crate) async fn start(data_answers: Vec<u16>) -> SmtpSink {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let mails = Arc::new(Mutex::new(Vec::new()));
@@ -63,11 +63,11 @@ impl SmtpSink {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.addr.port())
     }
 
-    fn mails(&self) -> Vec<Mail> {
+    pub(crate) fn mails(&self) -> Vec<Mail> {
         self.mails.lock().expect("lock").clone()
     }
 
@@ -163,13 +163,13 @@ fn address_of(command: &str) -> String {
         .unwrap_or_default()
 }
 
-fn worker(app: &TestApp, schedule: &[u64], notify: NotifySettings) -> Worker {
+pub(crate) fn worker(app: &TestApp, schedule: &[u64], notify: NotifySettings) -> Worker {
     Worker::with_notify(app.store.clone(), app.worker_settings(schedule), &notify)
         .expect("worker")
         .with_metrics(app.metrics.clone())
 }
 
-fn smtp(sink: &SmtpSink) -> NotifySettings {
+pub(crate) fn smtp(sink: &SmtpSink) -> NotifySettings {
     NotifySettings {
         smtp_url: sink.url(),
         smtp_from: "leadpost <leads@example.com>".into(),

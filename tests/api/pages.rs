@@ -291,7 +291,10 @@ async fn a_browser_post_to_a_hosted_account_goes_to_the_thanks_page(app: TestApp
     let response =
         post_as_browser(&app, &[("web_key", &account.web_key), ("name", "Ann Lee")]).await;
     assert_eq!(response.status(), 303);
-    assert_eq!(response.headers()["location"], "/thanks");
+    assert_eq!(
+        response.headers()["location"],
+        format!("/thanks?a={}", account.id).as_str()
+    );
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
     assert_eq!(app.client_count(&account).await, 1);
 }
@@ -302,7 +305,11 @@ async fn a_refused_browser_post_to_a_hosted_account_goes_to_the_error_page(app: 
     assert_eq!(response.status(), 303);
     assert_eq!(
         response.headers()["location"],
-        "/oops?error_Code=ct102&msg=Name+Not+Received"
+        format!(
+            "/oops?a={}&error_Code=ct102&msg=Name+Not+Received",
+            account.id
+        )
+        .as_str()
     );
 }
 

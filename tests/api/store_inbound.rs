@@ -151,7 +151,7 @@ async fn a_reparse_writes_only_over_a_rejected_or_ignored_email(app: TestApp) {
         .expect("owner");
     let lead = LeadToStore {
         owner,
-        client: leadpost::service::intake::lead_of(&changed.fields)
+        client: leadpost::service::intake::lead_of(&changed.fields, &Default::default())
             .expect("valid")
             .client,
         submission: changed,
