@@ -13,6 +13,7 @@ mod browser_support;
 mod browser_visitor;
 mod cli;
 mod connections;
+mod console_frame;
 mod delivery;
 mod delivery_processes;
 mod hardening;
