@@ -404,15 +404,27 @@ impl Console {
         body: &[u8],
         needed: Capability,
     ) -> Result<HashMap<String, String>, Response> {
+        let fields = self.form_of_session(state, headers, body)?;
+        if !self.can(needed) {
+            return Err(self.forbidden());
+        }
+        Ok(fields)
+    }
+
+    /// A posted form once its `Origin` and CSRF token check out, whatever the role (for forms
+    /// outside one account, such as an operator's).
+    pub fn form_of_session(
+        &self,
+        state: &AppState,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<HashMap<String, String>, Response> {
         if let Some(refused) = refused_origin(state, headers) {
             return Err(refused);
         }
         let fields = form_fields(body);
         if let Some(refused) = refused_csrf(&self.signed_in, headers, &fields) {
             return Err(refused);
-        }
-        if !self.can(needed) {
-            return Err(self.forbidden());
         }
         Ok(fields)
     }

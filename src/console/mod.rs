@@ -12,11 +12,16 @@
 //! template in `templates/`, and registers its routes with one line in [`router`] (see
 //! `docs/console.md`).
 
+pub mod accounts;
 pub mod assets;
 pub mod door;
 pub mod events;
 pub mod frame;
+pub mod lead;
 pub mod leads;
+pub mod notifications;
+pub mod pager;
+pub mod submissions;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -45,6 +50,16 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("frame.html", include_str!("templates/frame.html")),
     ("notice.html", include_str!("templates/notice.html")),
     ("leads.html", include_str!("templates/leads.html")),
+    ("lead.html", include_str!("templates/lead.html")),
+    (
+        "notifications.html",
+        include_str!("templates/notifications.html"),
+    ),
+    (
+        "submissions.html",
+        include_str!("templates/submissions.html"),
+    ),
+    ("accounts.html", include_str!("templates/accounts.html")),
 ];
 
 /// Where a visitor without a session is sent.
@@ -77,6 +92,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         // The signed-in pages, one line each.
         .merge(leads::routes())
         .merge(events::routes())
+        .merge(lead::routes())
+        .merge(notifications::routes())
+        .merge(submissions::routes())
+        .merge(accounts::routes())
 }
 
 /// A rendered page with `status` and the console's security headers.

@@ -14,6 +14,7 @@ mod browser_visitor;
 mod cli;
 mod connections;
 mod console_frame;
+mod console_pages;
 mod delivery;
 mod delivery_processes;
 mod hardening;
