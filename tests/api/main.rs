@@ -9,6 +9,7 @@ mod admin_reading;
 mod admin_store;
 mod bad_input;
 mod browser;
+mod browser_console;
 mod browser_support;
 mod browser_visitor;
 mod cli;
