@@ -36,4 +36,5 @@ mod spam_gates;
 mod spam_redis;
 mod spam_release;
 mod store_conformance;
+mod store_console;
 mod store_people;
