@@ -78,7 +78,7 @@ pub async fn create(
     }
     let fields = match console.form_of_session(&state, &headers, &body) {
         Ok(fields) => fields,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let text = |name: &str| {
         fields

@@ -288,13 +288,13 @@ impl Console {
     }
 
     /// The current account's id, or the page saying there is none yet.
-    pub fn account_id(&self) -> Result<Uuid, Response> {
+    pub fn account_id(&self) -> Result<Uuid, Box<Response>> {
         self.account.as_ref().map(|a| a.id).ok_or_else(|| {
-            self.notice(
+            Box::new(self.notice(
                 StatusCode::OK,
                 "No account yet",
                 "You do not belong to any account yet. Ask an owner to invite you.",
-            )
+            ))
         })
     }
 
@@ -403,10 +403,10 @@ impl Console {
         headers: &HeaderMap,
         body: &[u8],
         needed: Capability,
-    ) -> Result<HashMap<String, String>, Response> {
+    ) -> Result<HashMap<String, String>, Box<Response>> {
         let fields = self.form_of_session(state, headers, body)?;
         if !self.can(needed) {
-            return Err(self.forbidden());
+            return Err(Box::new(self.forbidden()));
         }
         Ok(fields)
     }
@@ -418,13 +418,13 @@ impl Console {
         state: &AppState,
         headers: &HeaderMap,
         body: &[u8],
-    ) -> Result<HashMap<String, String>, Response> {
+    ) -> Result<HashMap<String, String>, Box<Response>> {
         if let Some(refused) = refused_origin(state, headers) {
-            return Err(refused);
+            return Err(Box::new(refused));
         }
         let fields = form_fields(body);
         if let Some(refused) = refused_csrf(&self.signed_in, headers, &fields) {
-            return Err(refused);
+            return Err(Box::new(refused));
         }
         Ok(fields)
     }

@@ -89,8 +89,8 @@ fn origin_view(origin: &LeadOrigin) -> minijinja::Value {
 }
 
 /// The lead's id from the path; a malformed one is as absent as an unknown one.
-fn lead_id(console: &Console, raw: &str) -> Result<Uuid, Response> {
-    Uuid::parse_str(raw).map_err(|_| console.not_found("lead"))
+fn lead_id(console: &Console, raw: &str) -> Result<Uuid, Box<Response>> {
+    Uuid::parse_str(raw).map_err(|_| Box::new(console.not_found("lead")))
 }
 
 /// `GET /console/leads/{id}`
@@ -101,11 +101,11 @@ pub async fn lead_page(
 ) -> Response {
     let account_id = match console.account_id() {
         Ok(id) => id,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let id = match lead_id(&console, &raw) {
         Ok(id) => id,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let view = match leads::view(state.store.as_ref(), account_id, id).await {
         Ok(view) => view,
@@ -152,7 +152,7 @@ fn action(
     headers: &HeaderMap,
     body: &[u8],
     raw: &str,
-) -> Result<(Uuid, Uuid, std::collections::HashMap<String, String>), Response> {
+) -> Result<(Uuid, Uuid, std::collections::HashMap<String, String>), Box<Response>> {
     let fields = console.form(state, headers, body, Capability::ActOnLeads)?;
     let account_id = console.account_id()?;
     let id = lead_id(console, raw)?;
@@ -187,7 +187,7 @@ pub async fn add_note(
 ) -> Response {
     let (account_id, id, fields) = match action(&state, &console, &headers, &body, &raw) {
         Ok(checked) => checked,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let note = fields.get("note").map(String::as_str).unwrap_or_default();
     let result = leads::add_note(state.store.as_ref(), account_id, id, note)
@@ -206,7 +206,7 @@ pub async fn add_tag(
 ) -> Response {
     let (account_id, id, fields) = match action(&state, &console, &headers, &body, &raw) {
         Ok(checked) => checked,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let tag = fields.get("tag").map(String::as_str).unwrap_or_default();
     let result = leads::add_tag(state.store.as_ref(), account_id, id, tag)
@@ -225,7 +225,7 @@ pub async fn remove_tag(
 ) -> Response {
     let (account_id, id, fields) = match action(&state, &console, &headers, &body, &raw) {
         Ok(checked) => checked,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let tag = fields.get("tag").map(String::as_str).unwrap_or_default();
     let result = leads::remove_tag(state.store.as_ref(), account_id, id, tag)
@@ -244,7 +244,7 @@ pub async fn send_webhook(
 ) -> Response {
     let (account_id, id, fields) = match action(&state, &console, &headers, &body, &raw) {
         Ok(checked) => checked,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let store = state.store.as_ref();
     let webhook = fields
@@ -281,7 +281,7 @@ pub async fn mark_spam(
 ) -> Response {
     let (account_id, id, _) = match action(&state, &console, &headers, &body, &raw) {
         Ok(checked) => checked,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let store = state.store.as_ref();
     if let Err(e) = crate::service::clients::get_of_account(store, account_id, id).await {

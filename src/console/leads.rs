@@ -120,7 +120,7 @@ pub async fn inbox_page(
 ) -> Response {
     let account_id = match console.account_id() {
         Ok(id) => id,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let sources = match sources_of(&state, account_id).await {
         Ok(sources) => sources,
@@ -202,7 +202,7 @@ pub async fn export(
 ) -> Response {
     let account_id = match console.account_id() {
         Ok(id) => id,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let filter = match params.query.filter() {
         Ok(filter) => filter,

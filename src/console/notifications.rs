@@ -35,7 +35,7 @@ pub async fn notifications_page(
 ) -> Response {
     let account_id = match console.account_id() {
         Ok(id) => id,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let params = PageParams::new(None, place.after.clone());
     let listed = match activity::list_notifications(state.store.as_ref(), account_id, &params).await
@@ -75,11 +75,11 @@ pub async fn mark(
 ) -> Response {
     let fields = match console.form(&state, &headers, &body, Capability::ActOnLeads) {
         Ok(fields) => fields,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let account_id = match console.account_id() {
         Ok(id) => id,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let Ok(id) = Uuid::parse_str(&raw) else {
         return console.not_found("notification");

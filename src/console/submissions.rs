@@ -52,7 +52,7 @@ pub async fn monitor_page(
 ) -> Response {
     let account_id = match console.account_id() {
         Ok(id) => id,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let query = SubmissionQuery {
         outcome: params.outcome.clone(),
