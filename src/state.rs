@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::limits::{RateLimits, shared_redis};
 use crate::people::{Lockout, LockoutPolicy, LoginThrottle, SharedLockout};
+use crate::service::live::LeadEvents;
 use crate::spam::CaptchaVerifier;
 use crate::store::Store;
 use crate::telemetry::Metrics;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Failed console logins per email (the lockout), in Redis when `limits.redis_url` is set.
     pub throttle: Arc<dyn LoginThrottle>,
+    /// New leads as they are stored (the console's live inbox).
+    pub lead_events: LeadEvents,
 }
 
 impl AppState {
@@ -35,6 +38,7 @@ impl AppState {
             metrics: Metrics::new(),
             throttle: login_throttle(&settings),
             settings: Arc::new(settings),
+            lead_events: LeadEvents::default(),
         }
     }
 }

@@ -266,6 +266,7 @@ pub fn pipeline(state: &AppState) -> Pipeline<'_> {
         store: state.store.as_ref(),
         captcha: &state.captcha,
         replay_window_seconds: state.settings.intake.replay_window_seconds,
+        events: &state.lead_events,
     }
 }
 

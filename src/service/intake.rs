@@ -12,6 +12,7 @@ use crate::fields::{FieldProblem, RedirectUrl};
 use crate::intake::IntakeError;
 use crate::intake::body::PostedPairs;
 use crate::intake::form::{Form, ValidLead};
+use crate::service::live::LeadEvents;
 use crate::spam::{CaptchaVerifier, SpamReason, count_spam, judge};
 use crate::store::{
     AcceptOutcome, Channel, KeyOwner, LeadRules, LeadToStore, Outcome, Store, Submission,
@@ -28,6 +29,8 @@ pub struct Pipeline<'a> {
     pub captcha: &'a CaptchaVerifier,
     /// How long an identical post counts as a double submit.
     pub replay_window_seconds: i64,
+    /// Told of every new lead (the console's live inbox).
+    pub events: &'a LeadEvents,
 }
 
 /// Fields that arrived for a known key owner, with their log row (whose `channel` says how).
@@ -99,6 +102,7 @@ pub async fn settle(pipeline: Pipeline<'_>, arrival: Arrival) -> Settled {
     match pipeline.store.accept_lead(&lead).await {
         Ok(AcceptOutcome::Created { client_id }) => {
             tracing::info!(%client_id, "lead accepted");
+            pipeline.events.publish(lead.owner.account_id, client_id);
             metrics::counter!("leadpost_leads_accepted_total").increment(1);
             tracing::Span::current().record("outcome", "accepted");
             Settled::Accepted {

@@ -9,12 +9,14 @@ mod audit;
 mod automation;
 mod backup;
 mod clients;
+mod console;
 mod credentials;
 mod erasure;
 mod hearing;
 mod inbound;
 mod job_enums;
 mod jobs;
+mod lead_details;
 mod model;
 mod pages;
 mod people;
@@ -39,6 +41,7 @@ pub use audit::{ActorKind, AuditActor, AuditEntry, AuditFilter, AuditStore, NewA
 pub use automation::AutomationStore;
 pub use backup::BackupStore;
 pub use clients::ClientStore;
+pub use console::ConsoleStore;
 pub use credentials::{ApiTokenInfo, CredentialStore, NewApiToken, OwnedObject, SessionInfo};
 pub use erasure::{CLIENT_ERASURE, EmailErasure, ErasureStep, ErasureStore};
 pub use hearing::{AUTOREPLY_SUPPRESSED, AutoreplyStore, address_hash};
@@ -47,6 +50,7 @@ pub use inbound::{
 };
 pub use job_enums::{JobKind, JobState, UnknownName};
 pub use jobs::{AccountRef, DeliveryContext, JobNext, JobStore, NewAttempt};
+pub use lead_details::{LeadDetailStore, LeadOrigin};
 pub use model::*;
 pub use pages::PagesStore;
 pub use people::{
@@ -115,6 +119,8 @@ pub trait Store:
     + AuditStore
     + BackupStore
     + AutoreplyStore
+    + ConsoleStore
+    + LeadDetailStore
     + Send
     + Sync
     + 'static
