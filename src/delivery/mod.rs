@@ -9,6 +9,7 @@
 
 pub mod guard;
 pub mod retry;
+pub mod sent;
 pub mod signing;
 
 use std::error::Error as _;
@@ -24,10 +25,13 @@ use tracing::Instrument;
 use crate::actions::{acculynx, secret_key, template};
 use crate::config::{DeliverySettings, NotifySettings};
 use crate::notify::{self, Notifier, NotifyError};
-use crate::store::{Account, DeliveryContext, Job, JobKind, NewAttempt, Store, StoreError};
+use crate::store::{
+    Account, DeliveryContext, Job, JobKind, NewAttempt, Store, StoreError, Webhook,
+};
 use crate::telemetry::Metrics;
 
 use crate::attempt::{AttemptResult, Outcome, describe};
+pub use sent::SentRequest;
 
 /// How much of an answer's body is kept in the attempt log.
 const RESPONSE_LOG_BYTES: usize = 1024;
@@ -267,6 +271,20 @@ impl Worker {
             }
             Err(e) => return AttemptResult::transient(format!("storage: {e}")),
         };
+        self.send_webhook(&webhook, &context, &job.message_id, None)
+            .await
+    }
+
+    /// Render `webhook` for the client in `context`, sign it, and send it with `message_id` as
+    /// its `webhook-id`; the request as sent is written to `record` when one is given (a test
+    /// send shows it).
+    pub async fn send_webhook(
+        &self,
+        webhook: &Webhook,
+        context: &DeliveryContext,
+        message_id: &str,
+        record: Option<&mut Option<SentRequest>>,
+    ) -> AttemptResult {
         let body = if webhook.preset.as_deref() == Some(acculynx::PRESET) {
             acculynx::body(&context.client)
         } else {
@@ -315,7 +333,7 @@ impl Worker {
         }
         let timestamp = OffsetDateTime::now_utc().unix_timestamp();
         let standard = [
-            ("webhook-id", job.message_id.clone()),
+            ("webhook-id", message_id.to_string()),
             ("webhook-timestamp", timestamp.to_string()),
         ];
         for (name, value) in standard {
@@ -327,7 +345,7 @@ impl Worker {
             let Some(key) = secret_key(secret) else {
                 return AttemptResult::permanent("the webhook's secret is not a whsec_ secret");
             };
-            let signature = signing::signature(&key, &job.message_id, timestamp, &payload);
+            let signature = signing::signature(&key, message_id, timestamp, &payload);
             if let Ok(value) = HeaderValue::from_str(&signature) {
                 headers.insert(HeaderName::from_static("webhook-signature"), value);
             }
@@ -337,7 +355,15 @@ impl Worker {
         if sends_body {
             request = request.body(payload);
         }
-        self.send(request).await
+        let request = match request.build() {
+            Ok(r) => r,
+            Err(e) => return AttemptResult::permanent(format!("cannot build the request: {e}")),
+        };
+        if let Some(record) = record {
+            *record = Some(SentRequest::of(&request));
+        }
+        self.send(reqwest::RequestBuilder::from_parts(self.http.clone(), request))
+            .await
     }
 
     /// An IP literal is never resolved, so the guard's resolver never sees it:

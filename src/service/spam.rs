@@ -169,3 +169,15 @@ pub async fn update_source_origins(
         .map_err(|e| ServiceError::from_store(e, "lead source"))?;
     super::lead_sources::get(store, account_id, source_id).await
 }
+
+/// Delete those of `ids` that are the account's spam submissions not yet released (the
+/// console's bulk delete); answers how many went.
+pub async fn delete_submissions(
+    store: &dyn Store,
+    account_id: Uuid,
+    ids: &[Uuid],
+) -> Result<u64, ServiceError> {
+    let deleted = store.delete_spam_submissions(account_id, ids).await?;
+    tracing::info!(%account_id, deleted, "spam submissions deleted");
+    Ok(deleted)
+}
