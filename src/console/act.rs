@@ -79,3 +79,17 @@ pub fn with_account(console: &Console, path: &str) -> String {
         None => path.to_string(),
     }
 }
+
+/// A moment as the pages show it: `YYYY-MM-DD HH:MM:SS UTC`.
+pub fn moment(at: time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}

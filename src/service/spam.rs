@@ -181,3 +181,19 @@ pub async fn delete_submissions(
     tracing::info!(%account_id, deleted, "spam submissions deleted");
     Ok(deleted)
 }
+
+/// [`release`] for a submission of `account_id` only (another account's is not found).
+pub async fn release_of_account(
+    store: &dyn Store,
+    account_id: Uuid,
+    submission_id: Uuid,
+) -> Result<Client, ServiceError> {
+    let submission = store
+        .get_submission(submission_id)
+        .await
+        .map_err(|e| ServiceError::from_store(e, "submission"))?;
+    if submission.account_id != Some(account_id) {
+        return Err(ServiceError::NotFound("submission"));
+    }
+    release(store, submission_id).await
+}

@@ -1,43 +1,16 @@
 //! The store methods behind the console's operational pages, on both backends: queueing every
 //! dead job of a webhook again, and deleting kept spam.
 
-use leadpost::store::{JobKind, JobNext, JobState, NewAttempt, Outcome};
-use time::OffsetDateTime;
+use leadpost::store::{JobState, Outcome};
 
 use crate::helpers::spam::{person, with};
-use crate::helpers::{TestApp, on_both_stores, plan_with_webhook};
+use crate::helpers::{TestApp, on_both_stores};
 
 /// A lead whose one webhook job has died; the account, the webhook and the job.
 async fn dead_job(app: &TestApp) -> (uuid::Uuid, uuid::Uuid, uuid::Uuid) {
     let account = app.account().await;
-    let plan = plan_with_webhook(app, account.id, &[0]).await;
-    let source = app.lead_source(&account, Some(plan)).await;
-    assert_eq!(app.post_form(&person(&source.web_key)).await.status(), 200);
-    let claimed = app
-        .store
-        .claim_due_jobs(JobKind::Webhook, 10, 60)
-        .await
-        .expect("claimed");
-    assert_eq!(claimed.len(), 1);
-    let job = &claimed[0];
-    let attempt = NewAttempt {
-        attempted_at: OffsetDateTime::now_utc(),
-        status_code: Some(500),
-        latency_ms: 3,
-        response: Some("down".into()),
-        error: Some("HTTP 500".into()),
-    };
-    let next = JobNext::Dead {
-        error: "HTTP 500".into(),
-    };
-    assert!(
-        app.store
-            .finish_attempt(job, &attempt, &next)
-            .await
-            .expect("finished")
-    );
-    let webhook_id = job.webhook_id.expect("a webhook job");
-    (account.id, webhook_id, job.id)
+    let (webhook_id, job_id) = crate::helpers::console_ops::dead_job(app, &account).await;
+    (account.id, webhook_id, job_id)
 }
 
 async fn the_dead_jobs_of_a_webhook_are_queued_again(app: TestApp) {
