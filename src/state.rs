@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::limits::RateLimits;
 use crate::people::{Lockout, LockoutPolicy, LoginThrottle};
+use crate::service::live::LeadEvents;
 use crate::spam::CaptchaVerifier;
 use crate::store::Store;
 use crate::telemetry::Metrics;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Failed console logins per email (the lockout).
     pub throttle: Arc<dyn LoginThrottle>,
+    /// New leads as they are stored (the console's live inbox).
+    pub lead_events: LeadEvents,
 }
 
 impl AppState {
@@ -37,6 +40,7 @@ impl AppState {
                 settings.people.login_lock_seconds,
             ))),
             settings: Arc::new(settings),
+            lead_events: LeadEvents::default(),
         }
     }
 }

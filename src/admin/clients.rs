@@ -71,17 +71,7 @@ pub async fn export_clients(
 ) -> Result<Response, AdminError> {
     let account_id = parse_id(&id, "account")?;
     let export = CsvExport::start(state.store.clone(), account_id).await?;
-    let stream = futures::stream::try_unfold(export, |mut export| async move {
-        match export.next_chunk().await {
-            Ok(Some(chunk)) => Ok(Some((chunk, export))),
-            Ok(None) => Ok(None),
-            Err(e) => {
-                // The status is sent already: cut the body so the download fails visibly.
-                tracing::error!(error = %e, "client export failed midway");
-                Err(std::io::Error::other("export failed"))
-            }
-        }
-    });
+    let stream = export.into_stream();
     let filename = format!("attachment; filename=\"clients-{account_id}.csv\"");
     Ok((
         [

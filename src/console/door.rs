@@ -31,22 +31,6 @@ fn failed(e: ServiceError) -> Response {
     )
 }
 
-/// `GET /console/`: who is signed in; without a session, the login page.
-pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(session) = session_of(&state, &headers).await else {
-        return see_other(LOGIN_PATH);
-    };
-    page(
-        StatusCode::OK,
-        "home.html",
-        context! {
-            email => session.user.email,
-            operator => session.user.operator,
-            csrf_token => session.csrf_token,
-        },
-    )
-}
-
 fn login_form(status: StatusCode, email: &str, kind: &str, text: Option<&str>) -> Response {
     page(
         status,

@@ -1,13 +1,22 @@
 //! The console's door under `/console/`: log in, log out, set a password from an invite link,
-//! change the password, and a landing page saying who is signed in. Server-rendered from minijinja
-//! templates built into the binary (HTML auto-escaped), no external assets, no script; every page
+//! change the password; and the signed-in pages. Server-rendered from minijinja
+//! templates built into the binary (HTML auto-escaped), no external assets, one small script of
+//! our own served from this service (pages work without it); every page
 //! sends a Content-Security-Policy with no external source and `frame-ancestors 'none'`.
 //!
 //! Every state-changing form carries the session's CSRF token (field `csrf_token` or header
 //! `X-CSRF-Token`); login and the invite form have no session yet and need none, but a foreign
 //! `Origin` is refused (403) on every write. The handlers are in [`door`].
+//!
+//! Signed-in pages use the frame in [`frame`]: each page is its own module here with its own
+//! template in `templates/`, and registers its routes with one line in [`router`] (see
+//! `docs/console.md`).
 
+pub mod assets;
 pub mod door;
+pub mod events;
+pub mod frame;
+pub mod leads;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -32,8 +41,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("templates/login.html")),
     ("invite.html", include_str!("templates/invite.html")),
     ("password.html", include_str!("templates/password.html")),
-    ("home.html", include_str!("templates/home.html")),
     ("message.html", include_str!("templates/message.html")),
+    ("frame.html", include_str!("templates/frame.html")),
+    ("notice.html", include_str!("templates/notice.html")),
+    ("leads.html", include_str!("templates/leads.html")),
 ];
 
 /// Where a visitor without a session is sent.
@@ -52,8 +63,7 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
 /// The console's routes (not part of the JSON API's OpenAPI document).
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .route("/console/", get(door::home))
-        .route("/console", get(door::home))
+        .route("/console/assets/{file}", get(assets::asset))
         .route("/console/login", get(door::login_page).post(door::login))
         .route("/console/logout", axum::routing::post(door::logout))
         .route(
@@ -64,6 +74,9 @@ pub fn router() -> OpenApiRouter<AppState> {
             "/console/password",
             get(door::password_page).post(door::change_password),
         )
+        // The signed-in pages, one line each.
+        .merge(leads::routes())
+        .merge(events::routes())
 }
 
 /// A rendered page with `status` and the console's security headers.
@@ -86,8 +99,8 @@ fn secure(headers: &mut HeaderMap) {
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; \
-             form-action 'self'; frame-ancestors 'none'",
+            "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; \
+             img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
         ),
     );
     headers.insert(

@@ -289,6 +289,7 @@ async fn process_for_owner(
     match state.store.accept_lead(&lead).await {
         Ok(AcceptOutcome::Created { client_id }) => {
             tracing::info!(%client_id, "lead accepted");
+            state.lead_events.publish(lead.owner.account_id, client_id);
             metrics::counter!("leadpost_leads_accepted_total").increment(1);
             success(valid.success_url)
         }

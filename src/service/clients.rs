@@ -50,6 +50,7 @@ impl ClientQuery {
             email: present(&self.email).map(str::to_string),
             tag: present(&self.tag).map(str::to_string),
             created_after,
+            ..ClientFilter::default()
         };
         Ok((filter, page))
     }

@@ -31,6 +31,7 @@ pub fn csv_columns() -> Vec<&'static str> {
 pub struct CsvExport {
     store: Arc<dyn Store>,
     account_id: Uuid,
+    filter: ClientFilter,
     custom: Vec<String>,
     after: Option<Uuid>,
     header_sent: bool,
@@ -40,11 +41,21 @@ pub struct CsvExport {
 impl CsvExport {
     /// Check the account and read its custom field names (the columns).
     pub async fn start(store: Arc<dyn Store>, account_id: Uuid) -> Result<Self, ServiceError> {
+        Self::start_filtered(store, account_id, ClientFilter::default()).await
+    }
+
+    /// [`CsvExport::start`] for only the clients `filter` matches (the console's inbox filters).
+    pub async fn start_filtered(
+        store: Arc<dyn Store>,
+        account_id: Uuid,
+        filter: ClientFilter,
+    ) -> Result<Self, ServiceError> {
         accounts::get(store.as_ref(), account_id).await?;
         let custom = store.list_custom_field_names(account_id).await?;
         Ok(CsvExport {
             store,
             account_id,
+            filter,
             custom,
             after: None,
             header_sent: false,
@@ -77,7 +88,7 @@ impl CsvExport {
         };
         let clients = self
             .store
-            .list_clients(self.account_id, &ClientFilter::default(), page)
+            .list_clients(self.account_id, &self.filter, page)
             .await?;
         if clients.len() < EXPORT_BATCH as usize {
             self.done = true;
@@ -88,6 +99,25 @@ impl CsvExport {
         self.after = Some(last.id);
         let rows = clients.iter().map(|c| csv_row(c, &self.custom));
         write_records(rows).map(Some)
+    }
+}
+
+impl CsvExport {
+    /// The whole file as a stream of chunks, for an HTTP body: a failure midway ends the stream
+    /// with an error (the status is sent already), so the download fails visibly.
+    pub fn into_stream(
+        self,
+    ) -> impl futures::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send {
+        futures::stream::try_unfold(self, |mut export| async move {
+            match export.next_chunk().await {
+                Ok(Some(chunk)) => Ok(Some((chunk, export))),
+                Ok(None) => Ok(None),
+                Err(e) => {
+                    tracing::error!(error = %e, "client export failed midway");
+                    Err(std::io::Error::other("export failed"))
+                }
+            }
+        })
     }
 }
 

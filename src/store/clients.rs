@@ -89,7 +89,13 @@ static LIST_CLIENTS: LazyLock<String> = LazyLock::new(|| {
         "{} WHERE account_id = $1 AND ($2 IS NULL OR email_key = $2) \
          AND ($3 IS NULL OR EXISTS (SELECT 1 FROM client_tags ct JOIN tags t ON t.id = ct.tag_id \
          WHERE ct.client_id = clients.id AND t.name_key = $3)) \
-         AND ($4 IS NULL OR created_at > $4) AND id < $5 ORDER BY id DESC LIMIT $6",
+         AND ($4 IS NULL OR created_at > $4) AND id < $5 \
+         AND ($7 IS NULL OR LOWER(first_name || ' ' || COALESCE(last_name, '')) LIKE $7 ESCAPE '\\' \
+         OR email_key LIKE $7 ESCAPE '\\' OR LOWER(COALESCE(phone, '')) LIKE $7 ESCAPE '\\' \
+         OR LOWER(COALESCE(second_phone, '')) LIKE $7 ESCAPE '\\' \
+         OR ($10 IS NOT NULL AND (phone LIKE $10 OR second_phone LIKE $10))) \
+         AND ($8 IS NULL OR lead_source_id = $8) AND ($9 IS NULL OR created_at < $9) \
+         ORDER BY id DESC LIMIT $6",
         *SELECT_CLIENTS
     )
 });
@@ -130,6 +136,30 @@ pub(super) async fn insert_client<DB: Backend>(
     }
     let inserted: Option<super::records::IdRow> = fetch_optional(query, DB::on_conn(tx)).await?;
     Ok(inserted.is_some())
+}
+
+/// A `LIKE` pattern finding `text` anywhere, in lower case (`%`, `_` and `\\` taken literally).
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// For a search that looks like a phone number (digits with spaces, dashes, dots, brackets or a
+/// `+`), a pattern finding its digits anywhere in a stored phone number.
+fn digits_pattern(text: &str) -> Option<String> {
+    let text = text.trim();
+    let phone_like = text
+        .chars()
+        .all(|c| c.is_ascii_digit() || " -.()+".contains(c));
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    (phone_like && digits.len() >= 3).then(|| format!("%{digits}%"))
 }
 
 /// Where each client of a page sits in it, by id.
@@ -223,7 +253,11 @@ impl<DB: Backend> ClientStore for SqlStore<DB> {
             .param(filter.tag.as_ref().map(|t| t.trim().to_lowercase()))
             .param(filter.created_after.map(DbTime::from))
             .param(DbId(page.upper_bound()))
-            .param(page.limit);
+            .param(page.limit)
+            .param(filter.search.as_deref().map(like_pattern))
+            .param(filter.lead_source_id.map(DbId))
+            .param(filter.created_before.map(DbTime::from))
+            .param(filter.search.as_deref().and_then(digits_pattern));
         let mut clients = into_all::<ClientRow, Client>(self.read_all(query).await?);
         self.fill_client_details(account_id, &mut clients).await?;
         Ok(clients)

@@ -7,6 +7,7 @@
 mod accounts;
 mod automation;
 mod clients;
+mod console;
 mod credentials;
 mod job_enums;
 mod jobs;
@@ -31,6 +32,7 @@ use crate::config::DatabaseSettings;
 pub use accounts::AccountStore;
 pub use automation::AutomationStore;
 pub use clients::ClientStore;
+pub use console::ConsoleStore;
 pub use credentials::{ApiTokenInfo, CredentialStore, NewApiToken, OwnedObject, SessionInfo};
 pub use job_enums::{JobKind, JobState, UnknownName};
 pub use jobs::{AccountRef, DeliveryContext, JobNext, JobStore, NewAttempt};
@@ -92,6 +94,7 @@ pub trait Store:
     + SpamStore
     + PeopleStore
     + CredentialStore
+    + ConsoleStore
     + Send
     + Sync
     + 'static

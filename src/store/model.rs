@@ -282,6 +282,12 @@ pub struct ClientFilter {
     pub tag: Option<String>,
     /// Clients created strictly after this moment.
     pub created_after: Option<OffsetDateTime>,
+    /// Text found anywhere in the name, email or phone numbers, any case (the console's search).
+    pub search: Option<String>,
+    /// Clients of this lead source.
+    pub lead_source_id: Option<Uuid>,
+    /// Clients created strictly before this moment.
+    pub created_before: Option<OffsetDateTime>,
 }
 
 /// Filters for listing submissions.

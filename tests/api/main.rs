@@ -14,6 +14,7 @@ mod browser_support;
 mod browser_visitor;
 mod cli;
 mod connections;
+mod console_frame;
 mod console_ops;
 mod console_store;
 mod delivery;

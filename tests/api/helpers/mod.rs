@@ -2,6 +2,7 @@
 //! new file) or PostgreSQL (a new schema, dropped afterwards), and what tests do
 //! with it; `process`: the real binary.
 
+pub mod console;
 pub mod console_ops;
 pub mod people;
 pub mod process;
