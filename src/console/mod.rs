@@ -12,11 +12,17 @@
 //! template in `templates/`, and registers its routes with one line in [`router`] (see
 //! `docs/console.md`).
 
+mod act;
 pub mod assets;
+pub mod automations;
+pub mod deliveries;
 pub mod door;
 pub mod events;
 pub mod frame;
 pub mod leads;
+pub mod settings;
+pub mod sources;
+pub mod spam;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -45,6 +51,12 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("frame.html", include_str!("templates/frame.html")),
     ("notice.html", include_str!("templates/notice.html")),
     ("leads.html", include_str!("templates/leads.html")),
+    ("spam.html", include_str!("templates/spam.html")),
+    ("deliveries.html", include_str!("templates/deliveries.html")),
+    ("sources.html", include_str!("templates/sources.html")),
+    ("embed_preview.html", include_str!("templates/embed_preview.html")),
+    ("automations.html", include_str!("templates/automations.html")),
+    ("settings.html", include_str!("templates/settings.html")),
 ];
 
 /// Where a visitor without a session is sent.
@@ -77,6 +89,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         // The signed-in pages, one line each.
         .merge(leads::routes())
         .merge(events::routes())
+        .merge(spam::routes())
+        .merge(deliveries::routes())
+        .merge(sources::routes())
+        .merge(automations::routes())
+        .merge(settings::routes())
 }
 
 /// A rendered page with `status` and the console's security headers.

@@ -4,7 +4,8 @@
 use leadpost::store::{Account, NewAccount};
 
 use super::TestApp;
-use super::people::{PASSWORD, Session, email};
+use super::console::Fetched;
+use super::people::Session;
 
 /// An account with an owner, a member and a viewer signed in, and the owner of another account.
 pub struct Cast {
@@ -24,6 +25,34 @@ pub struct Answer {
     /// The flash cookie a redirect set (`lp_flash=…`), to show on the page it lands on.
     pub flash: Option<String>,
     pub body: String,
+}
+
+impl From<Fetched> for Answer {
+    fn from(fetched: Fetched) -> Self {
+        let (location, flash) = redirect_parts(&fetched.headers);
+        Answer {
+            status: fetched.status,
+            location,
+            flash,
+            body: fetched.html,
+        }
+    }
+}
+
+/// A redirect's `Location` and the flash cookie it set (`lp_flash=…`).
+fn redirect_parts(headers: &reqwest::header::HeaderMap) -> (Option<String>, Option<String>) {
+    let location = headers
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    let flash = headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("lp_flash=") && !v.starts_with("lp_flash=;"))
+        .and_then(|v| v.split(';').next())
+        .map(String::from);
+    (location, flash)
 }
 
 impl Answer {
@@ -70,33 +99,14 @@ impl TestApp {
         }
     }
 
-    /// A signed-in user who belongs to no account yet.
-    pub async fn loner(&self) -> Session {
-        let address = email("loner");
-        self.user(&address).await;
-        assert_eq!(self.post_login(&address, PASSWORD).await.status(), 303);
-        self.login(&address).await
-    }
-
     /// `GET path` with the session (`None`: without one).
     pub async fn page(&self, session: Option<&Session>, path: &str) -> Answer {
-        let mut request = self.http.get(format!("{}{path}", self.address));
-        if let Some(session) = session {
-            request = request.header("cookie", &session.cookie);
-        }
-        answer(request.send().await.expect("page read")).await
+        Answer::from(self.console_get(session, path).await)
     }
 
     /// `POST path` with the form `pairs` and the session's CSRF token.
     pub async fn submit(&self, session: &Session, path: &str, pairs: &[(&str, &str)]) -> Answer {
-        let mut form: Vec<(&str, &str)> = vec![("csrf_token", session.csrf.as_str())];
-        form.extend_from_slice(pairs);
-        let request = self
-            .http
-            .post(format!("{}{path}", self.address))
-            .header("cookie", &session.cookie)
-            .form(&form);
-        answer(request.send().await.expect("form sent")).await
+        Answer::from(self.console_post(session, path, pairs).await)
     }
 
     /// `POST path` with `pairs` as given: no CSRF token added, the session's cookie if any.
@@ -134,19 +144,7 @@ impl TestApp {
 
 async fn answer(response: reqwest::Response) -> Answer {
     let status = response.status().as_u16();
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .map(String::from);
-    let flash = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("lp_flash=") && !v.starts_with("lp_flash=;"))
-        .and_then(|v| v.split(';').next())
-        .map(String::from);
+    let (location, flash) = redirect_parts(response.headers());
     let body = response.text().await.expect("body read");
     Answer {
         status,
