@@ -74,8 +74,11 @@ async fn render(state: &AppState, console: &Console, status: StatusCode, extra: 
                 .clients
                 .into_iter()
                 .map(|c| {
-                    let name = [c.fields.first_name(), c.fields.last_name().unwrap_or_default()]
-                        .join(" ");
+                    let name = [
+                        c.fields.first_name(),
+                        c.fields.last_name().unwrap_or_default(),
+                    ]
+                    .join(" ");
                     context! { id => c.id, name => name.trim() }
                 })
                 .collect(),
@@ -197,16 +200,17 @@ async fn create_webhook(
         Err(none) => return none,
     };
     let to = with_account(&console, PATH);
-    let text = |name: &str| fields.get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let text = |name: &str| {
+        fields
+            .get(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
     let template = match text("body").map(|b| serde_json::from_str::<serde_json::Value>(&b)) {
         None => None,
         Some(Ok(value)) => Some(value),
         Some(Err(e)) => {
-            return redirect_with(
-                &to,
-                FlashKind::Error,
-                &format!("body: not JSON ({e})"),
-            );
+            return redirect_with(&to, FlashKind::Error, &format!("body: not JSON ({e})"));
         }
     };
     let input = WebhookRequest {

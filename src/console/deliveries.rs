@@ -116,8 +116,12 @@ async fn deliveries(
         Ok(list) => list,
         Err(e) => return console.failed(e),
     };
-    let hooks = match list_webhooks(store, account_id, &PageParams::new(Some("500".into()), None))
-        .await
+    let hooks = match list_webhooks(
+        store,
+        account_id,
+        &PageParams::new(Some("500".into()), None),
+    )
+    .await
     {
         Ok(hooks) => hooks.webhooks,
         Err(e) => return console.failed(e),
@@ -186,6 +190,9 @@ async fn retry_dead(
     };
     let retried = jobs::retry_dead_of_webhook(state.store.as_ref(), account_id, id).await;
     answer(&console, &with_account(&console, PATH), retried, |n| {
-        format!("{n} dead job{} queued again.", if n == 1 { "" } else { "s" })
+        format!(
+            "{n} dead job{} queued again.",
+            if n == 1 { "" } else { "s" }
+        )
     })
 }

@@ -54,8 +54,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("spam.html", include_str!("templates/spam.html")),
     ("deliveries.html", include_str!("templates/deliveries.html")),
     ("sources.html", include_str!("templates/sources.html")),
-    ("embed_preview.html", include_str!("templates/embed_preview.html")),
-    ("automations.html", include_str!("templates/automations.html")),
+    (
+        "embed_preview.html",
+        include_str!("templates/embed_preview.html"),
+    ),
+    (
+        "automations.html",
+        include_str!("templates/automations.html"),
+    ),
     ("settings.html", include_str!("templates/settings.html")),
 ];
 

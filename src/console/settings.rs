@@ -57,7 +57,10 @@ struct Made {
 /// The page, with what a form just made.
 async fn render(state: &AppState, console: &Console, status: StatusCode, made: Made) -> Response {
     let Some(account) = console.account.clone() else {
-        return console.account_id().err().unwrap_or_else(|| console.forbidden());
+        return console
+            .account_id()
+            .err()
+            .unwrap_or_else(|| console.forbidden());
     };
     let store = state.store.as_ref();
     let spam_settings = match spam::settings(store, account.id).await {
@@ -160,7 +163,9 @@ async fn update_account(
         Err(e) => return redirect_with(&to, FlashKind::Error, &e.to_string()),
     };
     let changed = accounts::update(state.store.as_ref(), account_id, input).await;
-    answer(&console, &to, changed, |_| "Account details saved.".to_string())
+    answer(&console, &to, changed, |_| {
+        "Account details saved.".to_string()
+    })
 }
 
 /// `POST /console/settings/spam`: the §10 settings but CAPTCHA (owner). Lists take one entry a
@@ -180,7 +185,12 @@ async fn update_spam(
         Err(none) => return none,
     };
     let to = with_account(&console, PATH);
-    let text = |name: &str| fields.get(name).map(|v| v.trim().to_string()).unwrap_or_default();
+    let text = |name: &str| {
+        fields
+            .get(name)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
     let number = |name: &str, empty: serde_json::Value| {
         let raw = text(name);
         if raw.is_empty() {
@@ -228,7 +238,9 @@ async fn update_spam(
         Err(e) => return redirect_with(&to, FlashKind::Error, &e.to_string()),
     };
     let changed = spam::update_settings(state.store.as_ref(), account_id, input).await;
-    answer(&console, &to, changed, |_| "Spam settings saved.".to_string())
+    answer(&console, &to, changed, |_| {
+        "Spam settings saved.".to_string()
+    })
 }
 
 /// `POST /console/settings/members` (`email`, `role`): add a person; a new email gets an invite

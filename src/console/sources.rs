@@ -126,7 +126,9 @@ async fn sources_and_plans(
 ) -> Result<(Vec<LeadSource>, HashMap<Uuid, String>), crate::service::ServiceError> {
     let all = PageParams::new(Some("500".into()), None);
     let store = state.store.as_ref();
-    let sources = lead_sources::list(store, account_id, &all).await?.lead_sources;
+    let sources = lead_sources::list(store, account_id, &all)
+        .await?
+        .lead_sources;
     let plans = list_action_plans(store, account_id, &all)
         .await?
         .action_plans
@@ -157,16 +159,13 @@ async fn sources(
         Ok(code) => code,
         Err(e) => return console.failed(e),
     };
-    let preview = query
-        .as_deref()
-        .filter(|q| !q.is_empty())
-        .map_or_else(
-            || match &built.source {
-                Some(s) => format!("/console/sources/preview?source={}", s.id),
-                None => String::new(),
-            },
-            |q| format!("/console/sources/preview?{q}"),
-        );
+    let preview = query.as_deref().filter(|q| !q.is_empty()).map_or_else(
+        || match &built.source {
+            Some(s) => format!("/console/sources/preview?source={}", s.id),
+            None => String::new(),
+        },
+        |q| format!("/console/sources/preview?{q}"),
+    );
     let shown: Vec<ShownSource> = sources
         .iter()
         .map(|s| ShownSource {
@@ -235,7 +234,9 @@ async fn built_snippet(
         .map_err(|e| console.failed(e))?;
     let base = base_url(&state.settings, headers);
     let built = build(query, &sources, &base);
-    let options = built.options.ok_or_else(|| console.not_found("lead source"))?;
+    let options = built
+        .options
+        .ok_or_else(|| console.not_found("lead source"))?;
     render_embed(&options).map_err(|e| console.failed(e))
 }
 
@@ -350,14 +351,17 @@ async fn rotate(
         },
     )
     .await;
-    answer(&console, &with_account(&console, PATH), rotated, |r| {
-        match r.previous_expires_at {
+    answer(
+        &console,
+        &with_account(&console, PATH),
+        rotated,
+        |r| match r.previous_expires_at {
             Some(until) => format!(
                 "New key {}; the old one works until {}.",
                 r.web_key,
                 super::act::moment(until)
             ),
             None => format!("New key {}; the old one stopped working.", r.web_key),
-        }
-    })
+        },
+    )
 }

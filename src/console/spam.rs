@@ -115,9 +115,12 @@ async fn release(
         (Err(r), _) | (_, Err(r)) => return r,
     };
     let released = spam::release_of_account(state.store.as_ref(), account_id, id).await;
-    answer(&console, &with_account(&console, PATH), released, |client| {
-        format!("Released: the lead is in the inbox ({}).", client.id)
-    })
+    answer(
+        &console,
+        &with_account(&console, PATH),
+        released,
+        |client| format!("Released: the lead is in the inbox ({}).", client.id),
+    )
 }
 
 /// `POST /console/spam/delete` (`id` repeated): delete the chosen kept posts (owner).
@@ -140,6 +143,9 @@ async fn delete(
         .collect();
     let deleted = spam::delete_submissions(state.store.as_ref(), account_id, &ids).await;
     answer(&console, &with_account(&console, PATH), deleted, |n| {
-        format!("Deleted {n} kept spam post{}.", if n == 1 { "" } else { "s" })
+        format!(
+            "Deleted {n} kept spam post{}.",
+            if n == 1 { "" } else { "s" }
+        )
     })
 }

@@ -362,8 +362,11 @@ impl Worker {
         if let Some(record) = record {
             *record = Some(SentRequest::of(&request));
         }
-        self.send(reqwest::RequestBuilder::from_parts(self.http.clone(), request))
-            .await
+        self.send(reqwest::RequestBuilder::from_parts(
+            self.http.clone(),
+            request,
+        ))
+        .await
     }
 
     /// An IP literal is never resolved, so the guard's resolver never sees it:

@@ -88,10 +88,7 @@ mod tests {
                 .map(|(_, v)| v.clone())
         };
         assert_eq!(header("authorization").as_deref(), Some("Bearer ********"));
-        assert_eq!(
-            header("content-type").as_deref(),
-            Some("application/json")
-        );
+        assert_eq!(header("content-type").as_deref(), Some("application/json"));
         assert_eq!(header("webhook-id").as_deref(), Some("msg_1"));
         assert_eq!(sent.body, "{\"a\":1}");
     }

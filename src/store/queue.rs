@@ -81,8 +81,7 @@ pub trait QueueStore: Send + Sync {
     async fn count_jobs(&self) -> Result<Vec<(JobState, i64)>, StoreError>;
     /// Put every `dead` job of the account's webhook back in the queue as [`Self::retry_job`]
     /// does; answers how many were queued again.
-    async fn retry_dead_jobs(&self, account_id: Uuid, webhook_id: Uuid)
-    -> Result<u64, StoreError>;
+    async fn retry_dead_jobs(&self, account_id: Uuid, webhook_id: Uuid) -> Result<u64, StoreError>;
 }
 
 static LIST_JOBS: LazyLock<String> = LazyLock::new(|| {
@@ -222,11 +221,7 @@ impl<DB: Backend> QueueStore for SqlStore<DB> {
         Ok(rows.into_iter().map(|r| (r.state, r.n)).collect())
     }
 
-    async fn retry_dead_jobs(
-        &self,
-        account_id: Uuid,
-        webhook_id: Uuid,
-    ) -> Result<u64, StoreError> {
+    async fn retry_dead_jobs(&self, account_id: Uuid, webhook_id: Uuid) -> Result<u64, StoreError> {
         let now = DbTime::now();
         let query = sql(
             "UPDATE jobs SET state = 'queued', due_at = $3, attempts = 0, lease_until = NULL, \

@@ -70,9 +70,7 @@ async fn a_member_releases_spam_and_retries_a_dead_delivery() {
     assert!(released[0].released_client_id.is_some());
 
     open(&app, &browser, "/console/deliveries").await;
-    browser
-        .wait_for_text(&format!("#job-{job}"), "dead")
-        .await;
+    browser.wait_for_text(&format!("#job-{job}"), "dead").await;
     browser.click(&format!("#retry-{job}")).await;
     browser.wait_for_text("#flash", "queued again").await;
     assert_eq!(
@@ -115,9 +113,7 @@ async fn an_owner_rotates_a_key_and_the_embed_builder_preview_posts_a_lead() {
     browser.fill("[name=phone]", "(801) 555-0102").await;
     browser.fill("[name=zip]", "84101").await;
     browser.click("[type=submit]").await;
-    browser
-        .wait_for_text(".leadpost-status", "Thank you")
-        .await;
+    browser.wait_for_text(".leadpost-status", "Thank you").await;
     browser
         .client()
         .enter_parent_frame()
@@ -174,7 +170,9 @@ async fn an_owner_makes_an_api_token_and_invites_someone() {
     browser.click("#token-button").await;
     let token = browser.wait_for_text("#token-value", "lpat_").await;
     assert!(token.starts_with("lpat_"));
-    browser.fill("#invite-email", "new.person@example.com").await;
+    browser
+        .fill("#invite-email", "new.person@example.com")
+        .await;
     browser.click("#invite-button").await;
     browser
         .wait_for_text("#invite-url", "/console/invite/")

@@ -70,15 +70,24 @@ async fn objects(app: &TestApp, cast: &Cast) -> Objects {
 /// Every write route with the role it needs.
 fn writes(o: &Objects) -> Vec<(String, Needs)> {
     vec![
-        (format!("/console/spam/{}/release", o.submission), Needs::Member),
+        (
+            format!("/console/spam/{}/release", o.submission),
+            Needs::Member,
+        ),
         ("/console/spam/delete".into(), Needs::Owner),
-        (format!("/console/deliveries/{}/retry", o.job), Needs::Member),
+        (
+            format!("/console/deliveries/{}/retry", o.job),
+            Needs::Member,
+        ),
         (
             format!("/console/deliveries/webhooks/{}/retry-dead", o.webhook),
             Needs::Member,
         ),
         ("/console/sources".into(), Needs::Owner),
-        (format!("/console/sources/{}/rotate", o.source), Needs::Owner),
+        (
+            format!("/console/sources/{}/rotate", o.source),
+            Needs::Owner,
+        ),
         ("/console/automations/webhooks".into(), Needs::Owner),
         (
             format!("/console/automations/webhooks/{}/test", o.webhook),
@@ -88,13 +97,19 @@ fn writes(o: &Objects) -> Vec<(String, Needs)> {
         ("/console/settings/account".into(), Needs::Owner),
         ("/console/settings/spam".into(), Needs::Owner),
         ("/console/settings/members".into(), Needs::Owner),
-        (format!("/console/settings/members/{}", o.member), Needs::Owner),
+        (
+            format!("/console/settings/members/{}", o.member),
+            Needs::Owner,
+        ),
         (
             format!("/console/settings/members/{}/remove", o.member),
             Needs::Owner,
         ),
         ("/console/settings/tokens".into(), Needs::Owner),
-        (format!("/console/settings/tokens/{}/revoke", o.token), Needs::Owner),
+        (
+            format!("/console/settings/tokens/{}/revoke", o.token),
+            Needs::Owner,
+        ),
     ]
 }
 
@@ -135,7 +150,10 @@ async fn a_viewer_sees_no_action_buttons_and_a_forged_post_is_403(app: TestApp) 
     let objects = objects(&app, &cast).await;
     for path in PAGES {
         let page = app.page(Some(&cast.viewer), path).await;
-        assert!(!has_action_forms(&page.body), "{path} offers a viewer a form");
+        assert!(
+            !has_action_forms(&page.body),
+            "{path} offers a viewer a form"
+        );
     }
     for (path, _) in writes(&objects) {
         let answer = app.submit(&cast.viewer, &path, &[]).await;
@@ -156,7 +174,10 @@ async fn a_member_is_refused_the_owners_forms_and_sees_none(app: TestApp) {
     assert!(!sources.text().contains("/rotate"));
     let settings = app.page(Some(&cast.member), "/console/settings").await;
     assert!(settings.text().contains("id=\"read-only\""));
-    assert!(!settings.text().contains("id=\"members\""), "members are an owner's read");
+    assert!(
+        !settings.text().contains("id=\"members\""),
+        "members are an owner's read"
+    );
     assert!(!settings.text().contains("id=\"token-form\""));
 }
 
@@ -165,7 +186,9 @@ async fn another_accounts_objects_are_not_found(app: TestApp) {
     let objects = objects(&app, &cast).await;
     for (path, _) in writes(&objects) {
         if path.matches('/').count() > 3 && !path.ends_with("/delete") {
-            let answer = app.submit(&cast.outsider, &path, &[("role", "owner")]).await;
+            let answer = app
+                .submit(&cast.outsider, &path, &[("role", "owner")])
+                .await;
             assert_eq!(answer.status, 404, "{path}: {}", answer.body);
         }
     }
@@ -195,7 +218,10 @@ async fn the_spam_page_shows_the_reasons_and_not_spam_releases_the_lead(app: Tes
     let page = app.page(Some(&cast.member), "/console/spam").await;
     assert!(page.text().contains("honeypot"), "{}", page.body);
     assert!(page.text().contains(&format!("id=\"release-{id}\"")));
-    assert!(!page.text().contains("id=\"delete-selected\""), "delete is an owner's");
+    assert!(
+        !page.text().contains("id=\"delete-selected\""),
+        "delete is an owner's"
+    );
     let answer = app
         .submit(&cast.member, &format!("/console/spam/{id}/release"), &[])
         .await;
@@ -206,7 +232,11 @@ async fn the_spam_page_shows_the_reasons_and_not_spam_releases_the_lead(app: Tes
         .submit(&cast.member, &format!("/console/spam/{id}/release"), &[])
         .await;
     let refused = app.landing(&cast.member, &again).await;
-    assert!(refused.text().contains("class=\"flash error\""), "{}", refused.body);
+    assert!(
+        refused.text().contains("class=\"flash error\""),
+        "{}",
+        refused.body
+    );
 }
 
 async fn an_owner_deletes_the_chosen_spam(app: TestApp) {
@@ -218,19 +248,33 @@ async fn an_owner_deletes_the_chosen_spam(app: TestApp) {
         .submit(&cast.owner, "/console/spam/delete", &[("id", id.as_str())])
         .await;
     let landed = app.landing(&cast.owner, &answer).await;
-    assert!(landed.text().contains("Deleted 1 kept spam post."), "{}", landed.body);
-    assert!(app.submissions(&cast.account, Outcome::Spam).await.is_empty());
+    assert!(
+        landed.text().contains("Deleted 1 kept spam post."),
+        "{}",
+        landed.body
+    );
+    assert!(
+        app.submissions(&cast.account, Outcome::Spam)
+            .await
+            .is_empty()
+    );
 }
 
 async fn the_deliveries_page_shows_each_attempt_and_retry_queues_it_again(app: TestApp) {
     let cast = app.cast().await;
     let (_, job) = dead_job(&app, &cast.account).await;
-    let page = app.page(Some(&cast.member), "/console/deliveries?state=dead").await;
+    let page = app
+        .page(Some(&cast.member), "/console/deliveries?state=dead")
+        .await;
     assert!(page.text().contains("HTTP 500"), "{}", page.body);
     assert!(page.text().contains("42 ms"));
     assert!(page.text().contains("receiver down for maintenance"));
     let answer = app
-        .submit(&cast.member, &format!("/console/deliveries/{job}/retry"), &[])
+        .submit(
+            &cast.member,
+            &format!("/console/deliveries/{job}/retry"),
+            &[],
+        )
         .await;
     let landed = app.landing(&cast.member, &answer).await;
     assert!(landed.text().contains("queued again"), "{}", landed.body);
@@ -249,7 +293,11 @@ async fn retry_all_dead_queues_every_dead_job_of_the_webhook(app: TestApp) {
         )
         .await;
     let landed = app.landing(&cast.member, &answer).await;
-    assert!(landed.text().contains("1 dead job queued again."), "{}", landed.body);
+    assert!(
+        landed.text().contains("1 dead job queued again."),
+        "{}",
+        landed.body
+    );
     assert_eq!(
         app.store.get_job(job).await.expect("job").state,
         JobState::Queued
@@ -259,10 +307,18 @@ async fn retry_all_dead_queues_every_dead_job_of_the_webhook(app: TestApp) {
 async fn an_owner_creates_a_source_and_its_key_is_shown_with_a_copy_button(app: TestApp) {
     let cast = app.cast().await;
     let answer = app
-        .submit(&cast.owner, "/console/sources", &[("name", "Spring mailer")])
+        .submit(
+            &cast.owner,
+            "/console/sources",
+            &[("name", "Spring mailer")],
+        )
         .await;
     let landed = app.landing(&cast.owner, &answer).await;
-    assert!(landed.text().contains("Lead source \"Spring mailer\" created."));
+    assert!(
+        landed
+            .text()
+            .contains("Lead source \"Spring mailer\" created.")
+    );
     let sources = app
         .store
         .list_lead_sources(cast.account.id, leadpost::store::Page::first(10))
@@ -270,7 +326,11 @@ async fn an_owner_creates_a_source_and_its_key_is_shown_with_a_copy_button(app: 
         .expect("sources");
     let key = &sources[0].web_key;
     assert!(landed.text().contains(key.as_str()));
-    assert!(landed.text().contains(&format!("data-copy=\"key-{}\"", sources[0].id)));
+    assert!(
+        landed
+            .text()
+            .contains(&format!("data-copy=\"key-{}\"", sources[0].id))
+    );
 }
 
 async fn rotating_a_key_with_grace_keeps_the_old_key_working(app: TestApp) {
@@ -284,7 +344,11 @@ async fn rotating_a_key_with_grace_keeps_the_old_key_working(app: TestApp) {
         )
         .await;
     let landed = app.landing(&cast.owner, &answer).await;
-    assert!(landed.text().contains("the old one works until"), "{}", landed.body);
+    assert!(
+        landed.text().contains("the old one works until"),
+        "{}",
+        landed.body
+    );
     let rotated = app
         .store
         .get_lead_source(cast.account.id, source.id)
@@ -292,7 +356,11 @@ async fn rotating_a_key_with_grace_keeps_the_old_key_working(app: TestApp) {
         .expect("source");
     assert_ne!(rotated.web_key, source.web_key);
     assert_eq!(app.post_form(&person(&source.web_key)).await.status(), 200);
-    assert_eq!(app.client_count(&cast.account).await, 1, "the old key still works");
+    assert_eq!(
+        app.client_count(&cast.account).await,
+        1,
+        "the old key still works"
+    );
 }
 
 async fn the_embed_builder_makes_the_chosen_snippet(app: TestApp) {
@@ -306,7 +374,10 @@ async fn the_embed_builder_makes_the_chosen_snippet(app: TestApp) {
     let page = app.page(Some(&cast.viewer), &query).await;
     assert_eq!(page.status, 200);
     let text = page.text();
-    let code = text.split("id=\"embed-code\"").nth(1).expect("the code box");
+    let code = text
+        .split("id=\"embed-code\"")
+        .nth(1)
+        .expect("the code box");
     assert!(code.contains(&source.web_key));
     assert!(code.contains("name=\"zip\""));
     assert!(code.contains("type=\"tel\""));
@@ -315,14 +386,24 @@ async fn the_embed_builder_makes_the_chosen_snippet(app: TestApp) {
     assert!(code.contains("_lp_hp") && code.contains("_lp_t"));
     assert!(code.contains("target=\"_top\""));
     let preview = app
-        .page(Some(&cast.viewer), &query.replace("/console/sources?", "/console/sources/preview?"))
+        .page(
+            Some(&cast.viewer),
+            &query.replace("/console/sources?", "/console/sources/preview?"),
+        )
         .await;
     assert_eq!(preview.status, 200);
     assert!(preview.text().contains("name=\"zip\""));
     let snippet = app
-        .page(Some(&cast.viewer), &query.replace("/console/sources?", "/console/sources/snippet?"))
+        .page(
+            Some(&cast.viewer),
+            &query.replace("/console/sources?", "/console/sources/snippet?"),
+        )
         .await;
-    assert!(snippet.body.starts_with("<!-- leadpost form"), "{}", snippet.body);
+    assert!(
+        snippet.body.starts_with("<!-- leadpost form"),
+        "{}",
+        snippet.body
+    );
 }
 
 async fn the_embed_builder_names_a_landing_page_that_is_not_a_web_address(app: TestApp) {
@@ -335,8 +416,14 @@ async fn the_embed_builder_names_a_landing_page_that_is_not_a_web_address(app: T
     let page = app.page(Some(&cast.owner), &query).await;
     let text = page.text();
     assert!(text.contains("The error page must be an http:// or https:// address."));
-    let code = text.split("id=\"embed-code\"").nth(1).expect("the code box");
-    assert!(!code.contains("javascript:"), "the refused address is not in the snippet");
+    let code = text
+        .split("id=\"embed-code\"")
+        .nth(1)
+        .expect("the code box");
+    assert!(
+        !code.contains("javascript:"),
+        "the refused address is not in the snippet"
+    );
 }
 
 async fn an_owner_creates_a_signed_webhook_whose_secret_is_shown_once(app: TestApp) {
@@ -355,7 +442,11 @@ async fn an_owner_creates_a_signed_webhook_whose_secret_is_shown_once(app: TestA
         )
         .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    assert!(answer.text().contains("id=\"secret-value\">whsec_"), "{}", answer.body);
+    assert!(
+        answer.text().contains("id=\"secret-value\">whsec_"),
+        "{}",
+        answer.body
+    );
     let again = app.page(Some(&cast.owner), "/console/automations").await;
     assert!(again.text().contains("CRM"));
     assert!(!again.text().contains("id=\"secret-value\""));
@@ -381,7 +472,11 @@ async fn an_owner_creates_an_action_plan_with_steps(app: TestApp) {
         )
         .await;
     let landed = app.landing(&cast.owner, &answer).await;
-    assert!(landed.text().contains("Action plan \"Follow up\" created."), "{}", landed.body);
+    assert!(
+        landed.text().contains("Action plan \"Follow up\" created."),
+        "{}",
+        landed.body
+    );
     assert!(landed.text().contains("after 600 s"));
 }
 
@@ -409,7 +504,11 @@ async fn an_owner_saves_spam_settings(app: TestApp) {
         )
         .await;
     let landed = app.landing(&cast.owner, &answer).await;
-    assert!(landed.text().contains("Spam settings saved."), "{}", landed.body);
+    assert!(
+        landed.text().contains("Spam settings saved."),
+        "{}",
+        landed.body
+    );
     let settings = app
         .store
         .get_spam_settings(cast.account.id)
@@ -442,7 +541,11 @@ async fn an_owner_invites_by_email_and_sees_the_invite_link(app: TestApp) {
 
 async fn an_owner_changes_a_role_and_the_last_owner_stays(app: TestApp) {
     let cast = app.cast().await;
-    let members = app.store.list_members(cast.account.id).await.expect("members");
+    let members = app
+        .store
+        .list_members(cast.account.id)
+        .await
+        .expect("members");
     let find = |role: &str| {
         members
             .iter()
@@ -468,7 +571,11 @@ async fn an_owner_changes_a_role_and_the_last_owner_stays(app: TestApp) {
         )
         .await;
     let refused = app.landing(&cast.owner, &demote).await;
-    assert!(refused.text().contains("at least one owner"), "{}", refused.body);
+    assert!(
+        refused.text().contains("at least one owner"),
+        "{}",
+        refused.body
+    );
     let remove = app
         .submit(
             &cast.owner,
@@ -477,7 +584,11 @@ async fn an_owner_changes_a_role_and_the_last_owner_stays(app: TestApp) {
         )
         .await;
     let refused = app.landing(&cast.owner, &remove).await;
-    assert!(refused.text().contains("at least one owner"), "{}", refused.body);
+    assert!(
+        refused.text().contains("at least one owner"),
+        "{}",
+        refused.body
+    );
 }
 
 async fn an_owner_makes_a_token_shown_once_and_revokes_it(app: TestApp) {
@@ -499,16 +610,29 @@ async fn an_owner_makes_a_token_shown_once_and_revokes_it(app: TestApp) {
         .to_string();
     assert!(token.starts_with("lpat_"));
     let path = format!("/admin/v1/accounts/{}/clients", cast.account.id);
-    let (status, _) = app.as_token(&token, reqwest::Method::GET, &path, None).await;
+    let (status, _) = app
+        .as_token(&token, reqwest::Method::GET, &path, None)
+        .await;
     assert_eq!(status, 200);
     let listed = app.page(Some(&cast.owner), "/console/settings").await;
     assert!(!listed.text().contains(&token), "the secret is shown once");
-    let id = app.store.list_api_tokens(cast.account.id).await.expect("tokens")[0].id;
+    let id = app
+        .store
+        .list_api_tokens(cast.account.id)
+        .await
+        .expect("tokens")[0]
+        .id;
     let revoke = app
-        .submit(&cast.owner, &format!("/console/settings/tokens/{id}/revoke"), &[])
+        .submit(
+            &cast.owner,
+            &format!("/console/settings/tokens/{id}/revoke"),
+            &[],
+        )
         .await;
     assert_eq!(revoke.status, 303);
-    let (status, _) = app.as_token(&token, reqwest::Method::GET, &path, None).await;
+    let (status, _) = app
+        .as_token(&token, reqwest::Method::GET, &path, None)
+        .await;
     assert_eq!(status, 401);
 }
 
@@ -572,7 +696,11 @@ async fn a_test_send_shows_the_request_and_the_receivers_answer(backend: crate::
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert!(answer.text().contains("HTTP 202"), "{}", answer.body);
     assert!(answer.text().contains("answer body"));
-    assert!(answer.text().contains(r#"{"first":"Sample"}"#), "{}", answer.body);
+    assert!(
+        answer.text().contains(r#"{"first":"Sample"}"#),
+        "{}",
+        answer.body
+    );
     assert!(answer.text().contains("x-api-key: ********"));
     assert_eq!(receiver.count(), 1);
 }

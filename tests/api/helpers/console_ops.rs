@@ -116,7 +116,10 @@ impl TestApp {
         path: &str,
         pairs: &[(&str, &str)],
     ) -> Answer {
-        let mut request = self.http.post(format!("{}{path}", self.address)).form(pairs);
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.address))
+            .form(pairs);
         if let Some(session) = session {
             request = request.header("cookie", &session.cookie);
         }
@@ -194,5 +197,7 @@ pub async fn kept_spam(app: &TestApp, account: &Account) -> uuid::Uuid {
     let source = app.lead_source(account, None).await;
     let pairs = super::spam::with(super::spam::person(&source.web_key), &[("_lp_hp", "x")]);
     assert_eq!(app.post_form(&pairs).await.status(), 200);
-    app.submissions(account, leadpost::store::Outcome::Spam).await[0].id
+    app.submissions(account, leadpost::store::Outcome::Spam)
+        .await[0]
+        .id
 }
