@@ -48,6 +48,21 @@ async fn log_in(app: &TestApp, browser: &Browser, account: &Account, role: &str)
     browser.wait_for("#signed-in").await;
 }
 
+/// The innermost elements that reach past the window's right edge (for a failure's message).
+async fn too_wide(browser: &Browser) -> serde_json::Value {
+    browser
+        .run(
+            "const w = document.documentElement.clientWidth;\n\
+             return Array.from(document.querySelectorAll('body *'))\n\
+               .filter(e => e.getBoundingClientRect().right > w + 1)\n\
+               .filter(e => !Array.from(e.children).some(c => c.getBoundingClientRect().right > w + 1))\n\
+               .slice(0, 5)\n\
+               .map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));",
+            vec![],
+        )
+        .await
+}
+
 async fn open(app: &TestApp, browser: &Browser, path: &str) {
     browser.goto(&format!("{}{path}", app.address)).await;
     browser.wait_for("h1").await;
@@ -206,7 +221,8 @@ async fn a_viewer_finds_no_action_buttons_and_no_page_scrolls_sideways_on_a_phon
             assert_eq!(
                 browser.sideways_scroll().await,
                 0,
-                "{path} scrolls sideways at {width} px"
+                "{path} scrolls sideways at {width} px: {}",
+                too_wide(&browser).await
             );
         }
     }
@@ -231,7 +247,8 @@ async fn no_owner_page_scrolls_sideways_on_a_phone() {
             assert_eq!(
                 browser.sideways_scroll().await,
                 0,
-                "{path} scrolls sideways at {width} px"
+                "{path} scrolls sideways at {width} px: {}",
+                too_wide(&browser).await
             );
         }
     }

@@ -162,7 +162,11 @@ pub async fn dead_job(app: &TestApp, account: &Account) -> (uuid::Uuid, uuid::Uu
     use leadpost::store::{JobKind, JobNext, NewAttempt};
     let plan = super::plan_with_webhook(app, account.id, &[0]).await;
     let source = app.lead_source(account, Some(plan)).await;
-    let pairs = super::spam::person(&source.web_key);
+    let pairs = [
+        ("web_key", source.web_key.as_str()),
+        ("name", "Dee Ray"),
+        ("email", "dee.ray@example.com"),
+    ];
     assert_eq!(app.post_form(&pairs).await.status(), 200);
     let claimed = app
         .store
