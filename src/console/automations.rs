@@ -219,7 +219,7 @@ async fn create_webhook(
         method: text("method"),
         headers: None,
         body: template,
-        secret: fields.contains_key("sign").then(|| json!(true)),
+        secret: fields.contains_key("sign").then_some(json!(true)),
         preset: text("preset"),
         api_key: text("api_key"),
     };

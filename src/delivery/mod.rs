@@ -288,7 +288,7 @@ impl Worker {
         let body = if webhook.preset.as_deref() == Some(acculynx::PRESET) {
             acculynx::body(&context.client)
         } else {
-            let ctx = template::context(&context);
+            let ctx = template::context(context);
             match &webhook.body {
                 Some(tpl) => match template::render_body(tpl, &ctx) {
                     Ok(body) => body,
