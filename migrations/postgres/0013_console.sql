@@ -8,3 +8,6 @@ CREATE TABLE console_visits (
     visited_at  timestamptz NOT NULL,
     PRIMARY KEY (user_id, account_id)
 );
+
+-- The `x-request-id` of the post that made a lead, shown on the lead's console page.
+ALTER TABLE submissions ADD COLUMN request_id text;

@@ -49,8 +49,8 @@ pub fn refused(console: &Console, to: &str, e: ServiceError) -> Response {
 }
 
 /// An id in the path, or the 404 page.
-pub fn path_id(console: &Console, raw: &str, what: &str) -> Result<Uuid, Response> {
-    Uuid::parse_str(raw).map_err(|_| console.not_found(what))
+pub fn path_id(console: &Console, raw: &str, what: &str) -> Result<Uuid, Box<Response>> {
+    Uuid::parse_str(raw).map_err(|_| Box::new(console.not_found(what)))
 }
 
 /// Every value of `name` in a form or query string, in order.

@@ -51,7 +51,7 @@ struct Extra {
 async fn render(state: &AppState, console: &Console, status: StatusCode, extra: Extra) -> Response {
     let account_id = match console.account_id() {
         Ok(id) => id,
-        Err(none) => return none,
+        Err(none) => return *none,
     };
     let store = state.store.as_ref();
     let all = PageParams::new(Some("500".into()), None);
@@ -150,11 +150,11 @@ async fn test(
 ) -> Response {
     let fields = match console.form(&state, &headers, &body, Capability::ManageAccount) {
         Ok(fields) => fields,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let (account_id, id) = match (console.account_id(), path_id(&console, &id, "webhook")) {
         (Ok(account), Ok(id)) => (account, id),
-        (Err(r), _) | (_, Err(r)) => return r,
+        (Err(r), _) | (_, Err(r)) => return *r,
     };
     let client_id = match fields.get("client_id").filter(|c| !c.is_empty()) {
         None => None,
@@ -193,11 +193,11 @@ async fn create_webhook(
 ) -> Response {
     let fields = match console.form(&state, &headers, &body, Capability::ManageAccount) {
         Ok(fields) => fields,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let account_id = match console.account_id() {
         Ok(id) => id,
-        Err(none) => return none,
+        Err(none) => return *none,
     };
     let to = with_account(&console, PATH);
     let text = |name: &str| {
@@ -245,11 +245,11 @@ async fn create_plan(
 ) -> Response {
     let fields = match console.form(&state, &headers, &body, Capability::ManageAccount) {
         Ok(fields) => fields,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let account_id = match console.account_id() {
         Ok(id) => id,
-        Err(none) => return none,
+        Err(none) => return *none,
     };
     let to = with_account(&console, PATH);
     let hooks = all_values(&body, "webhook_id");

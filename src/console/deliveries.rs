@@ -102,7 +102,7 @@ async fn deliveries(
 ) -> Response {
     let account_id = match console.account_id() {
         Ok(id) => id,
-        Err(none) => return none,
+        Err(none) => return *none,
     };
     let chosen = query_value(query.as_deref(), "state")
         .filter(|s| JobState::ALL.iter().any(|k| k.as_str() == s.as_str()));
@@ -161,11 +161,11 @@ async fn retry(
     body: Bytes,
 ) -> Response {
     if let Err(refused) = console.form(&state, &headers, &body, Capability::ActOnLeads) {
-        return refused;
+        return *refused;
     }
     let (account_id, id) = match (console.account_id(), path_id(&console, &id, "job")) {
         (Ok(account), Ok(id)) => (account, id),
-        (Err(r), _) | (_, Err(r)) => return r,
+        (Err(r), _) | (_, Err(r)) => return *r,
     };
     let retried = jobs::retry(state.store.as_ref(), Some(account_id), id).await;
     answer(&console, &with_account(&console, PATH), retried, |_| {
@@ -182,11 +182,11 @@ async fn retry_dead(
     body: Bytes,
 ) -> Response {
     if let Err(refused) = console.form(&state, &headers, &body, Capability::ActOnLeads) {
-        return refused;
+        return *refused;
     }
     let (account_id, id) = match (console.account_id(), path_id(&console, &id, "webhook")) {
         (Ok(account), Ok(id)) => (account, id),
-        (Err(r), _) | (_, Err(r)) => return r,
+        (Err(r), _) | (_, Err(r)) => return *r,
     };
     let retried = jobs::retry_dead_of_webhook(state.store.as_ref(), account_id, id).await;
     answer(&console, &with_account(&console, PATH), retried, |n| {

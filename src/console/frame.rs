@@ -288,13 +288,13 @@ impl Console {
     }
 
     /// The current account's id, or the page saying there is none yet.
-    pub fn account_id(&self) -> Result<Uuid, Response> {
+    pub fn account_id(&self) -> Result<Uuid, Box<Response>> {
         self.account.as_ref().map(|a| a.id).ok_or_else(|| {
-            self.notice(
+            Box::new(self.notice(
                 StatusCode::OK,
                 "No account yet",
                 "You do not belong to any account yet. Ask an owner to invite you.",
-            )
+            ))
         })
     }
 
@@ -403,16 +403,28 @@ impl Console {
         headers: &HeaderMap,
         body: &[u8],
         needed: Capability,
-    ) -> Result<HashMap<String, String>, Response> {
+    ) -> Result<HashMap<String, String>, Box<Response>> {
+        let fields = self.form_of_session(state, headers, body)?;
+        if !self.can(needed) {
+            return Err(Box::new(self.forbidden()));
+        }
+        Ok(fields)
+    }
+
+    /// A posted form once its `Origin` and CSRF token check out, whatever the role (for forms
+    /// outside one account, such as an operator's).
+    pub fn form_of_session(
+        &self,
+        state: &AppState,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<HashMap<String, String>, Box<Response>> {
         if let Some(refused) = refused_origin(state, headers) {
-            return Err(refused);
+            return Err(Box::new(refused));
         }
         let fields = form_fields(body);
         if let Some(refused) = refused_csrf(&self.signed_in, headers, &fields) {
-            return Err(refused);
-        }
-        if !self.can(needed) {
-            return Err(self.forbidden());
+            return Err(Box::new(refused));
         }
         Ok(fields)
     }

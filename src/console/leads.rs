@@ -14,6 +14,7 @@ use time::format_description::well_known::Rfc3339;
 use utoipa_axum::router::OpenApiRouter;
 
 use super::frame::Console;
+use super::pager::{Pager, Place, filter_query};
 use crate::service::export::CsvExport;
 use crate::service::inbox::{self, InboxQuery};
 use crate::service::page::PageParams;
@@ -39,6 +40,15 @@ pub struct InboxParams {
     query: InboxQuery,
     /// Cursors of the pages before this one but the first, comma-separated, oldest first.
     trail: Option<String>,
+}
+
+impl InboxParams {
+    fn place(&self) -> Place {
+        Place {
+            after: self.query.after.clone(),
+            trail: self.trail.clone(),
+        }
+    }
 }
 
 /// A lead as a row of the inbox.
@@ -80,41 +90,14 @@ fn lead_row(
 }
 
 /// The filters as a query string (without the page), for the pager and the CSV link.
-fn filter_query(q: &InboxQuery) -> String {
-    let mut out = url::form_urlencoded::Serializer::new(String::new());
-    for (name, value) in [
+fn filters_of(q: &InboxQuery) -> String {
+    filter_query(&[
         ("q", &q.q),
         ("tag", &q.tag),
         ("source", &q.source),
         ("from", &q.from),
         ("to", &q.to),
-    ] {
-        if let Some(v) = value.as_deref().filter(|v| !v.trim().is_empty()) {
-            out.append_pair(name, v);
-        }
-    }
-    out.finish()
-}
-
-/// `href` of the inbox with `filters`, the page `after` and the `trail` before it.
-fn page_link(filters: &str, after: Option<&str>, trail: &[&str]) -> String {
-    let mut out = url::form_urlencoded::Serializer::new(String::new());
-    if let Some(after) = after {
-        out.append_pair("after", after);
-    }
-    if !trail.is_empty() {
-        out.append_pair("trail", &trail.join(","));
-    }
-    let page = out.finish();
-    let query: Vec<&str> = [filters, page.as_str()]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect();
-    if query.is_empty() {
-        "/console/".to_string()
-    } else {
-        format!("/console/?{}", query.join("&"))
-    }
+    ])
 }
 
 async fn sources_of(
@@ -137,7 +120,7 @@ pub async fn inbox_page(
 ) -> Response {
     let account_id = match console.account_id() {
         Ok(id) => id,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let sources = match sources_of(&state, account_id).await {
         Ok(sources) => sources,
@@ -145,7 +128,7 @@ pub async fn inbox_page(
     };
     let now = OffsetDateTime::now_utc();
     let store = state.store.as_ref();
-    let filters = filter_query(&params.query);
+    let filters = filters_of(&params.query);
     let (listed, problems) = match inbox::inbox(
         store,
         console.signed_in.user.id,
@@ -165,31 +148,20 @@ pub async fn inbox_page(
         ),
         Err(e) => return console.failed(e),
     };
-    let trail: Vec<&str> = params
-        .trail
-        .as_deref()
-        .map(|t| t.split(',').filter(|c| !c.is_empty()).collect())
-        .unwrap_or_default();
-    let here = params.query.after.as_deref().filter(|a| !a.is_empty());
-    let (rows, next, previous) = match &listed {
+    let place = params.place();
+    let (rows, pager) = match &listed {
         Some(listed) => {
             let rows: Vec<LeadRow> = listed
                 .clients
                 .iter()
                 .map(|c| lead_row(c, &sources, listed.last_visit))
                 .collect();
-            let next = listed.next.as_deref().map(|next| {
-                let mut before = trail.clone();
-                before.extend(here);
-                page_link(&filters, Some(next), &before)
-            });
-            let previous = here.map(|_| match trail.split_last() {
-                Some((last, rest)) => page_link(&filters, Some(last), rest),
-                None => page_link(&filters, None, &[]),
-            });
-            (rows, next, previous)
+            (
+                rows,
+                place.pager("/console/", &filters, listed.next.as_deref()),
+            )
         }
-        None => (Vec::new(), None, None),
+        None => (Vec::new(), Pager::default()),
     };
     let source_choices: Vec<_> = sources
         .iter()
@@ -212,11 +184,11 @@ pub async fn inbox_page(
         context! {
             leads => rows,
             problems => problems,
-            next => next,
-            previous => previous,
+            next => pager.next,
+            previous => pager.previous,
             csv => csv,
             sources => source_choices,
-            live => here.is_none(),
+            live => place.is_first(),
             q => q.q, tag => q.tag, source => q.source, from => q.from, to => q.to,
         },
     )
@@ -230,7 +202,7 @@ pub async fn export(
 ) -> Response {
     let account_id = match console.account_id() {
         Ok(id) => id,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let filter = match params.query.filter() {
         Ok(filter) => filter,
@@ -257,18 +229,4 @@ pub async fn export(
         .into_response();
     super::secure(response.headers_mut());
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_first_page_link_has_no_query() {
-        assert_eq!(page_link("", None, &[]), "/console/");
-        assert_eq!(
-            page_link("q=ann", Some("abc"), &["x", "y"]),
-            "/console/?q=ann&after=abc&trail=x%2Cy"
-        );
-    }
 }

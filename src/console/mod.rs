@@ -12,10 +12,7 @@
 //! template in `templates/`, and registers its routes with one line in [`router`] (see
 //! `docs/console.md`).
 
-// A handler's early answer is a ready page (`Err(Response)`): one per request, so its size does not
-// matter and boxing it would only add noise.
-#![allow(clippy::result_large_err)]
-
+pub mod accounts;
 mod act;
 pub mod assets;
 pub mod automations;
@@ -23,10 +20,14 @@ pub mod deliveries;
 pub mod door;
 pub mod events;
 pub mod frame;
+pub mod lead;
 pub mod leads;
+pub mod notifications;
+pub mod pager;
 pub mod settings;
 pub mod sources;
 pub mod spam;
+pub mod submissions;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -67,6 +68,16 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/automations.html"),
     ),
     ("settings.html", include_str!("templates/settings.html")),
+    ("lead.html", include_str!("templates/lead.html")),
+    (
+        "notifications.html",
+        include_str!("templates/notifications.html"),
+    ),
+    (
+        "submissions.html",
+        include_str!("templates/submissions.html"),
+    ),
+    ("accounts.html", include_str!("templates/accounts.html")),
 ];
 
 /// Where a visitor without a session is sent.
@@ -104,6 +115,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(sources::routes())
         .merge(automations::routes())
         .merge(settings::routes())
+        .merge(lead::routes())
+        .merge(notifications::routes())
+        .merge(submissions::routes())
+        .merge(accounts::routes())
 }
 
 /// A rendered page with `status` and the console's security headers.

@@ -60,7 +60,7 @@ async fn render(state: &AppState, console: &Console, status: StatusCode, made: M
         return console
             .account_id()
             .err()
-            .unwrap_or_else(|| console.forbidden());
+            .map_or_else(|| console.forbidden(), |page| *page);
     };
     let store = state.store.as_ref();
     let spam_settings = match spam::settings(store, account.id).await {
@@ -139,11 +139,11 @@ async fn update_account(
 ) -> Response {
     let fields = match console.form(&state, &headers, &body, Capability::ManageAccount) {
         Ok(fields) => fields,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let account_id = match console.account_id() {
         Ok(id) => id,
-        Err(none) => return none,
+        Err(none) => return *none,
     };
     let mut patch = Map::new();
     for name in ["name", "owner_email", "owner_phone"] {
@@ -178,11 +178,11 @@ async fn update_spam(
 ) -> Response {
     let fields = match console.form(&state, &headers, &body, Capability::ManageAccount) {
         Ok(fields) => fields,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let account_id = match console.account_id() {
         Ok(id) => id,
-        Err(none) => return none,
+        Err(none) => return *none,
     };
     let to = with_account(&console, PATH);
     let text = |name: &str| {
@@ -253,11 +253,11 @@ async fn invite(
 ) -> Response {
     let fields = match console.form(&state, &headers, &body, Capability::ManagePeopleAndKeys) {
         Ok(fields) => fields,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let account_id = match console.account_id() {
         Ok(id) => id,
-        Err(none) => return none,
+        Err(none) => return *none,
     };
     let input = AddMember {
         email: fields.get("email").cloned().unwrap_or_default(),
@@ -287,11 +287,11 @@ async fn change_member(
 ) -> Response {
     let fields = match console.form(&state, &headers, &body, Capability::ManagePeopleAndKeys) {
         Ok(fields) => fields,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let (account_id, id) = match (console.account_id(), path_id(&console, &id, "member")) {
         (Ok(account), Ok(id)) => (account, id),
-        (Err(r), _) | (_, Err(r)) => return r,
+        (Err(r), _) | (_, Err(r)) => return *r,
     };
     let input = UpdateMember {
         role: fields.get("role").cloned().unwrap_or_default(),
@@ -312,11 +312,11 @@ async fn remove_member(
     body: Bytes,
 ) -> Response {
     if let Err(refused) = console.form(&state, &headers, &body, Capability::ManagePeopleAndKeys) {
-        return refused;
+        return *refused;
     }
     let (account_id, id) = match (console.account_id(), path_id(&console, &id, "member")) {
         (Ok(account), Ok(id)) => (account, id),
-        (Err(r), _) | (_, Err(r)) => return r,
+        (Err(r), _) | (_, Err(r)) => return *r,
     };
     let removed = people::remove_member(state.store.as_ref(), account_id, id).await;
     answer(&console, &with_account(&console, PATH), removed, |()| {
@@ -334,11 +334,11 @@ async fn create_token(
 ) -> Response {
     let fields = match console.form(&state, &headers, &body, Capability::ManagePeopleAndKeys) {
         Ok(fields) => fields,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let account_id = match console.account_id() {
         Ok(id) => id,
-        Err(none) => return none,
+        Err(none) => return *none,
     };
     let input = CreateApiToken {
         name: fields.get("name").cloned().unwrap_or_default(),
@@ -366,11 +366,11 @@ async fn revoke_token(
     body: Bytes,
 ) -> Response {
     if let Err(refused) = console.form(&state, &headers, &body, Capability::ManagePeopleAndKeys) {
-        return refused;
+        return *refused;
     }
     let (account_id, id) = match (console.account_id(), path_id(&console, &id, "API token")) {
         (Ok(account), Ok(id)) => (account, id),
-        (Err(r), _) | (_, Err(r)) => return r,
+        (Err(r), _) | (_, Err(r)) => return *r,
     };
     let revoked = credentials::revoke_api_token(state.store.as_ref(), account_id, id).await;
     answer(&console, &with_account(&console, PATH), revoked, |()| {

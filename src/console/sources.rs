@@ -147,7 +147,7 @@ async fn sources(
 ) -> Response {
     let account_id = match console.account_id() {
         Ok(id) => id,
-        Err(none) => return none,
+        Err(none) => return *none,
     };
     let (sources, plans) = match sources_and_plans(&state, account_id).await {
         Ok(found) => found,
@@ -227,17 +227,17 @@ async fn built_snippet(
     console: &Console,
     headers: &HeaderMap,
     query: Option<&str>,
-) -> Result<String, Response> {
+) -> Result<String, Box<Response>> {
     let account_id = console.account_id()?;
     let (sources, _) = sources_and_plans(state, account_id)
         .await
-        .map_err(|e| console.failed(e))?;
+        .map_err(|e| Box::new(console.failed(e)))?;
     let base = base_url(&state.settings, headers);
     let built = build(query, &sources, &base);
     let options = built
         .options
-        .ok_or_else(|| console.not_found("lead source"))?;
-    render_embed(&options).map_err(|e| console.failed(e))
+        .ok_or_else(|| Box::new(console.not_found("lead source")))?;
+    render_embed(&options).map_err(|e| Box::new(console.failed(e)))
 }
 
 /// `GET /console/sources/preview?…`: the snippet alone on a page, as a site would show it (framed
@@ -250,7 +250,7 @@ async fn preview(
 ) -> Response {
     let code = match built_snippet(&state, &console, &headers, query.as_deref()).await {
         Ok(code) => code,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let mut response = super::page(
         StatusCode::OK,
@@ -284,7 +284,7 @@ async fn snippet(
             code.trim_end().to_string(),
         )
             .into_response(),
-        Err(page) => page,
+        Err(page) => *page,
     }
 }
 
@@ -297,11 +297,11 @@ async fn create(
 ) -> Response {
     let fields = match console.form(&state, &headers, &body, Capability::ManageAccount) {
         Ok(fields) => fields,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let account_id = match console.account_id() {
         Ok(id) => id,
-        Err(none) => return none,
+        Err(none) => return *none,
     };
     let plan = fields
         .get("action_plan_id")
@@ -333,11 +333,11 @@ async fn rotate(
 ) -> Response {
     let fields = match console.form(&state, &headers, &body, Capability::ManageAccount) {
         Ok(fields) => fields,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let (account_id, id) = match (console.account_id(), path_id(&console, &id, "lead source")) {
         (Ok(account), Ok(id)) => (account, id),
-        (Err(r), _) | (_, Err(r)) => return r,
+        (Err(r), _) | (_, Err(r)) => return *r,
     };
     let grace = fields
         .get("grace_seconds")

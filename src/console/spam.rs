@@ -75,7 +75,7 @@ async fn quarantine(
 ) -> Response {
     let account_id = match console.account_id() {
         Ok(id) => id,
-        Err(none) => return none,
+        Err(none) => return *none,
     };
     let asked = SubmissionQuery {
         outcome: Some(Outcome::Spam.as_str().to_string()),
@@ -108,11 +108,11 @@ async fn release(
     body: Bytes,
 ) -> Response {
     if let Err(refused) = console.form(&state, &headers, &body, Capability::ActOnLeads) {
-        return refused;
+        return *refused;
     }
     let (account_id, id) = match (console.account_id(), path_id(&console, &id, "submission")) {
         (Ok(account), Ok(id)) => (account, id),
-        (Err(r), _) | (_, Err(r)) => return r,
+        (Err(r), _) | (_, Err(r)) => return *r,
     };
     let released = spam::release_of_account(state.store.as_ref(), account_id, id).await;
     answer(
@@ -131,11 +131,11 @@ async fn delete(
     body: Bytes,
 ) -> Response {
     if let Err(refused) = console.form(&state, &headers, &body, Capability::ManageAccount) {
-        return refused;
+        return *refused;
     }
     let account_id = match console.account_id() {
         Ok(id) => id,
-        Err(none) => return none,
+        Err(none) => return *none,
     };
     let ids: Vec<Uuid> = all_values(&body, "id")
         .iter()

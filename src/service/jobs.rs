@@ -47,7 +47,13 @@ impl JobQuery {
         };
         let page = PageParams::new(self.limit.clone(), self.after.clone()).page_into(&mut problems);
         problems.finish()?;
-        Ok((JobFilter { state }, page))
+        Ok((
+            JobFilter {
+                state,
+                ..JobFilter::default()
+            },
+            page,
+        ))
     }
 }
 

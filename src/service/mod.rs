@@ -26,6 +26,7 @@ pub mod inbox;
 pub mod input;
 pub mod jobs;
 pub mod lead_sources;
+pub mod leads;
 pub mod live;
 pub mod page;
 pub mod people;

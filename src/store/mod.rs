@@ -11,6 +11,7 @@ mod console;
 mod credentials;
 mod job_enums;
 mod jobs;
+mod lead_details;
 mod model;
 mod pages;
 mod people;
@@ -36,6 +37,7 @@ pub use console::ConsoleStore;
 pub use credentials::{ApiTokenInfo, CredentialStore, NewApiToken, OwnedObject, SessionInfo};
 pub use job_enums::{JobKind, JobState, UnknownName};
 pub use jobs::{AccountRef, DeliveryContext, JobNext, JobStore, NewAttempt};
+pub use lead_details::{LeadDetailStore, LeadOrigin};
 pub use model::*;
 pub use pages::PagesStore;
 pub use people::{
@@ -95,6 +97,7 @@ pub trait Store:
     + PeopleStore
     + CredentialStore
     + ConsoleStore
+    + LeadDetailStore
     + Send
     + Sync
     + 'static

@@ -18,6 +18,8 @@ use super::{Job, JobState, Page, StoreError};
 #[derive(Debug, Clone, Default)]
 pub struct JobFilter {
     pub state: Option<JobState>,
+    /// Only the jobs of this client.
+    pub client_id: Option<Uuid>,
 }
 
 /// One delivery attempt of a job, as the delivery worker logged it.
@@ -87,7 +89,7 @@ pub trait QueueStore: Send + Sync {
 static LIST_JOBS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT {JOB_COLUMNS} FROM jobs WHERE account_id = $1 AND ($2 IS NULL OR state = $2) \
-         AND id < $3 ORDER BY id DESC LIMIT $4"
+         AND id < $3 AND ($5 IS NULL OR client_id = $5) ORDER BY id DESC LIMIT $4"
     )
 });
 
@@ -109,18 +111,19 @@ static ATTEMPTS_OF_RANGE: LazyLock<String> = LazyLock::new(|| {
 });
 
 impl<DB: Backend> SqlStore<DB> {
-    /// The account's jobs in the filter's state, newest first.
+    /// The account's jobs the filter matches, newest first.
     async fn jobs_of(
         &self,
         account_id: Uuid,
-        state: Option<JobState>,
+        filter: &JobFilter,
         page: Page,
     ) -> Result<Vec<Job>, StoreError> {
         let query = sql_built(&LIST_JOBS)
             .param(DbId(account_id))
-            .param(state)
+            .param(filter.state)
             .param(DbId(page.upper_bound()))
-            .param(page.limit);
+            .param(page.limit)
+            .param(filter.client_id.map(DbId));
         Ok(into_all::<JobRow, _>(self.read_all(query).await?))
     }
 
@@ -166,7 +169,7 @@ impl<DB: Backend> SqlStore<DB> {
 #[async_trait::async_trait]
 impl<DB: Backend> QueueStore for SqlStore<DB> {
     async fn list_jobs(&self, account_id: Uuid, page: Page) -> Result<Vec<Job>, StoreError> {
-        self.jobs_of(account_id, None, page).await
+        self.jobs_of(account_id, &JobFilter::default(), page).await
     }
 
     async fn list_jobs_with_attempts(
@@ -175,7 +178,7 @@ impl<DB: Backend> QueueStore for SqlStore<DB> {
         filter: &JobFilter,
         page: Page,
     ) -> Result<Vec<JobWithAttempts>, StoreError> {
-        let jobs = self.jobs_of(account_id, filter.state, page).await?;
+        let jobs = self.jobs_of(account_id, filter, page).await?;
         self.with_attempts(jobs).await
     }
 

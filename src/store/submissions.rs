@@ -362,6 +362,10 @@ impl<DB: Backend> IntakeStore for SqlStore<DB> {
         insert_client_details(&mut tx, client_id, lead, now).await?;
         submission.client_id = Some(client_id);
         insert_submission(&mut tx, &submission).await?;
+        let request_id = sql("UPDATE submissions SET request_id = $2 WHERE id = $1")
+            .param(DbId(submission.id))
+            .param(lead.request_id.clone());
+        execute(request_id, DB::on_conn(&mut tx)).await?;
         tx.commit().await?;
         Ok(AcceptOutcome::Created { client_id })
     }

@@ -348,6 +348,7 @@ async fn jobs_are_found_by_state_and_retried_keeping_their_message_id(app: TestA
             account.id,
             &JobFilter {
                 state: Some(JobState::Skipped),
+                ..JobFilter::default()
             },
             Page::first(10),
         )

@@ -93,7 +93,11 @@ async fn the_navigation_shows_the_unread_count(app: TestApp) {
     let session = app.console_as(&account, "viewer").await;
     app.console_lead(
         &account,
-        &[("firstName", "Ann"), ("email", "ann@example.com")],
+        &[
+            ("name", "Ann"),
+            ("email", "ann@example.com"),
+            ("new_lead_notification", "1"),
+        ],
     )
     .await;
     let page = app.console_get(Some(&session), "/console/").await;

@@ -25,7 +25,11 @@
       fetch(window.location.href, { credentials: "same-origin" })
         .then(function (response) { return response.text(); })
         .then(function (html) {
-          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("inbox");
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var fresh = doc.getElementById("inbox");
+          var nav = document.querySelector("nav.main");
+          var freshNav = doc.querySelector("nav.main");
+          if (nav && freshNav) { nav.innerHTML = freshNav.innerHTML; }
           if (fresh) {
             inbox.innerHTML = fresh.innerHTML;
             if (status) { status.textContent = "New lead: " + event.data; }

@@ -45,7 +45,7 @@ impl TestApp {
         Fetched {
             status: response.status().as_u16(),
             headers: response.headers().clone(),
-            html: response.text().await.expect("page read"),
+            html: readable(response.text().await.expect("page read")),
         }
     }
 
@@ -69,7 +69,34 @@ impl TestApp {
         Fetched {
             status: response.status().as_u16(),
             headers: response.headers().clone(),
-            html: response.text().await.expect("answer read"),
+            html: readable(response.text().await.expect("answer read")),
+        }
+    }
+
+    /// Follow a form's 303 as a browser would: to its `Location`, with the session and the flash
+    /// cookie the answer set.
+    pub async fn console_follow(&self, session: &Session, answer: &Fetched) -> Fetched {
+        assert_eq!(answer.status, 303, "{}", answer.html);
+        let location = answer.headers["location"].to_str().expect("location");
+        let flash = answer
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("lp_flash="))
+            .and_then(|v| v.split(';').next())
+            .expect("a flash cookie");
+        let response = self
+            .http
+            .get(format!("{}{location}", self.address))
+            .header("cookie", format!("{}; {flash}", session.cookie))
+            .send()
+            .await
+            .expect("page fetched");
+        Fetched {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            html: readable(response.text().await.expect("page read")),
         }
     }
 
@@ -85,4 +112,10 @@ impl TestApp {
             .id
             .to_string()
     }
+}
+
+/// HTML with the `/` that minijinja escapes in text and attributes (`&#x2f;`) put back, so that
+/// tests can look for paths as written.
+fn readable(html: String) -> String {
+    html.replace("&#x2f;", "/")
 }
