@@ -13,7 +13,10 @@
 //! `docs/console.md`).
 
 pub mod accounts;
+mod act;
 pub mod assets;
+pub mod automations;
+pub mod deliveries;
 pub mod door;
 pub mod events;
 pub mod frame;
@@ -21,6 +24,9 @@ pub mod lead;
 pub mod leads;
 pub mod notifications;
 pub mod pager;
+pub mod settings;
+pub mod sources;
+pub mod spam;
 pub mod submissions;
 
 use std::collections::HashMap;
@@ -50,6 +56,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("frame.html", include_str!("templates/frame.html")),
     ("notice.html", include_str!("templates/notice.html")),
     ("leads.html", include_str!("templates/leads.html")),
+    ("spam.html", include_str!("templates/spam.html")),
+    ("deliveries.html", include_str!("templates/deliveries.html")),
+    ("sources.html", include_str!("templates/sources.html")),
+    (
+        "embed_preview.html",
+        include_str!("templates/embed_preview.html"),
+    ),
+    (
+        "automations.html",
+        include_str!("templates/automations.html"),
+    ),
+    ("settings.html", include_str!("templates/settings.html")),
     ("lead.html", include_str!("templates/lead.html")),
     (
         "notifications.html",
@@ -92,6 +110,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         // The signed-in pages, one line each.
         .merge(leads::routes())
         .merge(events::routes())
+        .merge(spam::routes())
+        .merge(deliveries::routes())
+        .merge(sources::routes())
+        .merge(automations::routes())
+        .merge(settings::routes())
         .merge(lead::routes())
         .merge(notifications::routes())
         .merge(submissions::routes())

@@ -10,6 +10,7 @@
 pub mod autoreply;
 pub mod guard;
 pub mod retry;
+pub mod sent;
 pub mod signing;
 
 use std::error::Error as _;
@@ -26,10 +27,13 @@ use crate::actions::chat::ChatPreset;
 use crate::actions::{acculynx, secret_key, template};
 use crate::config::{DeliverySettings, NotifySettings};
 use crate::notify::{self, Notifier, NotifyError};
-use crate::store::{Account, DeliveryContext, Job, JobKind, NewAttempt, Store, StoreError};
+use crate::store::{
+    Account, DeliveryContext, Job, JobKind, NewAttempt, Store, StoreError, Webhook,
+};
 use crate::telemetry::Metrics;
 
 use crate::attempt::{AttemptResult, Outcome, describe};
+pub use sent::SentRequest;
 
 /// Why a mail job is skipped when no SMTP server is configured.
 const NO_SMTP: &str = "no SMTP server configured (notify.smtp_url and notify.smtp_from, \
@@ -274,6 +278,20 @@ impl Worker {
             }
             Err(e) => return AttemptResult::transient(format!("storage: {e}")),
         };
+        self.send_webhook(&webhook, &context, &job.message_id, None)
+            .await
+    }
+
+    /// Render `webhook` for the client in `context`, sign it, and send it with `message_id` as
+    /// its `webhook-id`; the request as sent is written to `record` when one is given (a test
+    /// send shows it).
+    pub async fn send_webhook(
+        &self,
+        webhook: &Webhook,
+        context: &DeliveryContext,
+        message_id: &str,
+        record: Option<&mut Option<SentRequest>>,
+    ) -> AttemptResult {
         let chat = webhook.preset.as_deref().and_then(ChatPreset::from_name);
         let body = if webhook.preset.as_deref() == Some(acculynx::PRESET) {
             acculynx::body(&context.client)
@@ -283,12 +301,12 @@ impl Worker {
                 .as_ref()
                 .and_then(|b| b.as_str())
                 .unwrap_or(crate::actions::chat::DEFAULT_MESSAGE);
-            match chat.render(message, &template::context(&context)) {
+            match chat.render(message, &template::context(context)) {
                 Ok(body) => body,
                 Err(e) => return AttemptResult::permanent(e.to_string()),
             }
         } else {
-            let ctx = template::context(&context);
+            let ctx = template::context(context);
             match &webhook.body {
                 Some(tpl) => match template::render_body(tpl, &ctx) {
                     Ok(body) => body,
@@ -333,7 +351,7 @@ impl Worker {
         }
         let timestamp = OffsetDateTime::now_utc().unix_timestamp();
         let standard = [
-            ("webhook-id", job.message_id.clone()),
+            ("webhook-id", message_id.to_string()),
             ("webhook-timestamp", timestamp.to_string()),
         ];
         for (name, value) in standard {
@@ -345,7 +363,7 @@ impl Worker {
             let Some(key) = secret_key(secret) else {
                 return AttemptResult::permanent("the webhook's secret is not a whsec_ secret");
             };
-            let signature = signing::signature(&key, &job.message_id, timestamp, &payload);
+            let signature = signing::signature(&key, message_id, timestamp, &payload);
             if let Ok(value) = HeaderValue::from_str(&signature) {
                 headers.insert(HeaderName::from_static("webhook-signature"), value);
             }
@@ -355,7 +373,18 @@ impl Worker {
         if sends_body {
             request = request.body(payload);
         }
-        self.send(request).await
+        let request = match request.build() {
+            Ok(r) => r,
+            Err(e) => return AttemptResult::permanent(format!("cannot build the request: {e}")),
+        };
+        if let Some(record) = record {
+            *record = Some(SentRequest::of(&request));
+        }
+        self.send(reqwest::RequestBuilder::from_parts(
+            self.http.clone(),
+            request,
+        ))
+        .await
     }
 
     /// An IP literal is never resolved, so the guard's resolver never sees it:

@@ -136,7 +136,7 @@ pub fn render_home(base: &str, web_key: &str, demo: bool) -> Result<String, mini
     };
     let simple_form = snippet("snippets/simple_form.html")?;
     let async_form = snippet("snippets/async_form.html")?;
-    let embed = snippet("snippets/embed.html")?;
+    let embed = render_embed(&EmbedOptions::home(base, web_key))?;
     let curl = format!(
         "curl -i {endpoint} \\\n  -d web_key={web_key} -d firstName=Ann -d lastName=Lee \\\n  \
          -d phone=8015551234 -d email=ann@example.com \\\n  \
@@ -154,6 +154,56 @@ pub fn render_home(base: &str, web_key: &str, demo: bool) -> Result<String, mini
         async_form_code => async_form.trim_end(),
         embed_live => Value::from_safe_string(embed.clone()),
         embed_code => embed.trim_end(),
+    })
+}
+
+/// What an embed snippet holds: the service's base URL, the key, the optional inputs (form names;
+/// first and last name are always there) and the visitor's landing pages (the hosted ones when
+/// `None`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EmbedOptions {
+    pub base: String,
+    pub web_key: String,
+    pub fields: Vec<&'static str>,
+    pub success_url: Option<String>,
+    pub error_url: Option<String>,
+}
+
+/// The optional inputs an embed snippet may carry (form name, label), in the order shown.
+pub const EMBED_FIELDS: &[(&str, &str)] = &[
+    ("phone", "Phone"),
+    ("email", "Email"),
+    ("compName", "Company"),
+    ("address", "Street address"),
+    ("city", "City"),
+    ("state", "State"),
+    ("zip", "ZIP code"),
+    ("notes", "Message"),
+];
+
+impl EmbedOptions {
+    /// The snippet the page at `/` shows.
+    pub fn home(base: &str, web_key: &str) -> Self {
+        EmbedOptions {
+            base: base.to_string(),
+            web_key: web_key.to_string(),
+            fields: vec!["phone", "email", "notes"],
+            success_url: None,
+            error_url: None,
+        }
+    }
+}
+
+/// The embed snippet (HTML with its style and script) for these options.
+pub fn render_embed(options: &EmbedOptions) -> Result<String, minijinja::Error> {
+    let endpoint = format!("{}{}", options.base, crate::intake::PATH);
+    ENV.get_template("snippets/embed.html")?.render(context! {
+        base => &options.base,
+        endpoint => endpoint,
+        web_key => &options.web_key,
+        fields => &options.fields,
+        success_url => &options.success_url,
+        error_url => &options.error_url,
     })
 }
 

@@ -107,3 +107,21 @@ pub async fn retry(
         ))),
     }
 }
+
+/// Queue every `dead` job of one of the account's webhooks again; answers how many.
+pub async fn retry_dead_of_webhook(
+    store: &dyn Store,
+    account_id: Uuid,
+    webhook_id: Uuid,
+) -> Result<u64, ServiceError> {
+    let webhook = store
+        .get_webhook(webhook_id)
+        .await
+        .map_err(|e| ServiceError::from_store(e, "webhook"))?;
+    if webhook.account_id != account_id {
+        return Err(ServiceError::NotFound("webhook"));
+    }
+    let count = store.retry_dead_jobs(account_id, webhook_id).await?;
+    tracing::info!(%account_id, %webhook_id, count, "dead jobs of a webhook queued again");
+    Ok(count)
+}

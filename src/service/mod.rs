@@ -7,7 +7,7 @@
 //!
 //! One file per area: [`accounts`], [`lead_sources`], [`automation`] (webhooks,
 //! action plans, sending), [`clients`] and their CSV [`export`], [`activity`]
-//! (notifications, submissions), [`jobs`]; [`people`] (users, members, invites, passwords),
+//! (notifications, submissions), [`jobs`], a webhook's [`test_send`]; [`people`] (users, members, invites, passwords),
 //! [`credentials`] (account API tokens, who a credential is, what an actor may reach) and
 //! [`sessions`] (console login and logout); [`input`] and [`page`] hold the shared checks and
 //! the keyset pagination.
@@ -39,6 +39,7 @@ pub mod reparse;
 pub mod retention;
 pub mod sessions;
 pub mod spam;
+pub mod test_send;
 
 use crate::fields::FieldProblem;
 use crate::store::StoreError;

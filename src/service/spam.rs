@@ -173,3 +173,31 @@ pub async fn update_source_origins(
     }
     super::lead_sources::get(store, account_id, source_id).await
 }
+
+/// Delete those of `ids` that are the account's spam submissions not yet released (the
+/// console's bulk delete); answers how many went.
+pub async fn delete_submissions(
+    store: &dyn Store,
+    account_id: Uuid,
+    ids: &[Uuid],
+) -> Result<u64, ServiceError> {
+    let deleted = store.delete_spam_submissions(account_id, ids).await?;
+    tracing::info!(%account_id, deleted, "spam submissions deleted");
+    Ok(deleted)
+}
+
+/// [`release`] for a submission of `account_id` only (another account's is not found).
+pub async fn release_of_account(
+    store: &dyn Store,
+    account_id: Uuid,
+    submission_id: Uuid,
+) -> Result<Client, ServiceError> {
+    let submission = store
+        .get_submission(submission_id)
+        .await
+        .map_err(|e| ServiceError::from_store(e, "submission"))?;
+    if submission.account_id != Some(account_id) {
+        return Err(ServiceError::NotFound("submission"));
+    }
+    release(store, submission_id).await
+}

@@ -81,6 +81,9 @@ pub trait QueueStore: Send + Sync {
     ) -> Result<RetryOutcome, StoreError>;
     /// How many jobs are in each state that has any (for the queue-depth metric).
     async fn count_jobs(&self) -> Result<Vec<(JobState, i64)>, StoreError>;
+    /// Put every `dead` job of the account's webhook back in the queue as [`Self::retry_job`]
+    /// does; answers how many were queued again.
+    async fn retry_dead_jobs(&self, account_id: Uuid, webhook_id: Uuid) -> Result<u64, StoreError>;
 }
 
 static LIST_JOBS: LazyLock<String> = LazyLock::new(|| {
@@ -219,5 +222,18 @@ impl<DB: Backend> QueueStore for SqlStore<DB> {
         let query = sql("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state ORDER BY state");
         let rows: Vec<StateCountRow> = self.read_all(query).await?;
         Ok(rows.into_iter().map(|r| (r.state, r.n)).collect())
+    }
+
+    async fn retry_dead_jobs(&self, account_id: Uuid, webhook_id: Uuid) -> Result<u64, StoreError> {
+        let now = DbTime::now();
+        let query = sql(
+            "UPDATE jobs SET state = 'queued', due_at = $3, attempts = 0, lease_until = NULL, \
+             last_error = NULL, updated_at = $3 WHERE account_id = $1 AND webhook_id = $2 \
+             AND state = 'dead'",
+        )
+        .param(DbId(account_id))
+        .param(DbId(webhook_id))
+        .param(now);
+        self.write(query).await
     }
 }

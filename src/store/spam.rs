@@ -60,6 +60,13 @@ pub trait SpamStore: Send + Sync {
     async fn release_spam(&self, lead: &LeadToStore) -> Result<ReleaseOutcome, StoreError>;
     /// Remove a client as spam; the id of its submission, now `spam` with reason `manual`.
     async fn mark_client_spam(&self, client_id: Uuid) -> Result<Uuid, StoreError>;
+    /// Delete those of `ids` that are spam submissions of the account not yet released;
+    /// answers how many went.
+    async fn delete_spam_submissions(
+        &self,
+        account_id: Uuid,
+        ids: &[Uuid],
+    ) -> Result<u64, StoreError>;
 }
 
 const OWNER_OF: &str = "SELECT a.id AS account_id, a.name AS account_name, a.owner_email, \
@@ -212,5 +219,24 @@ impl<DB: Backend> SpamStore for SqlStore<DB> {
         execute(keep, DB::on_conn(&mut tx)).await?;
         tx.commit().await?;
         Ok(submission.id.0)
+    }
+
+    async fn delete_spam_submissions(
+        &self,
+        account_id: Uuid,
+        ids: &[Uuid],
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut deleted = 0;
+        for id in ids {
+            let query = sql("DELETE FROM submissions WHERE id = $1 AND account_id = $2 \
+                 AND outcome = $3 AND released_client_id IS NULL")
+            .param(DbId(*id))
+            .param(DbId(account_id))
+            .param(Outcome::Spam.as_str());
+            deleted += execute(query, DB::on_conn(&mut tx)).await?;
+        }
+        tx.commit().await?;
+        Ok(deleted)
     }
 }

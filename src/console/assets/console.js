@@ -37,4 +37,22 @@
         });
     });
   }
+
+  // Embed-code builder: the preview and the code follow the choices without a reload.
+  var builder = document.getElementById("embed-builder");
+  if (builder && window.fetch && window.URLSearchParams) {
+    var preview = document.getElementById("embed-preview");
+    var code = document.getElementById("embed-code");
+    var refresh = function () {
+      var query = new URLSearchParams(new FormData(builder)).toString();
+      fetch("/console/sources/snippet?" + query, { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (text) {
+          if (text === null) { return; }
+          if (code) { code.value = text; }
+          if (preview) { preview.src = "/console/sources/preview?" + query; }
+        });
+    };
+    builder.addEventListener("change", refresh);
+  }
 })();

@@ -3,6 +3,7 @@
 //! with it; `process`: the real binary.
 
 pub mod console;
+pub mod console_ops;
 pub mod data;
 pub mod inbound;
 pub mod people;
