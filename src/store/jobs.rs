@@ -169,7 +169,7 @@ impl<DB: Backend> JobStore for SqlStore<DB> {
         if any_due.is_none() {
             return Ok(Vec::new());
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_hot_write().await?;
         let claim = sql_built(DB::claim_due_jobs_sql())
             .param(kind)
             .param(now)
@@ -195,7 +195,7 @@ impl<DB: Backend> JobStore for SqlStore<DB> {
             JobNext::Dead { error } => (None, Some(error)),
             JobNext::Skipped { reason } => (None, Some(reason)),
         };
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_hot_write().await?;
         let log = sql(
             "INSERT INTO job_attempts (id, job_id, attempted_at, status_code, latency_ms, \
              response, error, request_id) SELECT $1, j.id, $3, $4, $5, $6, $7, j.request_id \

@@ -8,8 +8,10 @@ mod accounts;
 mod automation;
 mod clients;
 mod credentials;
+mod group_commit;
 mod job_enums;
 mod jobs;
+mod key_cache;
 mod model;
 mod pages;
 mod people;
@@ -104,6 +106,8 @@ pub trait Store:
     async fn ping(&self) -> Result<(), StoreError>;
     /// Connections of the pool: open, idle, and the most allowed.
     fn pool_stats(&self) -> PoolStats;
+    /// Signalled (in this process) when a job due now has been queued.
+    fn jobs_queued(&self) -> Arc<tokio::sync::Notify>;
 }
 
 #[async_trait::async_trait]
@@ -127,6 +131,10 @@ impl<DB: Backend> Store for SqlStore<DB> {
             idle: self.pool.num_idle() as u32,
             max: self.pool.options().get_max_connections(),
         }
+    }
+
+    fn jobs_queued(&self) -> Arc<tokio::sync::Notify> {
+        self.jobs_queued.clone()
     }
 }
 

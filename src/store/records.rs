@@ -179,6 +179,8 @@ pub(super) struct KeyOwnerRow {
     spam_settings: Option<String>,
     source_allowed_origins: Option<String>,
     source_require_origin: Option<i16>,
+    /// When the key stops working (a rotated-out key), if ever.
+    pub(super) key_expires_at: Option<DbTime>,
 }
 
 impl From<KeyOwnerRow> for KeyOwner {

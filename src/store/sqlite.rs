@@ -82,6 +82,6 @@ impl SqliteStore {
             .acquire_timeout(acquire)
             .connect_with(options)
             .await?;
-        Ok(SqlStore::from_pools(pool, writer))
+        Ok(SqlStore::from_pools(pool, writer).with_group_commit())
     }
 }
