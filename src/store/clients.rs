@@ -7,9 +7,9 @@ use std::sync::LazyLock;
 
 use uuid::Uuid;
 
+use super::group_commit::Conn;
 use super::records::into_all;
 use super::records::{ClientRow, CustomValueRow, NoteRow, NotificationRow, TagRow, TextRow};
-use super::group_commit::Conn;
 use super::sql::{Backend, Bind, Query, SqlStore, fetch_optional, sql, sql_built};
 use super::types::{DbId, DbTime};
 use super::{Client, ClientFilter, LeadToStore, Note, Notification, Page, StoreError};

@@ -4,8 +4,8 @@
 
 use uuid::Uuid;
 
-use super::records::{IdRow, ReplayRow, SubmissionRow, into_all, to_json_text};
 use super::group_commit::Conn;
+use super::records::{IdRow, ReplayRow, SubmissionRow, into_all, to_json_text};
 use super::sql::{Backend, Bind, SqlStore, execute, fetch_optional, sql};
 use super::types::{DbId, DbTime};
 use super::{
@@ -76,7 +76,10 @@ const INSERT_SUBMISSION: &str = "INSERT INTO submissions (id, account_id, lead_s
     client_id, outcome, error_code, message, replay_of, fields, remote_ip, user_agent, created_at, \
     spam_reasons) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 
-async fn insert_submission<DB: Backend>(tx: &mut Conn<DB>, s: &Submission) -> Result<(), StoreError> {
+async fn insert_submission<DB: Backend>(
+    tx: &mut Conn<DB>,
+    s: &Submission,
+) -> Result<(), StoreError> {
     let query = sql(INSERT_SUBMISSION)
         .param(DbId(s.id))
         .param(s.account_id.map(DbId))
@@ -173,8 +176,10 @@ pub(super) async fn insert_client_details<DB: Backend>(
     for (position, tag) in c.tags.as_slice().iter().enumerate() {
         let key = tag.to_lowercase();
         let link = || {
-            sql::<DB>("INSERT INTO client_tags (client_id, tag_id, position) \
-                 SELECT $1, id, $3 FROM tags WHERE account_id = $2 AND name_key = $4")
+            sql::<DB>(
+                "INSERT INTO client_tags (client_id, tag_id, position) \
+                 SELECT $1, id, $3 FROM tags WHERE account_id = $2 AND name_key = $4",
+            )
             .param(DbId(client_id))
             .param(DbId(account_id))
             .param(position as i32)

@@ -32,5 +32,6 @@ mod spam;
 mod spam_gates;
 mod spam_redis;
 mod spam_release;
+mod speed;
 mod store_conformance;
 mod store_people;
