@@ -7,7 +7,7 @@
 //! is one row here plus a migration adding its column.
 
 use crate::fields::{
-    ContactType, Email, FieldError, Flag, Gender, HomeOwnerStatus, MaritalStatus,
+    ContactType, Email, FieldError, Flag, Gender, HomeOwnerStatus, Keyword, MaritalStatus,
     NewLeadNotification, Phone, ProfileId, Text, UsCaState, WholeNumber, YmdDate, Zip,
 };
 

@@ -2,73 +2,96 @@
 
 use super::FieldError;
 
-/// Defines an enum posted as one of its canonical spellings in any ASCII case, with `parse`,
-/// `as_str` (the canonical spelling) and `from_stored` (exact canonical spelling only).
-macro_rules! keyword_enum {
-    ($(#[$doc:meta])* $name:ident, $reason:literal, { $($(#[$vdoc:meta])* $variant:ident => $text:literal,)+ }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum $name {
-            $($(#[$vdoc])* $variant,)+
-        }
+/// A value posted as one of a fixed list of canonical spellings, accepted in any ASCII case.
+/// Each keyword enum lists its values and spellings; parsing and reading back come from here.
+pub trait Keyword: Copy + 'static {
+    /// Every value, in order.
+    const ALL: &'static [Self];
+    /// What an invalid value is told.
+    const REASON: &'static str;
 
-        impl $name {
-            const ALL: &[Self] = &[$(Self::$variant),+];
+    /// The canonical spelling, as stored.
+    fn as_str(self) -> &'static str;
 
-            /// Accept one of the canonical spellings in any case.
-            pub fn parse(s: &str) -> Result<Self, FieldError> {
-                let s = s.trim();
-                Self::ALL
-                    .iter()
-                    .copied()
-                    .find(|v| v.as_str().eq_ignore_ascii_case(s))
-                    .ok_or_else(|| FieldError::new($reason))
-            }
+    /// Accept one of the canonical spellings in any case.
+    fn parse(s: &str) -> Result<Self, FieldError> {
+        let s = s.trim();
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| FieldError::new(Self::REASON))
+    }
 
-            /// The canonical spelling, as stored.
-            pub fn as_str(&self) -> &'static str {
-                match self {
-                    $(Self::$variant => $text,)+
-                }
-            }
-
-            /// Read back a stored (canonical) spelling.
-            pub fn from_stored(s: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s)
-            }
-        }
-    };
-}
-
-keyword_enum! {
-    /// `gender`.
-    Gender, "must be M or F", {
-        /// Male.
-        M => "M",
-        /// Female.
-        F => "F",
+    /// Read back a stored (canonical) spelling.
+    fn from_stored(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == s)
     }
 }
 
-keyword_enum! {
-    /// `home_owner_status`.
-    HomeOwnerStatus, "must be Own or Rent", {
-        /// Owns the home.
-        Own => "Own",
-        /// Rents the home.
-        Rent => "Rent",
+/// `gender`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gender {
+    /// Male.
+    M,
+    /// Female.
+    F,
+}
+
+impl Keyword for Gender {
+    const ALL: &'static [Self] = &[Self::M, Self::F];
+    const REASON: &'static str = "must be M or F";
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::M => "M",
+            Self::F => "F",
+        }
     }
 }
 
-keyword_enum! {
-    /// `material_status` (sic: the form parameter is spelled that way).
-    MaritalStatus, "must be Single, Married or Divorced", {
-        /// Single.
-        Single => "Single",
-        /// Married.
-        Married => "Married",
-        /// Divorced.
-        Divorced => "Divorced",
+/// `home_owner_status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HomeOwnerStatus {
+    /// Owns the home.
+    Own,
+    /// Rents the home.
+    Rent,
+}
+
+impl Keyword for HomeOwnerStatus {
+    const ALL: &'static [Self] = &[Self::Own, Self::Rent];
+    const REASON: &'static str = "must be Own or Rent";
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Own => "Own",
+            Self::Rent => "Rent",
+        }
+    }
+}
+
+/// `material_status` (sic: the form parameter is spelled that way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaritalStatus {
+    /// Single.
+    Single,
+    /// Married.
+    Married,
+    /// Divorced.
+    Divorced,
+}
+
+impl Keyword for MaritalStatus {
+    const ALL: &'static [Self] = &[Self::Single, Self::Married, Self::Divorced];
+    const REASON: &'static str = "must be Single, Married or Divorced";
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Single => "Single",
+            Self::Married => "Married",
+            Self::Divorced => "Divorced",
+        }
     }
 }
 

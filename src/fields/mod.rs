@@ -15,7 +15,9 @@ mod redirect;
 mod text;
 
 pub use address::{UsCaState, Zip};
-pub use choice::{ContactType, Gender, HomeOwnerStatus, MaritalStatus, NewLeadNotification};
+pub use choice::{
+    ContactType, Gender, HomeOwnerStatus, Keyword, MaritalStatus, NewLeadNotification,
+};
 pub use clean::{json_path_with_nul, remove_controls};
 pub use contact::{Email, Phone, ProfileId};
 pub use date::YmdDate;

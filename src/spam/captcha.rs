@@ -9,7 +9,8 @@ use reqwest::header::CONTENT_TYPE;
 use serde::Deserialize;
 use url::Url;
 
-use super::rules::{CAPTCHA_TOKEN_FIELDS, SpamReason};
+use super::control::CAPTCHA_TOKEN_FIELDS;
+use super::rules::SpamReason;
 use super::settings::{Captcha, CaptchaProvider};
 
 /// Cloudflare Turnstile's documented verify URL.

@@ -5,16 +5,9 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
+use super::control::FILL_TIME_FIELD;
 use super::settings::SpamSettings;
 
-/// The field carrying the milliseconds between page load and submit.
-pub const FILL_TIME_FIELD: &str = "_lp_t";
-/// The CAPTCHA token fields of Turnstile, hCaptcha and reCAPTCHA: never custom fields.
-pub const CAPTCHA_TOKEN_FIELDS: [&str; 3] = [
-    "cf-turnstile-response",
-    "h-captcha-response",
-    "g-recaptcha-response",
-];
 /// Fields whose links are not counted: the post's own redirects.
 const REDIRECT_FIELDS: [&str; 2] = ["OnSuccessURL", "OnErrorURL"];
 
@@ -96,12 +89,6 @@ pub fn count_spam(reasons: &[SpamReason]) {
     for reason in reasons {
         metrics::counter!("leadpost_spam_total", "reason" => reason.as_str()).increment(1);
     }
-}
-
-/// Whether a posted field steers the spam checks rather than carrying lead data: `_lp_*` names and
-/// the CAPTCHA token fields. Such fields never become custom fields.
-pub fn is_control_field(name: &str) -> bool {
-    name.starts_with("_lp_") || CAPTCHA_TOKEN_FIELDS.contains(&name)
 }
 
 /// Every local reason that applies to a post's `(name, value)` fields from `client_ip`, in order.
@@ -453,17 +440,5 @@ mod tests {
                 SpamReason::TooManyLinks
             ]
         );
-    }
-
-    #[test]
-    fn control_fields_are_lp_names_and_captcha_tokens() {
-        for name in ["_lp_hp", "_lp_t", "_lp_anything", "cf-turnstile-response"] {
-            assert!(is_control_field(name), "{name}");
-        }
-        assert!(is_control_field("h-captcha-response"));
-        assert!(is_control_field("g-recaptcha-response"));
-        for name in ["lp_hp", "_LP_hp", "email", "website"] {
-            assert!(!is_control_field(name), "{name}");
-        }
     }
 }

@@ -6,8 +6,8 @@ use std::fmt;
 use ipnet::IpNet;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::control::{CAPTCHA_TOKEN_FIELDS, FILL_TIME_FIELD};
 use super::origin::OriginPattern;
-use super::rules::{CAPTCHA_TOKEN_FIELDS, FILL_TIME_FIELD};
 
 /// The honeypot field a new account has.
 pub const DEFAULT_HONEYPOT_FIELD: &str = "_lp_hp";
