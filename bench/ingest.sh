@@ -76,6 +76,7 @@ stop_server() { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=; }
 # of a backlog drained by the default worker settings.
 run_delivery() {
   local name=$1 url=$2 account hook plan key
+  export LEADPOST_ALLOW_PRIVATE_TARGETS=true
   python3 bench/delivery.py receive "$RECEIVER_PORT" & RECEIVER=$!
   account=$(DATABASE_URL="$url" "$BIN" account create --name "Delivery $name" | awk '/account id:/ {print $3}')
   hook=$(DATABASE_URL="$url" "$BIN" webhook create --account "$account" --name receiver \
