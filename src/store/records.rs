@@ -179,7 +179,9 @@ pub(super) struct KeyOwnerRow {
     spam_settings: Option<String>,
     source_allowed_origins: Option<String>,
     source_require_origin: Option<i16>,
-    /// When the key stops working (a rotated-out key), if ever.
+    /// When the key stops working (a rotated-out key), if ever; absent when the
+    /// owner is read without a key.
+    #[sqlx(default)]
     pub(super) key_expires_at: Option<DbTime>,
 }
 
