@@ -24,7 +24,7 @@ impl Backend for Postgres {
     const BEGIN_WRITE: &'static str = "BEGIN";
 
     fn claim_due_jobs_sql() -> &'static str {
-        static CLAIM: LazyLock<String> = LazyLock::new(|| claim_statement());
+        static CLAIM: LazyLock<String> = LazyLock::new(claim_statement);
         &CLAIM
     }
 
