@@ -48,6 +48,8 @@ pub fn routes(state: AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(pages::router())
         // The console's door: same-origin HTML forms.
         .merge(console::router())
+        .routes(routes!(intake::inbound::post_inbound))
+        .routes(routes!(intake::inbound::post_thumbtack))
         .routes(routes!(healthz))
         .routes(routes!(readyz));
     if metrics_here {
@@ -206,6 +208,8 @@ async fn openapi_json(Extension(OpenApiJson(json)): Extension<OpenApiJson>) -> i
 pub struct Application {
     listener: TcpListener,
     metrics_listener: Option<TcpListener>,
+    /// The receiving SMTP server's listener, when `inbound.smtp_listen` is set.
+    smtp_listener: Option<TcpListener>,
     state: AppState,
 }
 
@@ -237,10 +241,12 @@ impl Application {
                     .map_err(|e| anyhow::anyhow!("cannot listen on {bind} for /metrics: {e}"))?,
             ),
         };
+        let smtp_listener = intake::smtp::bind(&settings.inbound).await?;
         let state = AppState::new(settings, store);
         Ok(Application {
             listener,
             metrics_listener,
+            smtp_listener,
             state,
         })
     }
@@ -258,6 +264,13 @@ impl Application {
     /// The address `/metrics` is served on alone, when `server.metrics_bind` is set.
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
         self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+    }
+
+    /// The address the SMTP server listens on, when `inbound.smtp_listen` is set.
+    pub fn smtp_addr(&self) -> Option<SocketAddr> {
+        self.smtp_listener
             .as_ref()
             .and_then(|l| l.local_addr().ok())
     }
@@ -317,6 +330,13 @@ impl Application {
                 },
             ))
         });
+        let smtp = match self.smtp_listener {
+            Some(listener) => Some(
+                intake::smtp::spawn(listener, self.state.clone(), stop_tx.subscribe())
+                    .map_err(std::io::Error::other)?,
+            ),
+            None => None,
+        };
         let app = router(self.state);
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let serve = server::serve(self.listener, app, connection_limits, async move {
@@ -344,6 +364,9 @@ impl Application {
         let _ = stop_tx.send(true);
         if let Some(metrics) = metrics {
             metrics.abort();
+        }
+        if let Some(smtp) = smtp {
+            smtp.abort();
         }
         if let Some(worker) = worker {
             tracing::info!("finishing deliveries in flight");

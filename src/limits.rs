@@ -44,9 +44,9 @@ impl SharedRates {
     }
 }
 
-/// The shared limits of `settings`, when a Redis is named (a URL that does not parse is refused
-/// when the configuration is read; here it is logged and the limits stay per process).
-fn shared_rates(settings: &LimitSettings) -> Option<SharedRates> {
+/// The Redis of `settings` with its key prefix, when one is named (a URL that does not parse is
+/// refused when the configuration is read; here it is logged and the limits stay per process).
+pub fn shared_redis(settings: &LimitSettings) -> Option<SharedLimits> {
     let url = settings.redis_url.trim();
     if url.is_empty() {
         return None;
@@ -55,17 +55,20 @@ fn shared_rates(settings: &LimitSettings) -> Option<SharedRates> {
         "" => DEFAULT_KEY_PREFIX,
         prefix => prefix,
     };
-    match SharedLimits::new(url, prefix) {
-        Ok(redis) => Some(SharedRates {
-            redis,
-            per_ip_per_minute: settings.per_ip_per_minute,
-            per_key_per_minute: settings.per_key_per_minute,
-        }),
-        Err(error) => {
-            tracing::error!(%error, "the Redis URL is not usable; rate limits stay per process");
-            None
-        }
-    }
+    SharedLimits::new(url, prefix)
+        .inspect_err(|error| {
+            tracing::error!(%error, "the Redis URL is not usable; limits stay per process");
+        })
+        .ok()
+}
+
+/// The shared rate limits of `settings`, when a Redis is named.
+fn shared_rates(settings: &LimitSettings) -> Option<SharedRates> {
+    shared_redis(settings).map(|redis| SharedRates {
+        redis,
+        per_ip_per_minute: settings.per_ip_per_minute,
+        per_key_per_minute: settings.per_key_per_minute,
+    })
 }
 
 fn limiter<K: std::hash::Hash + Eq + Clone>(per_minute: u32) -> Option<DefaultKeyedRateLimiter<K>> {

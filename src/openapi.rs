@@ -23,6 +23,7 @@ use utoipa::{Modify, OpenApi};
         (name = "clients", description = "Admin: the leads"),
         (name = "activity", description = "Admin: notifications, submissions, jobs"),
         (name = "operations", description = "Health, readiness, this document"),
+        (name = "inbound", description = "Admin: inbound email tokens, parsers and reparse"),
     )
 )]
 pub struct ApiDoc;

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use crate::config::Settings;
-use crate::limits::RateLimits;
-use crate::people::{Lockout, LockoutPolicy, LoginThrottle};
+use crate::limits::{RateLimits, shared_redis};
+use crate::people::{Lockout, LockoutPolicy, LoginThrottle, SharedLockout};
 use crate::spam::CaptchaVerifier;
 use crate::store::Store;
 use crate::telemetry::Metrics;
@@ -21,7 +21,7 @@ pub struct AppState {
     pub captcha: CaptchaVerifier,
     /// This application's own metrics, served at `/metrics`.
     pub metrics: Metrics,
-    /// Failed console logins per email (the lockout).
+    /// Failed console logins per email (the lockout), in Redis when `limits.redis_url` is set.
     pub throttle: Arc<dyn LoginThrottle>,
 }
 
@@ -33,10 +33,17 @@ impl AppState {
             limits: Arc::new(RateLimits::new(&settings.limits)),
             captcha: CaptchaVerifier::new(reqwest::Client::new(), settings.spam.verify_urls()),
             metrics: Metrics::new(),
-            throttle: Arc::new(Lockout::new(LockoutPolicy::from_lock_seconds(
-                settings.people.login_lock_seconds,
-            ))),
+            throttle: login_throttle(&settings),
             settings: Arc::new(settings),
         }
+    }
+}
+
+/// The login lockout: shared through Redis when one is configured, else in this process.
+fn login_throttle(settings: &Settings) -> Arc<dyn LoginThrottle> {
+    let policy = LockoutPolicy::from_lock_seconds(settings.people.login_lock_seconds);
+    match shared_redis(&settings.limits) {
+        Some(redis) => Arc::new(SharedLockout::new(redis, policy)),
+        None => Arc::new(Lockout::new(policy)),
     }
 }

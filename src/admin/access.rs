@@ -195,6 +195,48 @@ pub const RULES: &[Rule] = &[
         "/admin/v1/accounts/{id}/api-tokens/{token_id}",
         ManagePeopleAndKeys,
     ),
+    account(
+        "POST",
+        "/admin/v1/accounts/{id}/lead-sources/{source_id}/rotate-inbound-token",
+        ManageAccount,
+    ),
+    account(
+        "GET",
+        "/admin/v1/accounts/{id}/lead-sources/{source_id}/parsers",
+        Read,
+    ),
+    account(
+        "POST",
+        "/admin/v1/accounts/{id}/lead-sources/{source_id}/parsers",
+        ManageAccount,
+    ),
+    account(
+        "GET",
+        "/admin/v1/accounts/{id}/lead-sources/{source_id}/parsers/{parser_id}",
+        Read,
+    ),
+    account(
+        "PUT",
+        "/admin/v1/accounts/{id}/lead-sources/{source_id}/parsers/{parser_id}",
+        ManageAccount,
+    ),
+    account(
+        "DELETE",
+        "/admin/v1/accounts/{id}/lead-sources/{source_id}/parsers/{parser_id}",
+        ManageAccount,
+    ),
+    account(
+        "POST",
+        "/admin/v1/accounts/{id}/lead-sources/{source_id}/parsers/test",
+        ActOnLeads,
+    ),
+    object(
+        "POST",
+        "/admin/v1/submissions/{id}/reparse",
+        ActOnLeads,
+        OwnedObject::Submission,
+        "submission",
+    ),
 ];
 
 /// What the route needs; a route not in the table is operator-only. HEAD is read as GET.

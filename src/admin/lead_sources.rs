@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 
 use super::error::{AdminError, ErrorBody};
 use super::extract::{JsonBody, QueryParams, parse_id};
+use super::inbound::shown;
 use crate::service::accounts::RotateKey;
 use crate::service::lead_sources::{self, CreateLeadSource, LeadSourceList};
 use crate::service::page::PageParams;
@@ -29,7 +30,7 @@ pub async fn create_lead_source(
 ) -> Result<(StatusCode, Json<LeadSource>), AdminError> {
     let account_id = parse_id(&id, "account")?;
     let source = lead_sources::create(state.store.as_ref(), account_id, body).await?;
-    Ok((StatusCode::CREATED, Json(source)))
+    Ok((StatusCode::CREATED, Json(shown(&state, source))))
 }
 
 /// List the account's lead sources, newest first.
@@ -42,9 +43,13 @@ pub async fn list_lead_sources(
     QueryParams(params): QueryParams<PageParams>,
 ) -> Result<Json<LeadSourceList>, AdminError> {
     let account_id = parse_id(&id, "account")?;
-    Ok(Json(
-        lead_sources::list(state.store.as_ref(), account_id, &params).await?,
-    ))
+    let mut list = lead_sources::list(state.store.as_ref(), account_id, &params).await?;
+    list.lead_sources = list
+        .lead_sources
+        .into_iter()
+        .map(|s| shown(&state, s))
+        .collect();
+    Ok(Json(list))
 }
 
 /// Read one of the account's lead sources.
@@ -57,9 +62,8 @@ pub async fn get_lead_source(
 ) -> Result<Json<LeadSource>, AdminError> {
     let account_id = parse_id(&id, "account")?;
     let source_id = parse_id(&source_id, "lead source")?;
-    Ok(Json(
-        lead_sources::get(state.store.as_ref(), account_id, source_id).await?,
-    ))
+    let source = lead_sources::get(state.store.as_ref(), account_id, source_id).await?;
+    Ok(Json(shown(&state, source)))
 }
 
 /// Replace a lead source's web_key; the old one works `grace_seconds` longer.

@@ -27,6 +27,7 @@ pub mod automation;
 pub mod clients;
 pub mod error;
 pub mod extract;
+pub mod inbound;
 pub mod lead_sources;
 pub mod people;
 pub mod spam;
@@ -84,6 +85,15 @@ pub fn router(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(people::revoke_api_token))
         .routes(routes!(people::get_me))
         .routes(routes!(people::change_password))
+        .routes(routes!(inbound::rotate_inbound_token))
+        .routes(routes!(inbound::list_parsers, inbound::create_parser))
+        .routes(routes!(
+            inbound::get_parser,
+            inbound::replace_parser,
+            inbound::delete_parser
+        ))
+        .routes(routes!(inbound::test_parsers))
+        .routes(routes!(inbound::reparse_submission))
         // Add routes above this line: the token check covers only what is above it
         // (a test asks every documented admin operation for a 401 without token).
         .route_layer(middleware::from_fn_with_state(state, auth::guard))

@@ -34,7 +34,7 @@ pub async fn get_spam_settings(
 /// Change the account's spam settings: a key left out stays, `null` clears it.
 #[utoipa::path(patch, path = "/admin/v1/accounts/{id}/spam", tag = "spam",
     params(("id" = Uuid, Path, description = "Account id")),
-    request_body = SpamSettingsPatch,
+    request_body = Option<SpamSettingsPatch>,
     responses(
         (status = 200, body = SpamSettings),
         (status = 404, body = ErrorBody),
@@ -91,7 +91,7 @@ pub async fn mark_client_spam(
 /// Change a lead source's own origin rules (`null`: the account's apply).
 #[utoipa::path(patch, path = "/admin/v1/accounts/{id}/lead-sources/{source_id}", tag = "lead sources",
     params(("id" = Uuid, Path, description = "Account id"), ("source_id" = Uuid, Path, description = "Lead source id")),
-    request_body = UpdateSourceOrigins,
+    request_body = Option<UpdateSourceOrigins>,
     responses((status = 200, body = LeadSource), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_lead_source(
     State(state): State<AppState>,
@@ -100,7 +100,7 @@ pub async fn update_lead_source(
 ) -> Result<Json<LeadSource>, AdminError> {
     let account_id = parse_id(&id, "account")?;
     let source_id = parse_id(&source_id, "lead source")?;
-    Ok(Json(
-        spam::update_source_origins(state.store.as_ref(), account_id, source_id, body).await?,
-    ))
+    let source =
+        spam::update_source_origins(state.store.as_ref(), account_id, source_id, body).await?;
+    Ok(Json(super::inbound::shown(&state, source)))
 }

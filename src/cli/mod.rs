@@ -6,6 +6,7 @@
 
 mod account;
 mod action_plan;
+mod api_token;
 mod client;
 mod demo;
 mod job;
@@ -15,6 +16,7 @@ mod output;
 mod serve;
 mod submission;
 mod table;
+mod user;
 mod webhook;
 
 use std::sync::Arc;
@@ -23,12 +25,14 @@ use clap::{Parser, Subcommand};
 
 pub use account::AccountCommand;
 pub use action_plan::ActionPlanCommand;
+pub use api_token::ApiTokenCommand;
 pub use client::ClientCommand;
 pub use job::JobCommand;
 pub use lead_source::LeadSourceCommand;
 pub use notification::NotificationCommand;
 pub use serve::ServeArgs;
 pub use submission::SubmissionCommand;
+pub use user::UserCommand;
 pub use webhook::WebhookCommand;
 
 use crate::config::Settings;
@@ -99,6 +103,17 @@ pub enum Command {
         #[command(subcommand)]
         command: JobCommand,
     },
+    /// People who log in to the console.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Account API tokens (`lpat_…`) for the admin API.
+    #[command(name = "api-token")]
+    ApiToken {
+        #[command(subcommand)]
+        command: ApiTokenCommand,
+    },
 }
 
 /// Run one command.
@@ -129,6 +144,12 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             submission::run(open(&settings).await?.as_ref(), command, json).await
         }
         Command::Job { command } => job::run(open(&settings).await?.as_ref(), command, json).await,
+        Command::User { command } => {
+            user::run(open(&settings).await?.as_ref(), &settings, command, json).await
+        }
+        Command::ApiToken { command } => {
+            api_token::run(open(&settings).await?.as_ref(), command, json).await
+        }
     }
 }
 

@@ -108,6 +108,42 @@ const ENVIRONMENT: &[(&str, &str, EnvValue)] = &[
         "people.invite_ttl_seconds",
         EnvValue::Typed,
     ),
+    ("LEADPOST_INBOUND_DOMAIN", "inbound.domain", EnvValue::Text),
+    (
+        "LEADPOST_INBOUND_MAX_BYTES",
+        "inbound.max_bytes",
+        EnvValue::Typed,
+    ),
+    (
+        "LEADPOST_SMTP_LISTEN",
+        "inbound.smtp_listen",
+        EnvValue::Text,
+    ),
+    (
+        "LEADPOST_SMTP_HOSTNAME",
+        "inbound.smtp_hostname",
+        EnvValue::Text,
+    ),
+    (
+        "LEADPOST_SMTP_TLS_CERT",
+        "inbound.smtp_tls_cert",
+        EnvValue::Text,
+    ),
+    (
+        "LEADPOST_SMTP_TLS_KEY",
+        "inbound.smtp_tls_key",
+        EnvValue::Text,
+    ),
+    (
+        "LEADPOST_SMTP_MAX_CONNECTIONS",
+        "inbound.smtp_max_connections",
+        EnvValue::Typed,
+    ),
+    (
+        "LEADPOST_SMTP_IDLE_TIMEOUT_SECONDS",
+        "inbound.smtp_idle_timeout_seconds",
+        EnvValue::Typed,
+    ),
 ];
 
 /// The variable naming the configuration file.

@@ -28,6 +28,8 @@ pub struct Settings {
     pub spam: SpamServiceSettings,
     #[serde(default)]
     pub people: PeopleSettings,
+    #[serde(default)]
+    pub inbound: InboundSettings,
 }
 
 /// `[server]`
@@ -288,9 +290,11 @@ pub enum ConfigError {
 }
 
 mod environment;
+mod inbound;
 mod lenient;
 
 pub use environment::CONFIG_FILE_ENV;
+pub use inbound::InboundSettings;
 pub use lenient::parse_bool;
 
 use environment::{describe_setting, env_value, environment};

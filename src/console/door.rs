@@ -15,7 +15,7 @@ use crate::people::session::{cleared_session_cookie, session_cookie};
 use crate::people::{InputError, password};
 use crate::service::ServiceError;
 use crate::service::people::{self, ChangePassword};
-use crate::service::sessions;
+use crate::service::sessions::{self, StartedSession};
 use crate::state::AppState;
 
 /// The same words for an unknown email and a wrong password.
@@ -78,19 +78,7 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Byte
     )
     .await
     {
-        Ok(started) => {
-            let limits = people::PeoplePolicy::from_settings(&state.settings).sessions;
-            let cookie = session_cookie(
-                &started.id,
-                started.clock.cookie_max_age(limits, now),
-                secure_cookie(&state),
-            );
-            let mut response = see_other("/console/");
-            if let Ok(value) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().insert(header::SET_COOKIE, value);
-            }
-            response
-        }
+        Ok(started) => to_console(&state, &started, now),
         Err(ServiceError::Unauthenticated(_)) => login_form(
             StatusCode::UNAUTHORIZED,
             email.trim(),
@@ -116,6 +104,21 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Byte
         }
         Err(e) => failed(e),
     }
+}
+
+/// The answer to a person who has just signed in: the session cookie and a redirect to the console.
+fn to_console(state: &AppState, started: &StartedSession, now: OffsetDateTime) -> Response {
+    let limits = people::PeoplePolicy::from_settings(&state.settings).sessions;
+    let cookie = session_cookie(
+        &started.id,
+        started.clock.cookie_max_age(limits, now),
+        secure_cookie(state),
+    );
+    let mut response = see_other("/console/");
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
 }
 
 /// `POST /console/logout`: ends the session (CSRF token required) and clears the cookie.
@@ -173,7 +176,8 @@ pub async fn invite_page(State(state): State<AppState>, Path(token): Path<String
     }
 }
 
-/// `POST /console/invite/{token}` (form: `password`): sets the password, spends the invite.
+/// `POST /console/invite/{token}` (form: `password`): sets the password, spends the invite and
+/// signs the person in (the session cookie and a redirect to the console).
 pub async fn accept_invite(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -187,11 +191,10 @@ pub async fn accept_invite(
     let password = fields.get("password").cloned().unwrap_or_default();
     let now = OffsetDateTime::now_utc();
     match people::accept_invite(state.store.as_ref(), &token, &password, now).await {
-        Ok(_) => message(
-            StatusCode::OK,
-            "Password set",
-            "Your password is set. You can log in now.",
-        ),
+        Ok(user_id) => match sessions::start_for(state.store.as_ref(), user_id, now).await {
+            Ok(started) => to_console(&state, &started, now),
+            Err(e) => failed(e),
+        },
         Err(ServiceError::Invalid(problems)) => {
             let text = problems
                 .first()

@@ -4,7 +4,9 @@
 pub mod answer;
 pub mod body;
 pub mod form;
+pub mod inbound;
 pub mod negotiate;
+pub mod smtp;
 pub mod spam_check;
 
 use std::net::{IpAddr, SocketAddr};
@@ -19,19 +21,19 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use time::OffsetDateTime;
 
 use crate::fields::{RedirectUrl, remove_controls};
+use crate::service;
+use crate::service::intake::{Arrival, Pipeline, Settled, settle};
 use crate::state::AppState;
-use crate::store::{AcceptOutcome, KeyOwner, LeadToStore, Outcome, Submission, new_id};
+use crate::store::{Channel, KeyOwner, Outcome, Submission, new_id};
 pub use answer::{Answer, IntakeError};
 use body::{BodyError, PostedPairs};
-use form::{Form, ValidLead};
+use form::Form;
 
 /// The path of the endpoint.
 pub const PATH: &str = "/v1/external-api/external-form-lead";
 
 /// Longest raw body kept in the submission log for a body that could not be parsed.
 const RAW_BODY_LOG_LIMIT: usize = 16 * 1024;
-/// Most bytes of names and values kept in the submission log for a refused post.
-const REFUSED_FIELDS_LOG_LIMIT: usize = 16 * 1024;
 
 /// `POST /v1/external-api/external-form-lead`
 #[utoipa::path(post, path = "/v1/external-api/external-form-lead", tag = "intake",
@@ -108,6 +110,9 @@ async fn answer_post(
         released_client_id: None,
         released_at: None,
         release_error_code: None,
+        channel: Channel::Form,
+        raw_message: None,
+        reparsed_at: None,
     };
     tracing::Span::current().record("submission_id", tracing::field::display(log.id));
 
@@ -230,25 +235,8 @@ async fn process(state: &AppState, post: Post<'_>, mut log: Submission) -> Answe
     }
 }
 
-/// Steps 4 and 5 (the name and every other field), on a blocking thread: HTML
-/// stripping of a large post is CPU work the async workers must not wait on.
-async fn validate(posted: Arc<PostedPairs>) -> Result<(ValidLead, String), IntakeError> {
-    let checked = tokio::task::spawn_blocking(move || {
-        let form = Form::new(&posted);
-        let name = form.name().ok_or(IntakeError::NameNotReceived)?;
-        let valid = form.lead(name).map_err(IntakeError::InvalidFields)?;
-        Ok((valid, form.fingerprint()))
-    })
-    .await;
-    checked.unwrap_or_else(|e| {
-        tracing::error!(error = %e, "validating a post failed");
-        Err(IntakeError::BadRequest(
-            "the post could not be checked".into(),
-        ))
-    })
-}
-
-/// Steps 4 to 6 and the store, once the web_key and the origin are known good.
+/// Steps 4 to 6 and the store, once the web_key and the origin are known good: the shared
+/// pipeline (`service::intake`).
 async fn process_for_owner(
     state: &AppState,
     post: &Post<'_>,
@@ -256,63 +244,29 @@ async fn process_for_owner(
     owner: KeyOwner,
     redirect: Option<RedirectUrl>,
 ) -> Answer {
-    let fail = |error: IntakeError| Answer::Failure {
-        error,
-        redirect: redirect.clone(),
-    };
-
-    let (valid, fingerprint) = match validate(post.posted.clone()).await {
-        Ok(checked) => checked,
-        Err(error) => {
-            reject(state, log, &error).await;
-            return fail(error);
-        }
-    };
-    // Step 5b: spam is kept, and answered exactly as a success.
-    let reasons = spam_check::spam_reasons(state, &owner, &post.posted.pairs, post.client_ip).await;
-    if !reasons.is_empty() {
-        return match spam_check::keep_spam(state, log, reasons).await {
-            Ok(()) => Answer::Success {
-                redirect: valid.success_url,
-            },
-            Err(()) => fail(IntakeError::StorageUnavailable),
-        };
-    }
-    let lead = LeadToStore {
+    let arrival = Arrival {
         owner,
-        client: valid.client,
-        submission: log,
-        fingerprint,
-        replay_window_seconds: state.settings.intake.replay_window_seconds,
+        fields: post.posted.clone(),
+        log,
+        client_ip: post.client_ip,
         request_id: post.request_id.clone(),
+        fingerprint: None,
     };
-    match state.store.accept_lead(&lead).await {
-        Ok(AcceptOutcome::Created { client_id }) => {
-            tracing::info!(%client_id, "lead accepted");
-            metrics::counter!("leadpost_leads_accepted_total").increment(1);
-            success(valid.success_url)
-        }
-        Ok(AcceptOutcome::Replay { of_submission, .. }) => {
-            tracing::info!(%of_submission, "double submit answered again");
-            metrics::counter!("leadpost_double_submits_total").increment(1);
-            success(valid.success_url)
-        }
-        Ok(AcceptOutcome::DuplicateEmail { existing_client_id }) => {
-            tracing::info!(%existing_client_id, "duplicate email refused");
-            tracing::Span::current().record("outcome", "ct103");
-            fail(IntakeError::DuplicateClient)
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "could not store the lead");
-            reject(state, lead.submission, &IntakeError::StorageUnavailable).await;
-            fail(IntakeError::StorageUnavailable)
-        }
+    match settle(pipeline(state), arrival).await {
+        Settled::Accepted { success_url, .. } | Settled::Spam { success_url } => Answer::Success {
+            redirect: success_url,
+        },
+        Settled::Refused { error, .. } => Answer::Failure { error, redirect },
     }
 }
 
-fn success(redirect: Option<RedirectUrl>) -> Answer {
-    tracing::Span::current().record("outcome", "accepted");
-    Answer::Success { redirect }
+/// The shared intake pipeline over this application's store and settings.
+pub fn pipeline(state: &AppState) -> Pipeline<'_> {
+    Pipeline {
+        store: state.store.as_ref(),
+        captcha: &state.captcha,
+        replay_window_seconds: state.settings.intake.replay_window_seconds,
+    }
 }
 
 /// A failure answered with JSON whatever OnErrorURL says (steps 1 and 2, limits).
@@ -325,50 +279,16 @@ fn json_failure(error: IntakeError) -> Answer {
 }
 
 /// Log a refused post; a log that cannot be written is reported, not fatal.
-async fn reject(state: &AppState, mut log: Submission, error: &IntakeError) {
-    tracing::Span::current().record("outcome", error.code());
-    log.outcome = Outcome::Rejected;
-    log.error_code = Some(error.code().to_string());
-    log.message = Some(error.to_string());
-    keep_at_most(&mut log.fields, REFUSED_FIELDS_LOG_LIMIT);
-    if let Err(e) = state.store.record_rejection(&log).await {
-        tracing::warn!(error = %e, "could not log a refused submission");
-    }
-}
-
-/// Cut `fields` to about `limit` bytes of names and values in all; when anything is
-/// cut, a last field `_truncated` says how many bytes the post had.
-fn keep_at_most(fields: &mut Vec<(String, String)>, limit: usize) {
-    let total: usize = fields.iter().map(|(n, v)| n.len() + v.len()).sum();
-    if total <= limit {
-        return;
-    }
-    let mut room = limit;
-    let mut kept = Vec::new();
-    for (mut name, mut value) in fields.drain(..) {
-        if room == 0 {
-            break;
-        }
-        name.truncate(floor_char_boundary(&name, room));
-        room -= name.len();
-        value.truncate(floor_char_boundary(&value, room));
-        room -= value.len();
-        kept.push((name, value));
-    }
-    kept.push(("_truncated".into(), format!("{total} bytes posted")));
-    *fields = kept;
-}
-
-/// The largest char boundary of `s` at or below `at`.
-fn floor_char_boundary(s: &str, at: usize) -> usize {
-    if at >= s.len() {
-        return s.len();
-    }
-    (0..=at).rev().find(|i| s.is_char_boundary(*i)).unwrap_or(0)
+async fn reject(state: &AppState, log: Submission, error: &IntakeError) {
+    service::intake::reject(state.store.as_ref(), log, error).await;
 }
 
 /// Read at most `limit` bytes; a declared or actual larger body is refused unread.
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, IntakeError> {
+pub(crate) async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Bytes, IntakeError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

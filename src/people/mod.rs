@@ -9,7 +9,8 @@
 //! - [`secrets`]: API tokens, session ids, invite and CSRF tokens drawn from the OS generator,
 //!   stored only as SHA-256 digests;
 //! - [`session`]: the `lp_session` cookie, session expiry, the CSRF token check and the `Origin` rule;
-//! - [`lockout`]: counting failed logins per email and refusing a locked one for a while.
+//! - [`lockout`]: counting failed logins per email and refusing a locked one for a while;
+//! - [`shared_lockout`]: the same lockout counted in Redis, shared by every instance.
 
 pub mod actor;
 pub mod email;
@@ -18,6 +19,7 @@ pub mod password;
 pub mod roles;
 pub mod secrets;
 pub mod session;
+pub mod shared_lockout;
 
 pub use actor::{Actor, Caller};
 pub use email::UserEmail;
@@ -26,6 +28,7 @@ pub use password::{Password, PasswordHash, PasswordHashError};
 pub use roles::{Access, Capability, Role, TokenScope};
 pub use secrets::{ApiToken, CsrfToken, InviteToken, SecretHash, SessionId};
 pub use session::{SessionClock, SessionLimits};
+pub use shared_lockout::SharedLockout;
 
 /// Why a value given for a person, role or credential was refused; the text reads after the field's
 /// name (e.g. "role must be one of owner, member, viewer").

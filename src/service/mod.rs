@@ -22,11 +22,15 @@ pub mod automation;
 pub mod clients;
 pub mod credentials;
 pub mod export;
+pub mod inbound;
 pub mod input;
+pub mod intake;
 pub mod jobs;
 pub mod lead_sources;
 pub mod page;
+pub mod parsers;
 pub mod people;
+pub mod reparse;
 pub mod sessions;
 pub mod spam;
 

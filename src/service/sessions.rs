@@ -2,6 +2,7 @@
 //! wrong password), finding the signed-in user behind a cookie, and logging out.
 
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 use super::ServiceError;
 use crate::people::password::verify_password;
@@ -70,6 +71,15 @@ pub async fn login(
         return Err(ServiceError::Unauthenticated(LOGIN_REFUSED));
     };
     throttle.record_success(&email).await;
+    start(store, user, now).await
+}
+
+/// Start a session for a person who has just proved who they are (a login, an accepted invite).
+pub async fn start(
+    store: &dyn Store,
+    user: User,
+    now: OffsetDateTime,
+) -> Result<StartedSession, ServiceError> {
     let id = SessionId::generate().map_err(|e| ServiceError::Internal(e.into()))?;
     let csrf_token = CsrfToken::generate().map_err(|e| ServiceError::Internal(e.into()))?;
     store
@@ -82,6 +92,19 @@ pub async fn login(
         user,
         clock: SessionClock::started(now),
     })
+}
+
+/// Start a session for the user `user_id` (one who has just set a password through an invite).
+pub async fn start_for(
+    store: &dyn Store,
+    user_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<StartedSession, ServiceError> {
+    let user = store
+        .get_user(user_id)
+        .await
+        .map_err(|e| ServiceError::from_store(e, "user"))?;
+    start(store, user, now).await
 }
 
 /// The person behind a session cookie, if the session is live; its use is recorded (at most once

@@ -5,8 +5,6 @@ use uuid::Uuid;
 
 use super::ServiceError;
 use crate::fields::FieldProblem;
-use crate::intake::body::PostedPairs;
-use crate::intake::form::Form;
 use crate::spam::{OriginPattern, SpamReason, SpamSettings, SpamSettingsPatch, count_spam};
 use crate::store::{
     Client, LeadSource, LeadToStore, Outcome, ReleaseOutcome, SourceOrigins, Store,
@@ -68,15 +66,7 @@ pub async fn release(store: &dyn Store, submission_id: Uuid) -> Result<Client, S
         .owner_of(account_id, submission.lead_source_id)
         .await
         .map_err(|e| ServiceError::from_store(e, "account"))?;
-    let posted = PostedPairs {
-        pairs: submission.fields.clone(),
-        nested: Vec::new(),
-    };
-    let form = Form::new(&posted);
-    let name = form
-        .name()
-        .ok_or_else(|| ServiceError::field("name", "the kept post has no name"))?;
-    let valid = form.lead(name).map_err(ServiceError::Invalid)?;
+    let valid = super::intake::lead_of(&submission.fields).map_err(ServiceError::Invalid)?;
     let lead = LeadToStore {
         owner,
         client: valid.client,

@@ -156,8 +156,11 @@ pub struct CaptchaPatch {
     pub provider: CaptchaProvider,
     #[serde(default)]
     pub secret: Option<String>,
+    #[schema(min_length = 1, max_length = 1000)]
     pub site_key: String,
+    /// reCAPTCHA v3: the lowest score that passes (default 0.5).
     #[serde(default)]
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub min_score: Option<f64>,
 }
 

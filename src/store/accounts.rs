@@ -69,7 +69,7 @@ pub(super) const ACCOUNT_COLUMNS: &str = "a.id, a.name, a.owner_email, a.owner_p
 
 /// A lead source's columns, with its current key as `web_key`.
 const SOURCE_COLUMNS: &str = "s.id, s.account_id, s.name, s.action_plan_id, s.created_at, \
-    s.allowed_origins, s.require_origin, \
+    s.allowed_origins, s.require_origin, s.inbound_token, \
     (SELECT k.key FROM web_keys k WHERE k.lead_source_id = s.id AND k.expires_at IS NULL \
     ORDER BY k.created_at DESC LIMIT 1) AS web_key";
 
@@ -271,17 +271,20 @@ impl<DB: Backend> AccountStore for SqlStore<DB> {
         let id = new_id();
         let now = DbTime::now();
         let web_key = new.web_key.clone().unwrap_or_else(generate_web_key);
+        let inbound_token = super::inbound::generate_inbound_token();
         let mut tx = self.begin_write().await?;
         let insert = sql(
-            "INSERT INTO lead_sources (id, account_id, name, action_plan_id, created_at) \
-             SELECT $1, a.id, $3, $4, $5 FROM accounts a WHERE a.id = $2 AND ($4 IS NULL OR \
+            "INSERT INTO lead_sources (id, account_id, name, action_plan_id, created_at, \
+             inbound_token) \
+             SELECT $1, a.id, $3, $4, $5, $6 FROM accounts a WHERE a.id = $2 AND ($4 IS NULL OR \
              EXISTS (SELECT 1 FROM action_plans p WHERE p.id = $4 AND p.account_id = $2))",
         )
         .param(DbId(id))
         .param(DbId(account_id))
         .param(new.name.clone())
         .param(new.action_plan_id.map(DbId))
-        .param(now);
+        .param(now)
+        .param(inbound_token.clone());
         if execute(insert, DB::on_conn(&mut tx)).await? == 0 {
             return Err(StoreError::NotFound);
         }
@@ -296,6 +299,9 @@ impl<DB: Backend> AccountStore for SqlStore<DB> {
             created_at: now.0,
             allowed_origins: None,
             require_origin: None,
+            inbound_url: super::inbound::inbound_path(&inbound_token),
+            inbound_address: None,
+            inbound_token,
         })
     }
 

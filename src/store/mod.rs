@@ -9,6 +9,7 @@ mod automation;
 mod clients;
 mod credentials;
 mod group_commit;
+mod inbound;
 mod job_enums;
 mod jobs;
 mod key_cache;
@@ -34,6 +35,9 @@ pub use accounts::AccountStore;
 pub use automation::AutomationStore;
 pub use clients::ClientStore;
 pub use credentials::{ApiTokenInfo, CredentialStore, NewApiToken, OwnedObject, SessionInfo};
+pub use inbound::{
+    InboundStore, ReparseOutcome, StoredParser, VendorLead, generate_inbound_token, inbound_path,
+};
 pub use job_enums::{JobKind, JobState, UnknownName};
 pub use jobs::{AccountRef, DeliveryContext, JobNext, JobStore, NewAttempt};
 pub use model::*;
@@ -94,6 +98,7 @@ pub trait Store:
     + SpamStore
     + PeopleStore
     + CredentialStore
+    + InboundStore
     + Send
     + Sync
     + 'static

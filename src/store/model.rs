@@ -87,6 +87,13 @@ pub struct LeadSource {
     pub allowed_origins: Option<Vec<OriginPattern>>,
     /// Whether this source's posts must name their origin; `null`: the account's setting applies.
     pub require_origin: Option<bool>,
+    /// Where email for this source is posted (`/v1/inbound/{token}`, absolute when the public URL is set).
+    pub inbound_url: String,
+    /// `{token}@{domain}` when an inbound domain is configured.
+    pub inbound_address: Option<String>,
+    /// The source's inbound token (shown only inside `inbound_url` and `inbound_address`).
+    #[serde(skip)]
+    pub inbound_token: String,
 }
 
 /// A new webhook (already checked by the caller).
@@ -210,6 +217,41 @@ pub struct Submission {
     pub released_at: Option<OffsetDateTime>,
     /// Why the last release was refused (`ct103`).
     pub release_error_code: Option<String>,
+    /// How the submission arrived.
+    pub channel: Channel,
+    /// The raw message or vendor JSON as received (the first 256 KiB), for inbound channels.
+    pub raw_message: Option<String>,
+    /// When the parsers last ran again over this message.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub reparsed_at: Option<OffsetDateTime>,
+}
+
+/// How a submission arrived: a form post, an email, or a lead vendor's feed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    #[default]
+    Form,
+    Email,
+    Vendor,
+}
+
+impl Channel {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Form => "form",
+            Channel::Email => "email",
+            Channel::Vendor => "vendor",
+        }
+    }
+
+    pub(crate) fn from_stored(s: &str) -> Self {
+        [Channel::Email, Channel::Vendor]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .unwrap_or(Channel::Form)
+    }
 }
 
 /// How a post ended.
@@ -220,6 +262,8 @@ pub enum Outcome {
     Rejected,
     /// Kept out by the spam checks (or marked spam later), never lost.
     Spam,
+    /// Automatic mail (a bounce, an auto-reply) kept without being parsed.
+    Ignored,
 }
 
 impl Outcome {
@@ -229,14 +273,20 @@ impl Outcome {
             Outcome::Accepted => "accepted",
             Outcome::Rejected => "rejected",
             Outcome::Spam => "spam",
+            Outcome::Ignored => "ignored",
         }
     }
 
     /// The outcome with this stored spelling.
     pub fn from_name(s: &str) -> Option<Self> {
-        [Outcome::Accepted, Outcome::Rejected, Outcome::Spam]
-            .into_iter()
-            .find(|o| o.as_str() == s)
+        [
+            Outcome::Accepted,
+            Outcome::Rejected,
+            Outcome::Spam,
+            Outcome::Ignored,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
     }
 
     pub(crate) fn from_stored(s: &str) -> Self {

@@ -64,6 +64,7 @@ pub(super) struct LeadSourceRow {
     web_key: Option<String>,
     allowed_origins: Option<String>,
     require_origin: Option<i16>,
+    inbound_token: Option<String>,
 }
 
 impl From<LeadSourceRow> for LeadSource {
@@ -77,6 +78,11 @@ impl From<LeadSourceRow> for LeadSource {
             created_at: r.created_at.0,
             allowed_origins: r.allowed_origins.as_deref().map(from_json_text),
             require_origin: r.require_origin.map(|v| v != 0),
+            inbound_url: super::inbound::inbound_path(
+                r.inbound_token.as_deref().unwrap_or_default(),
+            ),
+            inbound_address: None,
+            inbound_token: r.inbound_token.unwrap_or_default(),
         }
     }
 }
@@ -354,6 +360,9 @@ pub(super) struct SubmissionRow {
     released_client_id: Option<DbId>,
     released_at: Option<DbTime>,
     release_error_code: Option<String>,
+    channel: String,
+    raw_message: Option<String>,
+    reparsed_at: Option<DbTime>,
 }
 
 impl From<SubmissionRow> for Submission {
@@ -379,6 +388,9 @@ impl From<SubmissionRow> for Submission {
             released_client_id: r.released_client_id.map(|d| d.0),
             released_at: r.released_at.map(|t| t.0),
             release_error_code: r.release_error_code,
+            channel: super::Channel::from_stored(&r.channel),
+            raw_message: r.raw_message,
+            reparsed_at: r.reparsed_at.map(|t| t.0),
         }
     }
 }

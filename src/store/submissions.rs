@@ -74,7 +74,8 @@ impl<'a> NewJob<'a> {
 
 const INSERT_SUBMISSION: &str = "INSERT INTO submissions (id, account_id, lead_source_id, \
     client_id, outcome, error_code, message, replay_of, fields, remote_ip, user_agent, created_at, \
-    spam_reasons) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+    spam_reasons, channel, raw_message) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
 
 async fn insert_submission<DB: Backend>(
     tx: &mut Conn<DB>,
@@ -93,7 +94,9 @@ async fn insert_submission<DB: Backend>(
         .param(s.remote_ip.clone())
         .param(s.user_agent.clone())
         .param(DbTime::from(s.created_at))
-        .param((!s.spam_reasons.is_empty()).then(|| to_json_text(&s.spam_reasons)));
+        .param((!s.spam_reasons.is_empty()).then(|| to_json_text(&s.spam_reasons)))
+        .param(s.channel.as_str())
+        .param(s.raw_message.clone());
     execute(query, DB::on_conn(tx)).await?;
     Ok(())
 }

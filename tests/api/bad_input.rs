@@ -249,36 +249,14 @@ async fn sqlite_busy_past_its_timeout_is_ct105_not_500() {
 
 #[tokio::test]
 async fn postgres_failure_is_ct105_not_500() {
-    use sqlx::Connection;
     let Some(app) = crate::helpers::spawn_app(Backend::Postgres).await else {
         return;
     };
     let account = app.account().await;
-    // Break the schema under the running service: every statement now fails.
-    let mut admin = sqlx::PgConnection::connect(&crate::helpers::postgres_url())
-        .await
-        .expect("connects");
-    let schema: String = {
-        let row: (String,) = sqlx::query_as(
-            "SELECT nspname::text FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid \
-             WHERE c.relname = 'web_keys' AND nspname LIKE 't\\_%' ORDER BY c.oid DESC LIMIT 1",
-        )
-        .fetch_one(&mut admin)
-        .await
-        .expect("schema found");
-        row.0
-    };
-    let sql = format!("ALTER TABLE \"{schema}\".clients RENAME TO clients_away");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-        .execute(&mut admin)
-        .await
-        .expect("renamed");
+    // Break this test's own schema under the running service: every insert of a client fails.
+    app.exec("ALTER TABLE clients RENAME TO clients_away").await;
     assert_ct105(&app, &account.web_key).await;
-    let sql = format!("ALTER TABLE \"{schema}\".clients_away RENAME TO clients");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-        .execute(&mut admin)
-        .await
-        .expect("restored");
+    app.exec("ALTER TABLE clients_away RENAME TO clients").await;
     let response = app
         .post_form(&[("web_key", &account.web_key), ("name", "Ann")])
         .await;

@@ -1,5 +1,4 @@
-//! Webhook delivery against real receivers on loopback: the AccuLynx preset,
-//! templates, retries, Retry-After, signatures, delays, the address guard and
+//! Webhook delivery against real receivers on loopback: templates, retries, Retry-After, signatures, delays, the address guard and
 //! on-demand sends. The worker is driven one step at a time with `run_once`.
 
 use std::time::Duration;
@@ -16,7 +15,7 @@ use uuid::Uuid;
 use crate::helpers::{TestApp, on_both_stores};
 use crate::receiver::Receiver;
 
-fn worker_with(app: &TestApp, schedule: &[u64], allow_private: bool) -> Worker {
+pub(crate) fn worker_with(app: &TestApp, schedule: &[u64], allow_private: bool) -> Worker {
     let mut settings = app.worker_settings(schedule);
     settings.allow_private_targets = allow_private;
     Worker::new(app.store.clone(), settings)
@@ -24,11 +23,15 @@ fn worker_with(app: &TestApp, schedule: &[u64], allow_private: bool) -> Worker {
         .with_metrics(app.metrics.clone())
 }
 
-fn worker(app: &TestApp, schedule: &[u64]) -> Worker {
+pub(crate) fn worker(app: &TestApp, schedule: &[u64]) -> Worker {
     worker_with(app, schedule, true)
 }
 
-async fn webhook(app: &TestApp, account: &Account, request: Value) -> (Webhook, Option<String>) {
+pub(crate) async fn webhook(
+    app: &TestApp,
+    account: &Account,
+    request: Value,
+) -> (Webhook, Option<String>) {
     let request: WebhookRequest = serde_json::from_value(request).expect("request");
     let (new, secret) = request.prepare().expect("valid webhook");
     let hook = app
@@ -40,7 +43,7 @@ async fn webhook(app: &TestApp, account: &Account, request: Value) -> (Webhook, 
 }
 
 /// Make `steps` the account's default plan.
-async fn default_plan(app: &TestApp, account: &Account, steps: &[(Uuid, i64)]) {
+pub(crate) async fn default_plan(app: &TestApp, account: &Account, steps: &[(Uuid, i64)]) {
     let plan = app
         .store
         .create_action_plan(
@@ -64,14 +67,14 @@ async fn default_plan(app: &TestApp, account: &Account, steps: &[(Uuid, i64)]) {
         .expect("default plan");
 }
 
-async fn post_lead(app: &TestApp, key: &str, pairs: &[(&str, &str)]) {
+pub(crate) async fn post_lead(app: &TestApp, key: &str, pairs: &[(&str, &str)]) {
     let mut all = vec![("web_key", key)];
     all.extend_from_slice(pairs);
     let response = app.post_form(&all).await;
     assert_eq!(response.status(), 200, "{:?}", response.text().await);
 }
 
-async fn jobs(app: &TestApp, account: &Account) -> Vec<Job> {
+pub(crate) async fn jobs(app: &TestApp, account: &Account) -> Vec<Job> {
     let mut jobs = app
         .store
         .list_jobs(account.id, Page::first(100))
@@ -81,128 +84,21 @@ async fn jobs(app: &TestApp, account: &Account) -> Vec<Job> {
     jobs
 }
 
-async fn only_job(app: &TestApp, account: &Account) -> Job {
+pub(crate) async fn only_job(app: &TestApp, account: &Account) -> Job {
     let jobs = jobs(app, account).await;
     assert_eq!(jobs.len(), 1, "{jobs:?}");
     jobs.into_iter().next().expect("a job")
 }
 
 /// One lead through a one-step plan to `hook`.
-async fn lead_for(app: &TestApp, hook: &Webhook, account: &Account, pairs: &[(&str, &str)]) {
+pub(crate) async fn lead_for(
+    app: &TestApp,
+    hook: &Webhook,
+    account: &Account,
+    pairs: &[(&str, &str)],
+) {
     default_plan(app, account, &[(hook.id, 0)]).await;
     post_lead(app, &account.web_key, pairs).await;
-}
-
-async fn the_acculynx_preset_posts_the_mapped_lead_cut_to_acculynx_limits(app: TestApp) {
-    let receiver = Receiver::start(vec![]).await;
-    let account = app.account().await;
-    let (hook, _) = webhook(
-        &app,
-        &account,
-        json!({"name": "AccuLynx", "preset": "acculynx", "api_key": "AL-KEY-1",
-               "url": format!("{}/api/v1/leads", receiver.url)}),
-    )
-    .await;
-    let first = "F".repeat(60);
-    let last = "L".repeat(55);
-    let company = "C".repeat(120);
-    let street = "S".repeat(255);
-    let whiteboard = "W".repeat(1200);
-    lead_for(
-        &app,
-        &hook,
-        &account,
-        &[
-            ("firstName", &first),
-            ("lastName", &last),
-            ("compName", &company),
-            ("phone", "8015551234"),
-            ("email", "ann@example.com"),
-            ("address", &street),
-            ("city", "Provo"),
-            ("state", "ut"),
-            ("whiteboard", &whiteboard),
-            ("jobCategory", "residential"),
-            ("workType", "not-a-work-type"),
-        ],
-    )
-    .await;
-
-    assert_eq!(worker(&app, &[1]).run_once().await.expect("runs"), 1);
-
-    let received = receiver.received();
-    assert_eq!(received.len(), 1);
-    let request = &received[0];
-    assert_eq!(request.method, "POST");
-    assert_eq!(request.path, "/api/v1/leads");
-    assert_eq!(
-        request.header("authorization").as_deref(),
-        Some("Bearer AL-KEY-1")
-    );
-    assert_eq!(
-        request.header("content-type").as_deref(),
-        Some("application/json")
-    );
-    assert_eq!(
-        request.json(),
-        json!({
-            "firstName": "F".repeat(50),
-            "lastName": "L".repeat(50),
-            "companyName": "C".repeat(100),
-            "phoneNumber1": "8015551234",
-            "phoneType1": "Mobile",
-            "emailAddress": "ann@example.com",
-            "street": "S".repeat(250),
-            "city": "Provo",
-            "state": "UT",
-            "country": "US",
-            "notes": "W".repeat(1000),
-            "jobCategory": "Residential",
-        })
-    );
-    assert_eq!(only_job(&app, &account).await.state, "delivered");
-}
-
-async fn the_acculynx_preset_sends_canada_and_leaves_out_an_email_too_long_to_send(app: TestApp) {
-    let receiver = Receiver::start(vec![]).await;
-    let account = app.account().await;
-    let (hook, _) = webhook(
-        &app,
-        &account,
-        json!({"name": "AccuLynx", "preset": "acculynx", "api_key": "K",
-               "url": format!("{}/api/v1/leads", receiver.url)}),
-    )
-    .await;
-    let email = format!("{}@{}.com", "a".repeat(40), "b".repeat(60));
-    lead_for(
-        &app,
-        &hook,
-        &account,
-        &[
-            ("name", "Ann"),
-            ("second_phone", "8015550000"),
-            ("email", &email),
-            ("state", "ON"),
-            ("zip", "k1a 0b1"),
-            ("priority", "URGENT"),
-            ("workType", "insurance"),
-        ],
-    )
-    .await;
-    worker(&app, &[1]).run_once().await.expect("runs");
-    assert_eq!(
-        receiver.received()[0].json(),
-        json!({
-            "firstName": "Ann",
-            "phoneNumber2": "8015550000",
-            "phoneType2": "Home",
-            "state": "ON",
-            "zip": "K1A 0B1",
-            "country": "CA",
-            "priority": "Urgent",
-            "workType": "Insurance",
-        })
-    );
 }
 
 async fn a_body_template_renders_the_client_and_omits_empty_leaves(app: TestApp) {
@@ -627,8 +523,6 @@ async fn a_webhook_worker_without_notify_settings_skips_email_and_text(app: Test
 }
 
 on_both_stores!(
-    the_acculynx_preset_posts_the_mapped_lead_cut_to_acculynx_limits,
-    the_acculynx_preset_sends_canada_and_leaves_out_an_email_too_long_to_send,
     a_body_template_renders_the_client_and_omits_empty_leaves,
     a_template_that_fails_to_render_kills_the_job_with_a_readable_error,
     two_503s_then_200_is_delivered_on_the_third_attempt_with_one_webhook_id,

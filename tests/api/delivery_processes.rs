@@ -5,17 +5,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use leadpost::config::Settings;
 use leadpost::intake::body::PostedPairs;
 use leadpost::intake::form::Form;
 use leadpost::store::{
-    AcceptOutcome, LeadToStore, NewAccount, NewWebhook, Outcome, Page, PgStore, QueueStore,
-    SqliteStore, Store, Submission, new_id,
+    AcceptOutcome, LeadToStore, NewAccount, NewWebhook, Outcome, Page, QueueStore, SqliteStore,
+    Store, Submission, new_id,
 };
-use sqlx::{Connection, PgConnection};
 
-use crate::helpers::process::{ServeProcess, run_any, run_cli, value_of};
-use crate::helpers::{base_settings, postgres_url};
+use crate::helpers::base_settings;
+use crate::helpers::process::{ServeProcess, postgres_schema, run_any, run_cli, value_of};
 use crate::receiver::Receiver;
 
 fn is_delivery(line: &str) -> bool {
@@ -360,40 +358,6 @@ async fn sigterm_lets_the_delivery_in_flight_finish_before_serve_exits() {
     assert_eq!(jobs[0].state, "delivered");
 }
 
-/// A fresh schema the `serve` processes reach through the URL's `options`.
-async fn postgres_schema() -> Option<(String, Arc<dyn Store>)> {
-    let url = postgres_url();
-    let mut admin = match PgConnection::connect(&url).await {
-        Ok(conn) => conn,
-        Err(e)
-            if !std::env::var("LEADPOST_REQUIRE_POSTGRES")
-                .is_ok_and(|v| v == "1" || v == "true") =>
-        {
-            eprintln!(
-                "SKIPPED: PostgreSQL not reachable at {url} ({e}); set LEADPOST_REQUIRE_POSTGRES=1 to fail instead"
-            );
-            return None;
-        }
-        Err(e) => panic!("PostgreSQL is required but not reachable at {url}: {e}"),
-    };
-    let unix = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs();
-    let schema = format!("t_{unix}_{}", uuid::Uuid::new_v4().simple());
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA \"{schema}\"")))
-        .execute(&mut admin)
-        .await
-        .expect("schema");
-    let separator = if url.contains('?') { '&' } else { '?' };
-    let schema_url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
-    let mut settings: Settings = base_settings();
-    settings.database.url = schema_url.clone();
-    let store = PgStore::connect(&settings.database).await.expect("store");
-    store.migrate().await.expect("migrations");
-    Some((schema_url, Arc::new(store)))
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn two_serve_processes_on_one_postgres_deliver_each_of_500_jobs_exactly_once() {
     let Some((url, store)) = postgres_schema().await else {
@@ -451,6 +415,9 @@ async fn two_serve_processes_on_one_postgres_deliver_each_of_500_jobs_exactly_on
             released_client_id: None,
             released_at: None,
             release_error_code: None,
+            channel: Default::default(),
+            raw_message: None,
+            reparsed_at: None,
         },
         fingerprint: "f".into(),
         replay_window_seconds: 0,

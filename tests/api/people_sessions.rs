@@ -148,7 +148,7 @@ async fn a_login_from_a_foreign_origin_is_refused(app: TestApp) {
     assert_eq!(response.status().as_u16(), 403);
 }
 
-async fn an_invite_link_sets_the_password_once(app: TestApp) {
+async fn an_invite_link_sets_the_password_once_and_signs_in(app: TestApp) {
     let email = email("invite");
     let (status, body) = app
         .admin_post("/admin/v1/users", json!({"email": email}))
@@ -164,7 +164,11 @@ async fn an_invite_link_sets_the_password_once(app: TestApp) {
             .send()
     };
     assert_eq!(set("short").await.expect("sent").status().as_u16(), 422);
-    assert_eq!(set(PASSWORD).await.expect("sent").status().as_u16(), 200);
+    let accepted = set(PASSWORD).await.expect("sent");
+    assert_eq!(accepted.status().as_u16(), 303, "signed in at once");
+    assert_eq!(accepted.headers()["location"], "/console/");
+    let cookie = accepted.headers()["set-cookie"].to_str().expect("text");
+    assert!(cookie.starts_with("lp_session="), "{cookie}");
     assert_eq!(set(PASSWORD).await.expect("sent").status().as_u16(), 410);
     assert_eq!(app.get(path).await.status().as_u16(), 410);
     app.login(&email).await;
@@ -211,7 +215,7 @@ on_both_stores!(
     logout_ends_the_session_and_clears_the_cookie,
     the_console_without_a_session_sends_to_login,
     a_login_from_a_foreign_origin_is_refused,
-    an_invite_link_sets_the_password_once,
+    an_invite_link_sets_the_password_once_and_signs_in,
     the_console_password_page_changes_the_password,
 );
 
@@ -228,7 +232,8 @@ async fn apps_with(change: fn(&mut leadpost::config::Settings)) -> Vec<TestApp> 
 
 #[tokio::test]
 async fn ten_failures_lock_the_email_until_the_lock_ends() {
-    for app in apps_with(|s| s.people.login_lock_seconds = 2).await {
+    // The lock time is also the failure window: long enough for ten argon2 checks on a busy machine.
+    for app in apps_with(|s| s.people.login_lock_seconds = 6).await {
         let email = email("lock");
         app.user(&email).await;
         for _ in 0..10 {
@@ -238,7 +243,7 @@ async fn ten_failures_lock_the_email_until_the_lock_ends() {
         let locked = app.post_login(&email, PASSWORD).await;
         assert_eq!(locked.status().as_u16(), 429);
         assert!(locked.headers().contains_key("retry-after"));
-        tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(6500)).await;
         assert_eq!(
             app.post_login(&email, PASSWORD).await.status().as_u16(),
             303

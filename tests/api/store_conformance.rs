@@ -11,7 +11,11 @@ use uuid::Uuid;
 
 use crate::helpers::{TestApp, on_both_stores};
 
-fn submission(account_id: Option<Uuid>, outcome: Outcome, code: Option<&str>) -> Submission {
+pub(crate) fn submission(
+    account_id: Option<Uuid>,
+    outcome: Outcome,
+    code: Option<&str>,
+) -> Submission {
     Submission {
         id: new_id(),
         account_id,
@@ -29,10 +33,13 @@ fn submission(account_id: Option<Uuid>, outcome: Outcome, code: Option<&str>) ->
         released_client_id: None,
         released_at: None,
         release_error_code: None,
+        channel: Default::default(),
+        raw_message: None,
+        reparsed_at: None,
     }
 }
 
-fn lead(owner: KeyOwner, pairs: &[(&str, &str)]) -> LeadToStore {
+pub(crate) fn lead(owner: KeyOwner, pairs: &[(&str, &str)]) -> LeadToStore {
     let posted = PostedPairs {
         pairs: pairs
             .iter()

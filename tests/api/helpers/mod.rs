@@ -2,6 +2,7 @@
 //! new file) or PostgreSQL (a new schema, dropped afterwards), and what tests do
 //! with it; `process`: the real binary.
 
+pub mod inbound;
 pub mod people;
 pub mod process;
 pub mod redis;
@@ -34,6 +35,8 @@ pub struct TestApp {
     pub backend: Backend,
     /// The service's own metrics (a worker a test drives counts into them).
     pub metrics: Metrics,
+    /// The SMTP listener's address, when the settings turn it on.
+    pub smtp: Option<std::net::SocketAddr>,
     raw: RawDb,
     _guard: Guard,
 }
@@ -213,6 +216,7 @@ pub async fn serve(
         .expect("binds");
     let address = format!("http://{}", app.local_addr().expect("bound address"));
     let metrics = app.metrics();
+    let smtp = app.smtp_addr();
     tokio::spawn(app.run_until(std::future::pending()));
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -225,6 +229,7 @@ pub async fn serve(
         settings,
         backend,
         metrics,
+        smtp,
         raw,
         _guard: guard,
     }

@@ -6,6 +6,8 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use leadpost::store::{PgStore, SqliteStore, Store};
+
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_leadpost");
 
@@ -16,6 +18,31 @@ pub fn run_any(db: &str, args: &[&str]) -> (bool, String, String) {
         .env("DATABASE_URL", db)
         .output()
         .expect("leadpost runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// As [`run_any`], with `input` written to the binary's standard input.
+pub fn run_with_stdin(db: &str, args: &[&str], input: &str) -> (bool, String, String) {
+    use std::io::Write as _;
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("DATABASE_URL", db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("leadpost runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("input written");
+    let output = child.wait_with_output().expect("leadpost ends");
     (
         output.status.success(),
         String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -139,4 +166,50 @@ impl Drop for ServeProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A fresh PostgreSQL schema that `leadpost` processes reach through the URL's `options`: the URL,
+/// and the test's own store on it (migrated). `None` when PostgreSQL is absent and not required.
+pub async fn postgres_schema() -> Option<(String, Arc<dyn Store>)> {
+    let (url, schema) = super::create_test_schema().await?;
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let schema_url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
+    let mut settings = super::base_settings();
+    settings.database.url = schema_url.clone();
+    let store = PgStore::connect(&settings.database).await.expect("store");
+    store.migrate().await.expect("migrations");
+    Some((schema_url, Arc::new(store)))
+}
+
+/// A database the binary and the test both open: a SQLite file or a PostgreSQL schema.
+pub struct CliDb {
+    /// The `DATABASE_URL` to run the binary with.
+    pub url: String,
+    /// The test's own store on the same database.
+    pub store: Arc<dyn Store>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// A fresh SQLite file and a fresh PostgreSQL schema (unless PostgreSQL is skipped).
+pub async fn cli_databases() -> Vec<CliDb> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = super::base_settings();
+    settings.database.url = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let sqlite = SqliteStore::connect(&settings.database)
+        .await
+        .expect("sqlite opens");
+    sqlite.migrate().await.expect("sqlite migrations");
+    let mut databases = vec![CliDb {
+        url: settings.database.url,
+        store: Arc::new(sqlite),
+        _dir: Some(dir),
+    }];
+    if let Some((url, store)) = postgres_schema().await {
+        databases.push(CliDb {
+            url,
+            store,
+            _dir: None,
+        });
+    }
+    databases
 }
