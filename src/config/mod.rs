@@ -146,6 +146,8 @@ fn http_url(raw: &str) -> Option<url::Url> {
 pub struct DeliverySettings {
     /// Jobs handled at once; 0 runs no worker in this process.
     pub concurrency: usize,
+    /// Most webhook jobs running at once for one receiver URL (every process counted).
+    pub max_in_flight_per_url: usize,
     pub poll_interval_ms: u64,
     pub lease_seconds: u64,
     pub timeout_seconds: u64,

@@ -15,6 +15,7 @@ pub mod signing;
 
 use std::error::Error as _;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
@@ -58,6 +59,8 @@ pub struct Worker {
     http: reqwest::Client,
     notifier: Notifier,
     metrics: Metrics,
+    /// Claim rounds so far: which kind goes first in the next one.
+    rounds: AtomicUsize,
 }
 
 /// The guard's refusal, if that is what made a request fail.
@@ -101,6 +104,7 @@ impl Worker {
             http,
             notifier,
             metrics: Metrics::new(),
+            rounds: AtomicUsize::new(0),
         })
     }
 
@@ -110,17 +114,22 @@ impl Worker {
         self
     }
 
-    /// Claim up to `limit` due jobs, kind after kind.
+    /// Claim up to `limit` due jobs, kind after kind, starting each round with the
+    /// next kind (so owners' messages are not always served last), accounts in turn
+    /// within a kind, and at most `max_in_flight_per_url` running jobs per receiver.
     async fn claim(&self, limit: usize) -> Result<Vec<Job>, StoreError> {
         let mut jobs = Vec::new();
-        for kind in JobKind::ALL {
+        let per_url = i64::try_from(self.settings.max_in_flight_per_url.max(1)).unwrap_or(i64::MAX);
+        let first = self.rounds.fetch_add(1, Ordering::Relaxed);
+        let kinds = JobKind::ALL.len();
+        for kind in (0..kinds).map(|i| JobKind::ALL[(first + i) % kinds]) {
             let free = limit.saturating_sub(jobs.len());
             if free == 0 {
                 break;
             }
             jobs.extend(
                 self.store
-                    .claim_due_jobs(kind, free as i64, self.lease_seconds())
+                    .claim_due_jobs_fairly(kind, free as i64, self.lease_seconds(), per_url)
                     .await?,
             );
         }
@@ -146,6 +155,8 @@ impl Worker {
         let concurrency = self.settings.concurrency.max(1);
         let poll = Duration::from_millis(self.settings.poll_interval_ms.max(10));
         let mut in_flight = JoinSet::new();
+        // A lead queued in this process wakes the worker at once instead of at the poll.
+        let queued = self.store.jobs_queued();
         tracing::info!(concurrency, "delivery worker started");
         loop {
             if *shutdown.borrow() {
@@ -178,6 +189,7 @@ impl Worker {
                     }
                 }
                 Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
+                () = queued.notified() => {}
                 () = tokio::time::sleep(poll) => {}
             }
         }

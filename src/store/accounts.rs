@@ -42,6 +42,8 @@ pub trait AccountStore: Send + Sync {
         grace_seconds: i64,
     ) -> Result<RotatedKey, StoreError>;
     /// Who a web_key belongs to, if it is current (or rotated but still in its grace period).
+    /// Answers are cached for up to 5 s (see `key_cache.rs`): another process's change to
+    /// the key, its account or its lead source shows within that time.
     async fn find_key_owner(&self, key: &str) -> Result<Option<KeyOwner>, StoreError>;
 
     /// A new lead source of the account, with its own web_key.
@@ -243,21 +245,30 @@ impl<DB: Backend> AccountStore for SqlStore<DB> {
     }
 
     async fn find_key_owner(&self, key: &str) -> Result<Option<KeyOwner>, StoreError> {
+        let generation = match self.keys.get(key) {
+            Ok(owner) => return Ok(Some(owner)),
+            Err(generation) => generation,
+        };
         let query = sql(
             "SELECT k.account_id, a.name AS account_name, a.owner_email, a.owner_phone, \
              a.default_action_plan_id, a.hosted_pages, k.lead_source_id, s.name AS source_name, \
              s.action_plan_id AS source_plan_id, a.spam_settings, \
              s.allowed_origins AS source_allowed_origins, s.require_origin AS source_require_origin, \
              a.lenient_phones, a.new_lead_notification_default, \
-             s.autoresponder AS source_autoresponder \
+             s.autoresponder AS source_autoresponder, k.expires_at AS key_expires_at \
              FROM web_keys k JOIN accounts a ON a.id = k.account_id \
              LEFT JOIN lead_sources s ON s.id = k.lead_source_id \
              WHERE k.key = $1 AND (k.expires_at IS NULL OR k.expires_at > $2)",
         )
         .param(key.to_string())
         .param(DbTime::now());
-        let row: Option<KeyOwnerRow> = self.read_optional(query).await?;
-        Ok(row.map(KeyOwner::from))
+        let Some(row) = self.read_optional::<KeyOwnerRow>(query).await? else {
+            return Ok(None);
+        };
+        let expires_at = row.key_expires_at.map(|t| t.0);
+        let owner = KeyOwner::from(row);
+        self.keys.keep(key, &owner, expires_at, generation);
+        Ok(Some(owner))
     }
 
     async fn create_lead_source(

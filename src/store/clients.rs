@@ -7,9 +7,10 @@ use std::sync::LazyLock;
 
 use uuid::Uuid;
 
+use super::group_commit::Conn;
 use super::records::into_all;
 use super::records::{ClientRow, CustomValueRow, NoteRow, NotificationRow, TagRow, TextRow};
-use super::sql::{Backend, Bind, Query, SqlStore, Tx, fetch_optional, sql, sql_built};
+use super::sql::{Backend, Bind, Query, SqlStore, fetch_optional, sql, sql_built};
 use super::types::{DbId, DbTime};
 use super::{Client, ClientFilter, LeadToStore, Note, Notification, Page, StoreError};
 use crate::clients::FieldValue;
@@ -102,7 +103,7 @@ static LIST_CLIENTS: LazyLock<String> = LazyLock::new(|| {
 
 /// Insert the lead's client; false when the account already has its email.
 pub(super) async fn insert_client<DB: Backend>(
-    tx: &mut Tx<DB>,
+    tx: &mut Conn<DB>,
     id: Uuid,
     lead: &LeadToStore,
     now: DbTime,

@@ -6,6 +6,7 @@
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::group_commit::Conn;
 use super::records::{TextRow, to_json_text};
 use super::sql::{Backend, Bind, SqlStore, Tx, execute, fetch_optional, sql};
 use super::types::{DbId, DbTime};
@@ -48,7 +49,7 @@ pub fn address_hash(email: &str) -> String {
 /// Remember that an autoreply goes to `email` now, unless one went there within the window:
 /// whether this one may go. In the lead's transaction, so two leads cannot both claim it.
 pub(super) async fn claim_autoreply<DB: Backend>(
-    tx: &mut Tx<DB>,
+    tx: &mut Conn<DB>,
     account_id: Uuid,
     email: &str,
     now: DbTime,

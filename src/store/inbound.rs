@@ -401,10 +401,10 @@ impl<DB: Backend> InboundStore for SqlStore<DB> {
             tx.rollback().await?;
             return Ok(ReparseOutcome::NotReparsable);
         }
-        if !insert_client(&mut tx, client_id, lead, now).await? {
+        if !insert_client::<DB>(&mut tx, client_id, lead, now).await? {
             tx.rollback().await?;
             let mut tx = self.begin_write().await?;
-            let existing = insert_duplicate_notice(&mut tx, lead).await?;
+            let existing = insert_duplicate_notice::<DB>(&mut tx, lead).await?;
             let text = format!(
                 "UPDATE submissions SET outcome = $2, error_code = 'ct103', message = $3, \
                  fields = $4, reparsed_at = $5 WHERE id = $1 AND {REPARSABLE}"
@@ -421,7 +421,7 @@ impl<DB: Backend> InboundStore for SqlStore<DB> {
                 existing_client_id: existing,
             });
         }
-        insert_client_details(&mut tx, client_id, lead, now).await?;
+        insert_client_details::<DB>(&mut tx, client_id, lead, now).await?;
         tx.commit().await?;
         Ok(ReparseOutcome::Accepted { client_id })
     }

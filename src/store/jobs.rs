@@ -1,5 +1,5 @@
 //! The durable job queue as the delivery worker sees it: claiming due jobs under a
-//! lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL, the single write lock on SQLite),
+//! lease (fairly across accounts and receivers; see [`claim_statement`]),
 //! recording each attempt with the job's next state, queuing a webhook on demand,
 //! and reading what an attempt needs.
 
@@ -29,6 +29,17 @@ pub trait JobStore: Send + Sync + 'static {
         kind: JobKind,
         limit: i64,
         lease_seconds: i64,
+    ) -> Result<Vec<Job>, StoreError>;
+
+    /// [`JobStore::claim_due_jobs`], taking accounts in turn and leaving out webhook
+    /// jobs whose URL would then have more than `per_url` jobs running (counting
+    /// every process's live leases).
+    async fn claim_due_jobs_fairly(
+        &self,
+        kind: JobKind,
+        limit: i64,
+        lease_seconds: i64,
+        per_url: i64,
     ) -> Result<Vec<Job>, StoreError>;
 
     /// Log an attempt of a claimed job and move the job on. The job changes only
@@ -121,17 +132,34 @@ pub(super) const JOB_COLUMNS: &str = "id, account_id, client_id, kind, webhook_i
 const DUE: &str = "kind = $1 AND ((state IN ('queued', 'retrying') AND due_at <= $2) \
     OR (state = 'running' AND lease_until <= $2))";
 
-/// The claim statement, with the backend's row locks after the inner `SELECT`:
-/// the chosen ids are materialized once, so the LIMIT holds however the UPDATE is
-/// planned (`$3` the lease's end, `$4` how many).
-pub(super) fn claim_statement(lock: &str) -> String {
+/// The claim statement, fair across accounts and receivers: due jobs are taken
+/// round-robin by account (each account's oldest first, then every account's
+/// second, ...), and a webhook job is skipped while its URL already has `$5` jobs
+/// running under a live lease (in any process) or chosen before it in this claim.
+/// The chosen ids are materialized once, so the LIMIT holds however the UPDATE is
+/// planned (`$3` the lease's end, `$4` how many); the UPDATE checks again that each
+/// is still due, so two workers choosing the same job concurrently (PostgreSQL,
+/// READ COMMITTED re-checks a row changed under it) never both take it.
+pub(super) fn claim_statement() -> String {
     format!(
-        "WITH due AS MATERIALIZED (SELECT id FROM jobs WHERE {DUE} ORDER BY due_at, id \
-         LIMIT $4 {lock}) UPDATE jobs SET state = 'running', attempts = attempts + 1, \
-         lease_until = $3, updated_at = $2 WHERE id IN (SELECT id FROM due) \
+        "WITH busy AS (SELECT w.url, COUNT(*) AS n FROM jobs r JOIN webhooks w \
+         ON w.id = r.webhook_id WHERE r.state = 'running' AND r.lease_until > $2 GROUP BY w.url), \
+         ranked AS (SELECT j.id, j.due_at, w.url, \
+         ROW_NUMBER() OVER (PARTITION BY j.account_id ORDER BY j.due_at, j.id) AS turn, \
+         ROW_NUMBER() OVER (PARTITION BY w.url ORDER BY j.due_at, j.id) + COALESCE(b.n, 0) AS load \
+         FROM jobs j LEFT JOIN webhooks w ON w.id = j.webhook_id LEFT JOIN busy b ON b.url = w.url \
+         WHERE {DUE_J}), \
+         due AS MATERIALIZED (SELECT id FROM ranked WHERE url IS NULL OR load <= $5 \
+         ORDER BY turn, due_at, id LIMIT $4) \
+         UPDATE jobs SET state = 'running', attempts = attempts + 1, \
+         lease_until = $3, updated_at = $2 WHERE id IN (SELECT id FROM due) AND {DUE} \
          RETURNING {JOB_COLUMNS}"
     )
 }
+
+/// [`DUE`] on the jobs table under the alias `j`.
+const DUE_J: &str = "j.kind = $1 AND ((j.state IN ('queued', 'retrying') AND j.due_at <= $2) \
+    OR (j.state = 'running' AND j.lease_until <= $2))";
 
 static ANY_DUE: LazyLock<String> =
     LazyLock::new(|| format!("SELECT id FROM jobs WHERE {DUE} LIMIT 1"));
@@ -160,6 +188,17 @@ impl<DB: Backend> JobStore for SqlStore<DB> {
         limit: i64,
         lease_seconds: i64,
     ) -> Result<Vec<Job>, StoreError> {
+        self.claim_due_jobs_fairly(kind, limit, lease_seconds, i64::MAX)
+            .await
+    }
+
+    async fn claim_due_jobs_fairly(
+        &self,
+        kind: JobKind,
+        limit: i64,
+        lease_seconds: i64,
+        per_url: i64,
+    ) -> Result<Vec<Job>, StoreError> {
         let now = DbTime::now();
         let lease_until = DbTime::from(now.0 + time::Duration::seconds(lease_seconds));
         // A plain read first, so an idle poll never takes SQLite's write lock.
@@ -169,12 +208,13 @@ impl<DB: Backend> JobStore for SqlStore<DB> {
         if any_due.is_none() {
             return Ok(Vec::new());
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_hot_write().await?;
         let claim = sql_built(DB::claim_due_jobs_sql())
             .param(kind)
             .param(now)
             .param(lease_until)
-            .param(limit);
+            .param(limit)
+            .param(per_url);
         let rows: Vec<JobRow> = fetch_all(claim, DB::on_conn(&mut tx)).await?;
         tx.commit().await?;
         let mut jobs: Vec<Job> = into_all(rows);
@@ -195,7 +235,7 @@ impl<DB: Backend> JobStore for SqlStore<DB> {
             JobNext::Dead { error } => (None, Some(error)),
             JobNext::Skipped { reason } => (None, Some(reason)),
         };
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_hot_write().await?;
         let log = sql(
             "INSERT INTO job_attempts (id, job_id, attempted_at, status_code, latency_ms, \
              response, error, request_id) SELECT $1, j.id, $3, $4, $5, $6, $7, j.request_id \

@@ -12,10 +12,12 @@ mod clients;
 mod console;
 mod credentials;
 mod erasure;
+mod group_commit;
 mod hearing;
 mod inbound;
 mod job_enums;
 mod jobs;
+mod key_cache;
 mod lead_details;
 mod model;
 mod pages;
@@ -133,6 +135,8 @@ pub trait Store:
     async fn ping(&self) -> Result<(), StoreError>;
     /// Connections of the pool: open, idle, and the most allowed.
     fn pool_stats(&self) -> PoolStats;
+    /// Signalled (in this process) when a job due now has been queued.
+    fn jobs_queued(&self) -> Arc<tokio::sync::Notify>;
 }
 
 #[async_trait::async_trait]
@@ -156,6 +160,10 @@ impl<DB: Backend> Store for SqlStore<DB> {
             idle: self.pool.num_idle() as u32,
             max: self.pool.options().get_max_connections(),
         }
+    }
+
+    fn jobs_queued(&self) -> Arc<tokio::sync::Notify> {
+        self.jobs_queued.clone()
     }
 }
 

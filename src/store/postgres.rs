@@ -1,6 +1,6 @@
 //! The PostgreSQL backend: a shared server, several `serve` processes at once.
-//! Due jobs are claimed with `FOR UPDATE SKIP LOCKED`, so workers of different
-//! processes never take the same job.
+//! A due job is claimed by an UPDATE that checks again that it is still due, so
+//! workers of different processes never take the same job.
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -24,8 +24,7 @@ impl Backend for Postgres {
     const BEGIN_WRITE: &'static str = "BEGIN";
 
     fn claim_due_jobs_sql() -> &'static str {
-        static CLAIM: LazyLock<String> =
-            LazyLock::new(|| claim_statement("FOR UPDATE SKIP LOCKED"));
+        static CLAIM: LazyLock<String> = LazyLock::new(claim_statement);
         &CLAIM
     }
 

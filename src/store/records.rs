@@ -208,6 +208,10 @@ pub(super) struct KeyOwnerRow {
     lenient_phones: i16,
     new_lead_notification_default: i16,
     source_autoresponder: Option<String>,
+    /// When the key stops working (a rotated-out key), if ever; absent when the
+    /// owner is read without a key.
+    #[sqlx(default)]
+    pub(super) key_expires_at: Option<DbTime>,
 }
 
 impl From<KeyOwnerRow> for KeyOwner {

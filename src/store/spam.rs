@@ -166,10 +166,10 @@ impl<DB: Backend> SpamStore for SqlStore<DB> {
             tx.rollback().await?;
             return Ok(ReleaseOutcome::NotReleasable);
         }
-        if !insert_client(&mut tx, client_id, lead, now).await? {
+        if !insert_client::<DB>(&mut tx, client_id, lead, now).await? {
             tx.rollback().await?;
             let mut tx = self.begin_write().await?;
-            let existing = insert_duplicate_notice(&mut tx, lead).await?;
+            let existing = insert_duplicate_notice::<DB>(&mut tx, lead).await?;
             let refused = sql("UPDATE submissions SET release_error_code = $2 WHERE id = $1")
                 .param(DbId(submission_id))
                 .param("ct103");
@@ -179,7 +179,7 @@ impl<DB: Backend> SpamStore for SqlStore<DB> {
                 existing_client_id: existing,
             });
         }
-        insert_client_details(&mut tx, client_id, lead, now).await?;
+        insert_client_details::<DB>(&mut tx, client_id, lead, now).await?;
         tx.commit().await?;
         Ok(ReleaseOutcome::Released { client_id })
     }

@@ -14,6 +14,9 @@
 //! and [`Backend`] turns them into the backend's own calls with one-line methods.
 
 use std::future::Future;
+use std::sync::Arc;
+
+use tokio::sync::Notify;
 
 use sqlx::error::ErrorKind;
 use sqlx::postgres::PgRow;
@@ -21,6 +24,8 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, Postgres, Sqlite, Type};
 
 use super::StoreError;
+use super::group_commit::GroupCommit;
+use super::key_cache::KeyCache;
 
 /// A query of the shared SQL, before or after its parameters are bound.
 pub(super) type Query<DB> = sqlx::query::Query<'static, DB, <DB as Database>::Arguments>;
@@ -73,10 +78,17 @@ pub trait Backend: Database<Arguments: IntoArguments<Self>> {
 
 /// The store on one backend: a pool for reads and a pool for write transactions
 /// (the same pool on PostgreSQL; one dedicated connection on SQLite).
+///
+/// Leads go through the group committer when the backend has one (SQLite), and
+/// web_key lookups through a short-lived cache that every other write forgets.
 #[derive(Clone)]
 pub struct SqlStore<DB: Database> {
     pub(super) pool: Pool<DB>,
     pub(super) writer: Pool<DB>,
+    pub(super) group: Option<GroupCommit<DB>>,
+    pub(super) keys: Arc<KeyCache>,
+    /// Signalled when a job due now was queued, so a worker need not wait for its poll.
+    pub(super) jobs_queued: Arc<Notify>,
 }
 
 /// An open write transaction.
@@ -85,11 +97,31 @@ pub(super) type Tx<DB> = sqlx::Transaction<'static, DB>;
 impl<DB: Backend> SqlStore<DB> {
     /// A store on a read pool and a write pool.
     pub(super) fn from_pools(pool: Pool<DB>, writer: Pool<DB>) -> Self {
-        SqlStore { pool, writer }
+        SqlStore {
+            pool,
+            writer,
+            group: None,
+            keys: Arc::default(),
+            jobs_queued: Arc::default(),
+        }
     }
 
-    /// Open a write transaction.
+    /// The same store, committing leads in groups on its writer.
+    pub(super) fn with_group_commit(mut self) -> Self {
+        self.group = Some(GroupCommit::start(self.writer.clone()));
+        self
+    }
+
+    /// Open a write transaction (which may change a web_key's owner: the key cache
+    /// forgets what it holds).
     pub(super) async fn begin_write(&self) -> Result<Tx<DB>, StoreError> {
+        self.keys.forget_all();
+        self.begin_hot_write().await
+    }
+
+    /// Open a write transaction that changes no key, account or lead source (the
+    /// intake and delivery hot paths): the key cache keeps what it holds.
+    pub(super) async fn begin_hot_write(&self) -> Result<Tx<DB>, StoreError> {
         Ok(self.writer.begin_with(DB::BEGIN_WRITE).await?)
     }
 
@@ -114,7 +146,9 @@ impl<DB: Backend> SqlStore<DB> {
     /// Run one statement on the write connection, outside a transaction; the
     /// number of rows it changed.
     pub(super) async fn write(&self, query: Query<DB>) -> Result<u64, StoreError> {
-        execute(query, DB::on_pool(&self.writer)).await
+        let changed = execute(query, DB::on_pool(&self.writer)).await;
+        self.keys.forget_all();
+        changed
     }
 }
 

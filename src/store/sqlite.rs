@@ -31,7 +31,7 @@ impl Backend for Sqlite {
     const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
 
     fn claim_due_jobs_sql() -> &'static str {
-        static CLAIM: LazyLock<String> = LazyLock::new(|| claim_statement(""));
+        static CLAIM: LazyLock<String> = LazyLock::new(claim_statement);
         &CLAIM
     }
 
@@ -82,6 +82,6 @@ impl SqliteStore {
             .acquire_timeout(acquire)
             .connect_with(options)
             .await?;
-        Ok(SqlStore::from_pools(pool, writer))
+        Ok(SqlStore::from_pools(pool, writer).with_group_commit())
     }
 }

@@ -4,8 +4,9 @@
 
 use uuid::Uuid;
 
+use super::group_commit::Conn;
 use super::records::{IdRow, ReplayRow, SubmissionRow, into_all, to_json_text};
-use super::sql::{Backend, Bind, SqlStore, Tx, execute, fetch_optional, sql};
+use super::sql::{Backend, Bind, SqlStore, execute, fetch_optional, sql};
 use super::types::{DbId, DbTime};
 use super::{
     AcceptOutcome, JobKind, JobState, LeadToStore, Outcome, Page, StoreError, Submission,
@@ -76,7 +77,10 @@ const INSERT_SUBMISSION: &str = "INSERT INTO submissions (id, account_id, lead_s
     spam_reasons, channel, raw_message) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
 
-async fn insert_submission<DB: Backend>(tx: &mut Tx<DB>, s: &Submission) -> Result<(), StoreError> {
+async fn insert_submission<DB: Backend>(
+    tx: &mut Conn<DB>,
+    s: &Submission,
+) -> Result<(), StoreError> {
     let query = sql(INSERT_SUBMISSION)
         .param(DbId(s.id))
         .param(s.account_id.map(DbId))
@@ -98,7 +102,7 @@ async fn insert_submission<DB: Backend>(tx: &mut Tx<DB>, s: &Submission) -> Resu
 }
 
 async fn insert_notification<DB: Backend>(
-    tx: &mut Tx<DB>,
+    tx: &mut Conn<DB>,
     account_id: Uuid,
     kind: &'static str,
     client_id: Uuid,
@@ -120,7 +124,7 @@ async fn insert_notification<DB: Backend>(
 }
 
 async fn insert_job<DB: Backend>(
-    tx: &mut Tx<DB>,
+    tx: &mut Conn<DB>,
     lead: &LeadToStore,
     client_id: Uuid,
     job: NewJob<'_>,
@@ -150,7 +154,7 @@ async fn insert_job<DB: Backend>(
 /// when missing. `link` is one statement when the tag or field exists (the
 /// common case); a new one is created first, then linked the same way.
 async fn link_or_create<DB: Backend>(
-    tx: &mut Tx<DB>,
+    tx: &mut Conn<DB>,
     link: impl Fn() -> super::sql::Query<DB>,
     create: super::sql::Query<DB>,
 ) -> Result<(), StoreError> {
@@ -165,7 +169,7 @@ async fn link_or_create<DB: Backend>(
 /// Everything that follows from a new client: tags, custom values, note,
 /// action-plan jobs, notifications.
 pub(super) async fn insert_client_details<DB: Backend>(
-    tx: &mut Tx<DB>,
+    tx: &mut Conn<DB>,
     client_id: Uuid,
     lead: &LeadToStore,
     now: DbTime,
@@ -175,8 +179,10 @@ pub(super) async fn insert_client_details<DB: Backend>(
     for (position, tag) in c.tags.as_slice().iter().enumerate() {
         let key = tag.to_lowercase();
         let link = || {
-            sql("INSERT INTO client_tags (client_id, tag_id, position) \
-                 SELECT $1, id, $3 FROM tags WHERE account_id = $2 AND name_key = $4")
+            sql::<DB>(
+                "INSERT INTO client_tags (client_id, tag_id, position) \
+                 SELECT $1, id, $3 FROM tags WHERE account_id = $2 AND name_key = $4",
+            )
             .param(DbId(client_id))
             .param(DbId(account_id))
             .param(position as i32)
@@ -191,11 +197,11 @@ pub(super) async fn insert_client_details<DB: Backend>(
         .param(tag.to_string())
         .param(key.clone())
         .param(now);
-        link_or_create(tx, link, create).await?;
+        link_or_create::<DB>(tx, link, create).await?;
     }
     for (name, value) in &c.custom {
         let link = || {
-            sql(
+            sql::<DB>(
                 "INSERT INTO client_custom_values (client_id, field_id, value) \
                  SELECT $1, id, $3 FROM custom_fields WHERE account_id = $2 AND name = $4",
             )
@@ -212,7 +218,7 @@ pub(super) async fn insert_client_details<DB: Backend>(
         .param(DbId(account_id))
         .param(name.clone())
         .param(now);
-        link_or_create(tx, link, create).await?;
+        link_or_create::<DB>(tx, link, create).await?;
     }
     if let Some(note) = c.fields.notes() {
         let query =
@@ -240,7 +246,7 @@ pub(super) async fn insert_client_details<DB: Backend>(
                 due_at,
                 last_error: None,
             };
-            insert_job(tx, lead, client_id, job, now).await?;
+            insert_job::<DB>(tx, lead, client_id, job, now).await?;
         }
     }
     let level = c.fields.new_lead_notification();
@@ -252,7 +258,7 @@ pub(super) async fn insert_client_details<DB: Backend>(
             .map(|s| s.name.as_str())
             .unwrap_or("web form");
         let message = format!("New lead: {} ({source})", c.display_name());
-        insert_notification(tx, account_id, "new_lead", client_id, message, now).await?;
+        insert_notification::<DB>(tx, account_id, "new_lead", client_id, message, now).await?;
     }
     if level.email_and_text() {
         let owner = &lead.owner;
@@ -262,17 +268,17 @@ pub(super) async fn insert_client_details<DB: Backend>(
             now,
             "the account has no owner email",
         );
-        insert_job(tx, lead, client_id, email, now).await?;
+        insert_job::<DB>(tx, lead, client_id, email, now).await?;
         let sms = NewJob::owner_notice(
             JobKind::Sms,
             &owner.owner_phone,
             now,
             "the account has no owner phone",
         );
-        insert_job(tx, lead, client_id, sms, now).await?;
+        insert_job::<DB>(tx, lead, client_id, sms, now).await?;
     }
     if let (Some(_), Some(email)) = (&lead.owner.autoresponder, c.fields.email()) {
-        let fresh = super::hearing::claim_autoreply(tx, account_id, email, now).await?;
+        let fresh = super::hearing::claim_autoreply::<DB>(tx, account_id, email, now).await?;
         let (state, last_error) = if fresh {
             (JobState::Queued, None)
         } else {
@@ -285,32 +291,83 @@ pub(super) async fn insert_client_details<DB: Backend>(
             due_at: now,
             last_error,
         };
-        insert_job(tx, lead, client_id, job, now).await?;
+        insert_job::<DB>(tx, lead, client_id, job, now).await?;
     }
     Ok(())
 }
 
 impl<DB: Backend> SqlStore<DB> {
-    /// A refused duplicate: the Duplicate Record notification and the log row.
-    async fn record_duplicate(&self, lead: &LeadToStore) -> Result<AcceptOutcome, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let existing = insert_duplicate_notice(&mut tx, lead).await?;
-        let mut submission = lead.submission.clone();
-        submission.outcome = Outcome::Rejected;
-        submission.error_code = Some("ct103".into());
-        submission.message = Some("Duplicate Client creation attempted".into());
-        insert_submission(&mut tx, &submission).await?;
-        tx.commit().await?;
-        Ok(AcceptOutcome::DuplicateEmail {
-            existing_client_id: existing,
-        })
+    /// Store a valid lead: in the next group on a store with a group committer,
+    /// else in a transaction of its own.
+    async fn store_and_commit(&self, lead: &LeadToStore) -> Result<AcceptOutcome, StoreError> {
+        if let Some(group) = &self.group {
+            // One savepoint per lead inside the group's transaction (the committer's);
+            // a duplicate rolls back to a second one and is recorded in its place.
+            let lead = lead.clone();
+            return group
+                .run(move |conn| {
+                    Box::pin(async move {
+                        execute(sql::<DB>("SAVEPOINT attempt"), DB::on_conn(conn)).await?;
+                        let stored = store_lead::<DB>(conn, &lead).await?;
+                        let undo = if stored.is_some() {
+                            "RELEASE attempt"
+                        } else {
+                            "ROLLBACK TO attempt"
+                        };
+                        execute(sql::<DB>(undo), DB::on_conn(conn)).await?;
+                        match stored {
+                            Some(outcome) => Ok(outcome),
+                            None => {
+                                execute(sql::<DB>("RELEASE attempt"), DB::on_conn(conn)).await?;
+                                insert_duplicate::<DB>(conn, &lead).await
+                            }
+                        }
+                    })
+                })
+                .await;
+        }
+        let mut tx = self.begin_hot_write().await?;
+        match store_lead::<DB>(&mut tx, lead).await? {
+            Some(outcome) => {
+                tx.commit().await?;
+                Ok(outcome)
+            }
+            None => {
+                tx.rollback().await?;
+                self.record_duplicate(lead).await
+            }
+        }
     }
+
+    /// A refused duplicate in a transaction of its own.
+    async fn record_duplicate(&self, lead: &LeadToStore) -> Result<AcceptOutcome, StoreError> {
+        let mut tx = self.begin_hot_write().await?;
+        let outcome = insert_duplicate::<DB>(&mut tx, lead).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+}
+
+/// A refused duplicate: the Duplicate Record notification and the log row.
+async fn insert_duplicate<DB: Backend>(
+    tx: &mut Conn<DB>,
+    lead: &LeadToStore,
+) -> Result<AcceptOutcome, StoreError> {
+    let existing = insert_duplicate_notice::<DB>(tx, lead).await?;
+    let mut submission = lead.submission.clone();
+    submission.outcome = Outcome::Rejected;
+    submission.error_code = Some("ct103".into());
+    submission.message = Some("Duplicate Client creation attempted".into());
+    insert_submission::<DB>(tx, &submission).await?;
+    Ok(AcceptOutcome::DuplicateEmail {
+        existing_client_id: existing,
+    })
 }
 
 /// Raise the Duplicate Record notification for a lead whose email an existing client has; the
 /// existing client's id.
 pub(super) async fn insert_duplicate_notice<DB: Backend>(
-    tx: &mut Tx<DB>,
+    tx: &mut Conn<DB>,
     lead: &LeadToStore,
 ) -> Result<Uuid, StoreError> {
     let now = DbTime::now();
@@ -327,71 +384,24 @@ pub(super) async fn insert_duplicate_notice<DB: Backend>(
         lead.client.display_name()
     );
     let account_id = lead.owner.account_id;
-    insert_notification(tx, account_id, "duplicate", existing.id.0, message, now).await?;
+    insert_notification::<DB>(tx, account_id, "duplicate", existing.id.0, message, now).await?;
     Ok(existing.id.0)
 }
 
 #[async_trait::async_trait]
 impl<DB: Backend> IntakeStore for SqlStore<DB> {
     async fn accept_lead(&self, lead: &LeadToStore) -> Result<AcceptOutcome, StoreError> {
-        let now = DbTime::now();
-        let account_id = lead.owner.account_id;
-        let client_id = new_id();
-        let cutoff = DbTime::from(now.0 - time::Duration::seconds(lead.replay_window_seconds));
-        let mut tx = self.begin_write().await?;
-        // Claim the fingerprint first: an identical post accepted within the
-        // window (or being accepted right now) makes this one a replay.
-        let claim = sql(
-            "INSERT INTO replay_guard (account_id, fingerprint, submission_id, client_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, fingerprint) DO UPDATE SET \
-             submission_id = excluded.submission_id, client_id = excluded.client_id, \
-             created_at = excluded.created_at WHERE replay_guard.created_at < $6 \
-             RETURNING submission_id, client_id",
-        )
-        .param(DbId(account_id))
-        .param(lead.fingerprint.clone())
-        .param(DbId(lead.submission.id))
-        .param(DbId(client_id))
-        .param(now)
-        .param(cutoff);
-        let claimed: Option<ReplayRow> = fetch_optional(claim, DB::on_conn(&mut tx)).await?;
-        let mut submission = lead.submission.clone();
-        submission.outcome = Outcome::Accepted;
-        if claimed.is_none() {
-            let query = sql("SELECT submission_id, client_id FROM replay_guard \
-                 WHERE account_id = $1 AND fingerprint = $2")
-            .param(DbId(account_id))
-            .param(lead.fingerprint.clone());
-            let first: ReplayRow = fetch_optional(query, DB::on_conn(&mut tx))
-                .await?
-                .ok_or(StoreError::NotFound)?;
-            submission.replay_of = Some(first.submission_id.0);
-            submission.client_id = Some(first.client_id.0);
-            insert_submission(&mut tx, &submission).await?;
-            tx.commit().await?;
-            return Ok(AcceptOutcome::Replay {
-                of_submission: first.submission_id.0,
-                client_id: first.client_id.0,
-            });
+        let outcome = self.store_and_commit(lead).await?;
+        if matches!(outcome, AcceptOutcome::Created { .. }) {
+            // Its jobs (if any) may be due now: wake a waiting worker.
+            self.jobs_queued.notify_one();
         }
-        if !super::clients::insert_client(&mut tx, client_id, lead, now).await? {
-            tx.rollback().await?;
-            return self.record_duplicate(lead).await;
-        }
-        insert_client_details(&mut tx, client_id, lead, now).await?;
-        submission.client_id = Some(client_id);
-        insert_submission(&mut tx, &submission).await?;
-        let request_id = sql("UPDATE submissions SET request_id = $2 WHERE id = $1")
-            .param(DbId(submission.id))
-            .param(lead.request_id.clone());
-        execute(request_id, DB::on_conn(&mut tx)).await?;
-        tx.commit().await?;
-        Ok(AcceptOutcome::Created { client_id })
+        Ok(outcome)
     }
 
     async fn record_rejection(&self, submission: &Submission) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        insert_submission(&mut tx, submission).await?;
+        let mut tx = self.begin_hot_write().await?;
+        insert_submission::<DB>(&mut tx, submission).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -407,7 +417,7 @@ impl<DB: Backend> IntakeStore for SqlStore<DB> {
             .param(sqlx::types::Json(Vec::<(String, String)>::new()))
             .param(DbTime::from(submission.created_at))
             .param(summary_key);
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_hot_write().await?;
         execute(query, DB::on_conn(&mut tx)).await?;
         tx.commit().await?;
         Ok(())
@@ -430,4 +440,66 @@ impl<DB: Backend> IntakeStore for SqlStore<DB> {
         .param(page.limit);
         Ok(into_all::<SubmissionRow, _>(self.read_all(query).await?))
     }
+}
+
+/// Store a valid lead on `tx` (a transaction or a group's savepoint): a new client
+/// with everything that follows, or a double submit's log row. `None` when the
+/// account already has the email: the caller undoes these writes and records the
+/// duplicate instead.
+async fn store_lead<DB: Backend>(
+    tx: &mut Conn<DB>,
+    lead: &LeadToStore,
+) -> Result<Option<AcceptOutcome>, StoreError> {
+    let now = DbTime::now();
+    let account_id = lead.owner.account_id;
+    let client_id = new_id();
+    let cutoff = DbTime::from(now.0 - time::Duration::seconds(lead.replay_window_seconds));
+    // Claim the fingerprint first: an identical post accepted within the
+    // window (or being accepted right now) makes this one a replay.
+    let claim = sql(
+        "INSERT INTO replay_guard (account_id, fingerprint, submission_id, client_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, fingerprint) DO UPDATE SET \
+         submission_id = excluded.submission_id, client_id = excluded.client_id, \
+         created_at = excluded.created_at WHERE replay_guard.created_at < $6 \
+         RETURNING submission_id, client_id",
+    )
+    .param(DbId(account_id))
+    .param(lead.fingerprint.clone())
+    .param(DbId(lead.submission.id))
+    .param(DbId(client_id))
+    .param(now)
+    .param(cutoff);
+    let claimed: Option<ReplayRow> = fetch_optional(claim, DB::on_conn(tx)).await?;
+    let mut submission = lead.submission.clone();
+    submission.outcome = Outcome::Accepted;
+    if claimed.is_none() {
+        let query = sql("SELECT submission_id, client_id FROM replay_guard \
+             WHERE account_id = $1 AND fingerprint = $2")
+        .param(DbId(account_id))
+        .param(lead.fingerprint.clone());
+        let first: ReplayRow = fetch_optional(query, DB::on_conn(tx))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        submission.replay_of = Some(first.submission_id.0);
+        submission.client_id = Some(first.client_id.0);
+        insert_submission::<DB>(tx, &submission).await?;
+        return Ok(Some(AcceptOutcome::Replay {
+            of_submission: first.submission_id.0,
+            client_id: first.client_id.0,
+        }));
+    }
+    if !super::clients::insert_client::<DB>(tx, client_id, lead, now).await? {
+        return Ok(None);
+    }
+    insert_client_details::<DB>(tx, client_id, lead, now).await?;
+    submission.client_id = Some(client_id);
+    insert_submission::<DB>(tx, &submission).await?;
+    if let Some(request_id) = &lead.request_id {
+        // The lead's page shows the x-request-id its post was answered with.
+        let query = sql("UPDATE submissions SET request_id = $2 WHERE id = $1")
+            .param(DbId(submission.id))
+            .param(request_id.clone());
+        execute(query, DB::on_conn(tx)).await?;
+    }
+    Ok(Some(AcceptOutcome::Created { client_id }))
 }

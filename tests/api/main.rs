@@ -52,6 +52,7 @@ mod spam;
 mod spam_gates;
 mod spam_redis;
 mod spam_release;
+mod speed;
 mod store_conformance;
 mod store_console;
 mod store_data;

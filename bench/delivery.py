@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Delivery figures for bench/ingest.sh, with a loopback webhook receiver.
+
+    delivery.py receive PORT
+        A receiver answering 200 at once; it notes when each webhook arrived (keyed
+        by the `email` of its JSON body). `GET /stats` answers what it saw.
+    delivery.py latency SERVICE_URL WEB_KEY RECEIVER_URL COUNT
+        Post COUNT leads one after another (the key's plan calls the receiver at
+        once) and print the lead-to-first-attempt latency: "p50_ms p99_ms".
+    delivery.py drain RECEIVER_URL
+        Wait until the receiver has seen nothing new for 3 s; print the webhooks
+        it received and the rate over their span: "count per_second".
+"""
+
+import json
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ARRIVALS = {}
+LOCK = threading.Lock()
+
+
+class Receiver(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, body):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        now = time.time()
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        try:
+            email = json.loads(body).get("email", "")
+        except ValueError:
+            email = ""
+        with LOCK:
+            ARRIVALS.setdefault(email or f"anon{len(ARRIVALS)}", now)
+        self.answer(b"{}")
+
+    def do_GET(self):
+        with LOCK:
+            body = json.dumps(ARRIVALS).encode()
+        self.answer(body)
+
+
+def receive(port):
+    server = ThreadingHTTPServer(("127.0.0.1", int(port)), Receiver)
+    server.daemon_threads = True
+    server.serve_forever()
+
+
+def stats(receiver):
+    with urllib.request.urlopen(f"{receiver}/stats") as answer:
+        return json.load(answer)
+
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def latency(service, key, receiver, count):
+    sent = {}
+    for i in range(int(count)):
+        email = f"latency{i}-{time.time_ns()}@example.com"
+        body = urllib.parse.urlencode(
+            {"web_key": key, "firstName": "Ann", "lastName": "Lee", "email": email}
+        ).encode()
+        sent[email] = time.time()
+        request = urllib.request.Request(
+            f"{service}/v1/external-api/external-form-lead", data=body, method="POST"
+        )
+        urllib.request.urlopen(request).read()
+        time.sleep(0.01)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        seen = stats(receiver)
+        if all(e in seen for e in sent):
+            break
+        time.sleep(0.2)
+    waits = [(seen[e] - t) * 1000 for e, t in sent.items() if e in seen]
+    if not waits:
+        print("n/a n/a")
+        return
+    print(f"{percentile(waits, 50):.1f} {percentile(waits, 99):.1f}")
+
+
+def drain(receiver):
+    last, still = -1, 0.0
+    while still < 3:
+        count = len(stats(receiver))
+        if count == last:
+            still += 0.5
+        else:
+            last, still = count, 0.0
+        time.sleep(0.5)
+    times = sorted(stats(receiver).values())
+    span = times[-1] - times[0] if len(times) > 1 else 0
+    rate = len(times) / span if span > 0 else 0
+    print(f"{len(times)} {rate:.0f}")
+
+
+if __name__ == "__main__":
+    command, args = sys.argv[1], sys.argv[2:]
+    {"receive": receive, "latency": latency, "drain": drain}[command](*args)
