@@ -32,7 +32,7 @@ pub async fn get_retention(
 /// Change the account's retention settings: a key left out stays.
 #[utoipa::path(patch, path = "/admin/v1/accounts/{id}/retention", tag = "data",
     params(("id" = Uuid, Path, description = "Account id")),
-    request_body = RetentionPatch,
+    request_body = Option<RetentionPatch>,
     responses(
         (status = 200, body = Retention),
         (status = 404, body = ErrorBody),

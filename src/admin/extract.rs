@@ -43,6 +43,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             _ => return Err(AdminError::field("body", "must be a JSON object")),
         };
         refuse_nul_in_json(text)?;
+        let whole = whole_numbers_as_integers(text);
+        let text = whole.as_deref().unwrap_or(text);
         let mut de = serde_json::Deserializer::from_slice(text);
         let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
@@ -63,6 +65,52 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 }
 
 const NUL_REASON: &str = "must not contain a NUL character";
+
+/// JSON Schema counts `164.0` as an integer: a body whose numbers include such a whole number
+/// written with a fraction or an exponent, rewritten with them as plain integers (which the
+/// typed fields read); `None` when there is nothing to rewrite.
+fn whole_numbers_as_integers(text: &[u8]) -> Option<Vec<u8>> {
+    if !text.iter().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+        return None;
+    }
+    let mut value = serde_json::from_slice::<serde_json::Value>(text).ok()?;
+    if !rewrite_whole_numbers(&mut value) {
+        return None;
+    }
+    serde_json::to_vec(&value).ok()
+}
+
+/// Rewrite every float with no fraction (and exactly representable) as an integer; whether any was.
+fn rewrite_whole_numbers(value: &mut serde_json::Value) -> bool {
+    /// Floats up to 2^53 are exact integers.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() <= EXACT => {
+                *value = serde_json::Value::from(f as i64);
+                true
+            }
+            _ => false,
+        },
+        // Every item is visited (no short cut): each may need rewriting.
+        serde_json::Value::Array(items) => {
+            items
+                .iter_mut()
+                .map(rewrite_whole_numbers)
+                .filter(|c| *c)
+                .count()
+                > 0
+        }
+        serde_json::Value::Object(map) => {
+            map.values_mut()
+                .map(rewrite_whole_numbers)
+                .filter(|c| *c)
+                .count()
+                > 0
+        }
+        _ => false,
+    }
+}
 
 /// A JSON body with a NUL (`\u0000`) in any key or string: 422 naming where.
 fn refuse_nul_in_json(text: &[u8]) -> Result<(), AdminError> {
@@ -138,4 +186,23 @@ fn form_urlencoded_parse(query: &str) -> url::form_urlencoded::Parse<'_> {
 /// An id from the path; a malformed one names no object: 404.
 pub fn parse_id(raw: &str, what: &'static str) -> Result<Uuid, AdminError> {
     Uuid::parse_str(raw.trim()).map_err(|_| ServiceError::NotFound(what).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_whole_number_with_a_fraction_reads_as_an_integer() {
+        let rewritten = whole_numbers_as_integers(br#"{"a": 164.0, "b": [2e1], "c": "1.5"}"#);
+        let value: serde_json::Value =
+            serde_json::from_slice(&rewritten.expect("rewritten")).expect("json");
+        assert_eq!(value, serde_json::json!({"a": 164, "b": [20], "c": "1.5"}));
+    }
+
+    #[test]
+    fn a_real_fraction_is_left_for_the_field_to_refuse() {
+        assert_eq!(whole_numbers_as_integers(br#"{"a": 1.5}"#), None);
+        assert_eq!(whole_numbers_as_integers(br#"{"a": 1}"#), None);
+    }
 }

@@ -19,7 +19,7 @@ const TOUCH_INTERVAL: time::Duration = time::Duration::minutes(1);
 #[serde(deny_unknown_fields)]
 pub struct CreateApiToken {
     /// What the token is for, for people.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 255, pattern = "\\S")]
     pub name: String,
     #[schema(value_type = TokenScope)]
     pub scope: String,

@@ -16,6 +16,8 @@ const EMAIL_MAX: usize = 320;
 #[serde(deny_unknown_fields)]
 pub struct EraseEmail {
     /// Matched in any case against clients' emails and every value of every submission.
+    /// At most 320 characters; white space alone is refused.
+    #[schema(min_length = 1, max_length = 320, pattern = "\\S")]
     pub email: String,
 }
 

@@ -62,6 +62,8 @@ pub struct ParserList {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParserTest {
+    /// The message; one that is only white space is refused.
+    #[schema(min_length = 1, pattern = "\\S")]
     pub raw: String,
 }
 

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::ServiceError;
 use super::input::{Problems, double_option};
 use crate::fields::FieldProblem;
+use crate::spam::settings::MAX_RETENTION_DAYS;
 use crate::store::{DEFAULT_SUBMISSION_LOG_DAYS, Retention, Store};
 
 /// Rows one purge transaction touches at most.
@@ -26,18 +27,18 @@ pub const PURGE_BATCH: i64 = 500;
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetentionPatch {
-    /// Days a submission keeps its raw fields; a whole number, at least 1.
+    /// Days a submission keeps its raw fields; a whole number, 1 to 36,500.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<u32>)]
+    #[schema(value_type = u32, minimum = 1, maximum = 36500)]
     pub submission_log_days: Option<Option<u32>>,
-    /// Days a spam submission is kept; a whole number, at least 1 (the same setting as in the
+    /// Days a spam submission is kept; a whole number, 1 to 36,500 (the same setting as in the
     /// spam settings).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<u32>)]
+    #[schema(value_type = u32, minimum = 1, maximum = 36500)]
     pub spam_retention_days: Option<Option<u32>>,
-    /// Days a lead is kept; `null` keeps leads forever.
+    /// Days a lead is kept, 1 to 36,500; `null` keeps leads forever.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<u32>)]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 36500)]
     pub lead_days: Option<Option<u32>>,
 }
 
@@ -60,11 +61,11 @@ pub async fn get(store: &dyn Store, account_id: Uuid) -> Result<Retention, Servi
         .map_err(|e| ServiceError::from_store(e, "account"))
 }
 
-/// A whole number of days, at least 1.
+/// A whole number of days, 1 to [`MAX_RETENTION_DAYS`].
 fn whole_days(field: &str, value: Option<u32>) -> Result<u32, FieldProblem> {
     value
-        .filter(|d| *d >= 1)
-        .ok_or_else(|| FieldProblem::new(field, "must be a whole number of days, at least 1"))
+        .filter(|d| (1..=MAX_RETENTION_DAYS).contains(d))
+        .ok_or_else(|| FieldProblem::new(field, "must be a whole number of days, 1 to 36500"))
 }
 
 /// Change the account's retention settings; every refused value is reported.
@@ -99,9 +100,12 @@ pub async fn update(
     Ok(next)
 }
 
-/// The moment `days` before `now`.
+/// The moment `days` before `now` (the epoch at the earliest: nothing stored is older).
 fn cut_off(now: OffsetDateTime, days: u32) -> OffsetDateTime {
-    now - Duration::days(i64::from(days))
+    now.checked_sub(Duration::days(i64::from(days)))
+        .map_or(OffsetDateTime::UNIX_EPOCH, |t| {
+            t.max(OffsetDateTime::UNIX_EPOCH)
+        })
 }
 
 /// Run batches of `step` until one comes back short; the rows it touched in all.
@@ -211,6 +215,20 @@ pub async fn run_purges(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cut_off_beyond_the_calendar_is_the_epoch_not_a_panic() {
+        let now = OffsetDateTime::now_utc();
+        assert_eq!(cut_off(now, u32::MAX), OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(cut_off(now, 1), now - Duration::days(1));
+    }
+
+    #[test]
+    fn more_than_a_hundred_years_names_the_field() {
+        let problem = whole_days("lead_days", Some(MAX_RETENTION_DAYS + 1)).unwrap_err();
+        assert_eq!(problem.field, "lead_days");
+        assert!(whole_days("lead_days", Some(MAX_RETENTION_DAYS)).is_ok());
+    }
 
     #[test]
     fn zero_days_names_the_field() {

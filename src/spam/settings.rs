@@ -20,6 +20,12 @@ pub const MASKED_SECRET: &str = "********";
 
 /// Days a spam submission is kept unless the account says otherwise.
 pub const DEFAULT_SPAM_RETENTION_DAYS: u32 = 30;
+/// The longest too-fast threshold: an hour, in milliseconds.
+pub const MAX_MIN_FILL_MS: u32 = 3_600_000;
+/// The highest `max_links`.
+pub const MAX_MAX_LINKS: u32 = 10_000;
+/// The longest any retention setting may be: 100 years, in days.
+pub const MAX_RETENTION_DAYS: u32 = 36_500;
 /// Most entries in one list setting.
 const LIST_MAX: usize = 1000;
 /// Longest honeypot field name and blocked word, in characters.
@@ -129,8 +135,9 @@ pub struct SpamSettingsPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub honeypot_field: Option<Option<String>>,
+    /// Milliseconds, at most 3,600,000 (an hour); `null` turns the check off.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<u32>)]
+    #[schema(value_type = Option<u32>, maximum = 3600000)]
     pub min_fill_ms: Option<Option<u32>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<CaptchaPatch>)]
@@ -144,8 +151,9 @@ pub struct SpamSettingsPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Vec<String>>)]
     pub blocked_ips: Option<Option<Vec<String>>>,
+    /// At most 10,000; `null` turns the check off.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<u32>)]
+    #[schema(value_type = Option<u32>, maximum = 10000)]
     pub max_links: Option<Option<u32>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Vec<String>>)]
@@ -153,9 +161,9 @@ pub struct SpamSettingsPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<bool>)]
     pub require_origin: Option<Option<bool>>,
-    /// A whole number of days, at least 1 (`null` is refused).
+    /// A whole number of days, 1 to 36,500 (`null` is refused).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<u32>)]
+    #[schema(value_type = u32, minimum = 1, maximum = 36500)]
     pub spam_retention_days: Option<Option<u32>>,
 }
 
@@ -205,7 +213,13 @@ impl SpamSettings {
             });
         }
         if let Some(ms) = patch.min_fill_ms {
-            next.min_fill_ms = ms.unwrap_or(0);
+            match ms.unwrap_or(0) {
+                ms if ms <= MAX_MIN_FILL_MS => next.min_fill_ms = ms,
+                _ => problems.push(SettingProblem::new(
+                    "min_fill_ms",
+                    "must be a whole number of milliseconds, at most 3600000",
+                )),
+            }
         }
         if let Some(captcha) = patch.captcha {
             next.captcha = captcha.and_then(|c| {
@@ -225,7 +239,13 @@ impl SpamSettings {
             next.blocked_ips = each("blocked_ips", list, blocked_ip, &mut problems);
         }
         if let Some(max) = patch.max_links {
-            next.max_links = max;
+            match max {
+                Some(links) if links > MAX_MAX_LINKS => problems.push(SettingProblem::new(
+                    "max_links",
+                    "must be a whole number, at most 10000",
+                )),
+                max => next.max_links = max,
+            }
         }
         if let Some(list) = patch.allowed_origins {
             next.allowed_origins =
@@ -235,11 +255,11 @@ impl SpamSettings {
             next.require_origin = require.unwrap_or(false);
         }
         if let Some(days) = patch.spam_retention_days {
-            match days.filter(|d| *d >= 1) {
+            match days.filter(|d| (1..=MAX_RETENTION_DAYS).contains(d)) {
                 Some(days) => next.spam_retention_days = days,
                 None => problems.push(SettingProblem::new(
                     "spam_retention_days",
-                    "must be a whole number of days, at least 1",
+                    "must be a whole number of days, 1 to 36500",
                 )),
             }
         }
