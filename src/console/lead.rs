@@ -190,7 +190,9 @@ pub async fn add_note(
         Err(refused) => return *refused,
     };
     let note = fields.get("note").map(String::as_str).unwrap_or_default();
-    let result = leads::add_note(state.store.as_ref(), account_id, id, note)
+    let result = leads::add_note(state.store.as_ref(), account_id, id, note).await;
+    let result = console
+        .audited(&state, "client", "add_note", id, result)
         .await
         .map(|()| "Note added.".to_string());
     done(&console, id, result)
@@ -209,7 +211,9 @@ pub async fn add_tag(
         Err(refused) => return *refused,
     };
     let tag = fields.get("tag").map(String::as_str).unwrap_or_default();
-    let result = leads::add_tag(state.store.as_ref(), account_id, id, tag)
+    let result = leads::add_tag(state.store.as_ref(), account_id, id, tag).await;
+    let result = console
+        .audited(&state, "client", "add_tag", id, result)
         .await
         .map(|tag| format!("Tag “{tag}” added."));
     done(&console, id, result)
@@ -228,7 +232,9 @@ pub async fn remove_tag(
         Err(refused) => return *refused,
     };
     let tag = fields.get("tag").map(String::as_str).unwrap_or_default();
-    let result = leads::remove_tag(state.store.as_ref(), account_id, id, tag)
+    let result = leads::remove_tag(state.store.as_ref(), account_id, id, tag).await;
+    let result = console
+        .audited(&state, "client", "remove_tag", id, result)
         .await
         .map(|()| format!("Tag “{}” removed.", tag.trim()));
     done(&console, id, result)
@@ -268,6 +274,9 @@ pub async fn send_webhook(
             Err(e) => Err(e),
         },
     };
+    let result = console
+        .audited(&state, "client", "send_webhook", id, result)
+        .await;
     done(&console, id, result)
 }
 
@@ -290,7 +299,11 @@ pub async fn mark_spam(
             other => console.failed(other),
         };
     }
-    match spam::mark_client(store, id).await {
+    let result = spam::mark_client(store, id).await;
+    match console
+        .audited(&state, "client", "mark_spam", id, result)
+        .await
+    {
         Ok(_) => redirect_with("/console/", FlashKind::Ok, "Lead marked spam."),
         Err(ServiceError::NotFound(_)) => console.not_found("lead"),
         Err(e) => console.failed(e),

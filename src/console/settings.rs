@@ -18,6 +18,7 @@ use super::act::{answer, path_id, refused, with_account};
 use super::frame::{Console, FlashKind, redirect_with};
 use crate::people::Capability;
 use crate::service::accounts::{self, UpdateAccount};
+use crate::service::audit::AuditAction;
 use crate::service::credentials::{self, CreateApiToken};
 use crate::service::people::{self, AddMember, PeoplePolicy, UpdateMember};
 use crate::service::spam;
@@ -163,6 +164,9 @@ async fn update_account(
         Err(e) => return redirect_with(&to, FlashKind::Error, &e.to_string()),
     };
     let changed = accounts::update(state.store.as_ref(), account_id, input).await;
+    let changed = console
+        .audited(&state, "account", "update", account_id, changed)
+        .await;
     answer(&console, &to, changed, |_| {
         "Account details saved.".to_string()
     })
@@ -238,6 +242,9 @@ async fn update_spam(
         Err(e) => return redirect_with(&to, FlashKind::Error, &e.to_string()),
     };
     let changed = spam::update_settings(state.store.as_ref(), account_id, input).await;
+    let changed = console
+        .audited(&state, "spam_settings", "update", account_id, changed)
+        .await;
     answer(&console, &to, changed, |_| {
         "Spam settings saved.".to_string()
     })
@@ -266,6 +273,10 @@ async fn invite(
     let policy = PeoplePolicy::from_settings(&state.settings);
     match people::add_member(state.store.as_ref(), &policy, account_id, input).await {
         Ok(added) => {
+            let action = AuditAction::new("member", "create");
+            console
+                .audit(&state, action, Some(added.user_id.to_string()))
+                .await;
             let made = Made {
                 invite: Some((added.email, added.invite_url)),
                 token: None,
@@ -297,6 +308,9 @@ async fn change_member(
         role: fields.get("role").cloned().unwrap_or_default(),
     };
     let changed = people::update_member(state.store.as_ref(), account_id, id, input).await;
+    let changed = console
+        .audited(&state, "member", "update", id, changed)
+        .await;
     answer(&console, &with_account(&console, PATH), changed, |m| {
         format!("{} is now {}.", m.email, m.role.as_str())
     })
@@ -319,6 +333,9 @@ async fn remove_member(
         (Err(r), _) | (_, Err(r)) => return *r,
     };
     let removed = people::remove_member(state.store.as_ref(), account_id, id).await;
+    let removed = console
+        .audited(&state, "member", "delete", id, removed)
+        .await;
     answer(&console, &with_account(&console, PATH), removed, |()| {
         "The person was removed from the account.".to_string()
     })
@@ -347,6 +364,10 @@ async fn create_token(
     };
     match credentials::create_api_token(state.store.as_ref(), account_id, input).await {
         Ok(created) => {
+            let action = AuditAction::new("api_token", "create");
+            console
+                .audit(&state, action, Some(created.id.to_string()))
+                .await;
             let made = Made {
                 invite: None,
                 token: Some((created.name, created.token)),
@@ -373,6 +394,9 @@ async fn revoke_token(
         (Err(r), _) | (_, Err(r)) => return *r,
     };
     let revoked = credentials::revoke_api_token(state.store.as_ref(), account_id, id).await;
+    let revoked = console
+        .audited(&state, "api_token", "revoke", id, revoked)
+        .await;
     answer(&console, &with_account(&console, PATH), revoked, |()| {
         "The token was revoked.".to_string()
     })

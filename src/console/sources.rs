@@ -22,6 +22,7 @@ use super::frame::Console;
 use crate::pages::{EMBED_FIELDS, EmbedOptions, base_url, render_embed};
 use crate::people::Capability;
 use crate::service::accounts::RotateKey;
+use crate::service::audit::AuditAction;
 use crate::service::automation::list_action_plans;
 use crate::service::lead_sources::{self, CreateLeadSource};
 use crate::service::page::PageParams;
@@ -318,6 +319,12 @@ async fn create(
         web_key: None,
     };
     let created = lead_sources::create(state.store.as_ref(), account_id, input).await;
+    if let Ok(source) = &created {
+        let action = AuditAction::new("lead_source", "create");
+        console
+            .audit(&state, action, Some(source.id.to_string()))
+            .await;
+    }
     answer(&console, &with_account(&console, PATH), created, |s| {
         format!("Lead source \"{}\" created.", s.name)
     })
@@ -351,6 +358,9 @@ async fn rotate(
         },
     )
     .await;
+    let rotated = console
+        .audited(&state, "lead_source", "rotate_key", id, rotated)
+        .await;
     answer(
         &console,
         &with_account(&console, PATH),

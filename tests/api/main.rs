@@ -17,6 +17,7 @@ mod browser_visitor;
 mod cli;
 mod cli_people;
 mod connections;
+mod console_audit;
 mod console_frame;
 mod console_ops;
 mod console_pages;
