@@ -1,7 +1,7 @@
 //! A lead's page (`/console/leads/{client id}`): every stored field, custom fields, tags, notes,
 //! the post it came from (raw fields, IP, user agent, time, request id), its jobs with every
 //! attempt; members and owners add notes, add and remove tags, send it to a webhook and mark it
-//! spam. Erasure is not offered here yet: the service has no erasure of one client.
+//! spam; owners erase it (a ticked confirmation box, then the service's erasure of one client).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::frame::{Console, FlashKind, redirect_with};
 use crate::clients::read_back;
 use crate::people::Capability;
-use crate::service::{ServiceError, automation, leads, spam};
+use crate::service::{ServiceError, automation, erasure, leads, spam};
 use crate::state::AppState;
 use crate::store::{JobWithAttempts, LeadOrigin};
 
@@ -31,6 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .route("/console/leads/{id}/tags/remove", post(remove_tag))
         .route("/console/leads/{id}/send-webhook", post(send_webhook))
         .route("/console/leads/{id}/spam", post(mark_spam))
+        .route("/console/leads/{id}/erase", post(erase))
 }
 
 fn when(at: OffsetDateTime) -> String {
@@ -305,6 +306,42 @@ pub async fn mark_spam(
         .await
     {
         Ok(_) => redirect_with("/console/", FlashKind::Ok, "Lead marked spam."),
+        Err(ServiceError::NotFound(_)) => console.not_found("lead"),
+        Err(e) => console.failed(e),
+    }
+}
+
+/// `POST /console/leads/{id}/erase` (`confirm=erase`): the lead is erased (owner), then the inbox.
+pub async fn erase(
+    State(state): State<AppState>,
+    console: Console,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = match console.form(&state, &headers, &body, Capability::ManageAccount) {
+        Ok(fields) => fields,
+        Err(refused) => return *refused,
+    };
+    let (account_id, id) = match (console.account_id(), lead_id(&console, &raw)) {
+        (Ok(account), Ok(id)) => (account, id),
+        (Err(r), _) | (_, Err(r)) => return *r,
+    };
+    if fields.get("confirm").map(String::as_str) != Some("erase") {
+        let text = "Tick the box to confirm the erasure.";
+        return redirect_with(&format!("/console/leads/{id}"), FlashKind::Error, text);
+    }
+    let store = state.store.as_ref();
+    let result = match crate::service::clients::get_of_account(store, account_id, id).await {
+        Ok(_) => erasure::erase_client(store, id).await,
+        Err(e) => Err(e),
+    };
+    match console.audited(&state, "client", "erase", id, result).await {
+        Ok(_) => redirect_with(
+            &super::act::with_account(&console, "/console/"),
+            FlashKind::Ok,
+            "Lead erased.",
+        ),
         Err(ServiceError::NotFound(_)) => console.not_found("lead"),
         Err(e) => console.failed(e),
     }

@@ -18,6 +18,7 @@ mod cli;
 mod cli_people;
 mod connections;
 mod console_audit;
+mod console_erase;
 mod console_frame;
 mod console_ops;
 mod console_pages;
