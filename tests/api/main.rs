@@ -22,6 +22,7 @@ mod console_erase;
 mod console_frame;
 mod console_ops;
 mod console_pages;
+mod console_settings_data;
 mod console_store;
 mod data_audit;
 mod data_backup;
