@@ -1,5 +1,6 @@
-//! The settings page's retention form and the hearing-back account settings (DESIGN §9, §14):
-//! owners change them through the same services as the admin API; others read them.
+//! The settings page's retention form, the hearing-back account settings and a lead source's
+//! autoresponder on the sources page (DESIGN §9, §14): owners change them through the same
+//! services as the admin API; others read them.
 
 use crate::helpers::{TestApp, on_both_stores};
 
@@ -102,7 +103,62 @@ async fn an_owner_saves_the_hearing_settings(app: TestApp) {
     assert!(!shown.html.contains("id=\"lenient-phones\""));
 }
 
+/// A new lead source of the account; its id.
+async fn source(app: &TestApp, account: &leadpost::store::Account) -> String {
+    let (status, body) = app
+        .admin_post(
+            &format!("/admin/v1/accounts/{}/lead-sources", account.id),
+            serde_json::json!({"name": "Website"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_str().expect("id").to_string()
+}
+
+async fn an_owner_sets_and_turns_off_a_sources_autoresponder(app: TestApp) {
+    let account = app.account().await;
+    let id = source(&app, &account).await;
+    let owner = app.console_as(&account, "owner").await;
+    let path = format!("/console/sources/{id}/autoresponder");
+    let fields = [
+        ("subject", "Thanks {{ first_name }}"),
+        ("body", "We will call."),
+    ];
+    let answer = app.console_post(&owner, &path, &fields).await;
+    let landed = app.console_follow(&owner, &answer).await;
+    assert!(landed.html.contains("saved"), "{}", landed.html);
+    let read = format!("/admin/v1/accounts/{}/lead-sources/{id}", account.id);
+    let (_, shown) = app.admin_get(&read).await;
+    assert_eq!(shown["autoresponder"]["body"], "We will call.", "{shown}");
+    let off = app.console_post(&owner, &path, &[("off", "on")]).await;
+    assert_eq!(off.status, 303);
+    let (_, shown) = app.admin_get(&read).await;
+    assert!(shown["autoresponder"].is_null(), "{shown}");
+    let blank = app.console_post(&owner, &path, &[("subject", "Hi")]).await;
+    let landed = app.console_follow(&owner, &blank).await;
+    assert!(
+        landed.html.contains("autoresponder.body"),
+        "{}",
+        landed.html
+    );
+}
+
+async fn members_may_not_change_an_autoresponder(app: TestApp) {
+    let account = app.account().await;
+    let id = source(&app, &account).await;
+    let member = app.console_as(&account, "member").await;
+    let page = app.console_get(Some(&member), "/console/sources").await;
+    assert!(page.html.contains(&format!("id=\"ar-shown-{id}\"")));
+    let path = format!("/console/sources/{id}/autoresponder");
+    let answer = app
+        .console_post(&member, &path, &[("subject", "a"), ("body", "b")])
+        .await;
+    assert_eq!(answer.status, 403);
+}
+
 on_both_stores!(
+    an_owner_sets_and_turns_off_a_sources_autoresponder,
+    members_may_not_change_an_autoresponder,
     an_owner_saves_retention_from_the_settings_page,
     a_bad_retention_value_is_refused_naming_its_field,
     members_and_viewers_read_retention_but_may_not_change_it,
