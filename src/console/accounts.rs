@@ -14,6 +14,7 @@ use super::frame::{Console, FlashKind, redirect_with};
 use super::pager::Place;
 use crate::service::ServiceError;
 use crate::service::accounts::{self, CreateAccount};
+use crate::service::audit::AuditAction;
 use crate::service::page::PageParams;
 use crate::state::AppState;
 
@@ -92,11 +93,16 @@ pub async fn create(
         ..CreateAccount::default()
     };
     match accounts::create(state.store.as_ref(), input).await {
-        Ok(account) => redirect_with(
-            &format!("/console/?account={}", account.id),
-            FlashKind::Ok,
-            &format!("Account “{}” created.", account.name),
-        ),
+        Ok(account) => {
+            let action = AuditAction::new("account", "create");
+            let id = Some(account.id.to_string());
+            console.audit_in(&state, Some(account.id), action, id).await;
+            redirect_with(
+                &format!("/console/?account={}", account.id),
+                FlashKind::Ok,
+                &format!("Account “{}” created.", account.name),
+            )
+        }
         Err(ServiceError::Invalid(problems)) => {
             let text = problems
                 .iter()

@@ -19,6 +19,7 @@ use super::act::{all_values, answer, path_id, refused, with_account};
 use super::frame::{Console, FlashKind, redirect_with};
 use crate::actions::{ActionPlanRequest, StepRequest, WebhookRequest};
 use crate::people::Capability;
+use crate::service::audit::AuditAction;
 use crate::service::automation::{self, WebhookView};
 use crate::service::clients::{self, ClientQuery};
 use crate::service::page::PageParams;
@@ -226,6 +227,10 @@ async fn create_webhook(
     };
     match automation::create_webhook(state.store.as_ref(), account_id, input).await {
         Ok(view) => {
+            let action = AuditAction::new("webhook", "create");
+            console
+                .audit(&state, action, Some(view.id.to_string()))
+                .await;
             let extra = Extra {
                 test: None,
                 new_secret: view.new_secret().map(String::from),
@@ -288,6 +293,12 @@ async fn create_plan(
         steps,
     };
     let created = automation::create_action_plan(state.store.as_ref(), account_id, input).await;
+    if let Ok(plan) = &created {
+        let action = AuditAction::new("action_plan", "create");
+        console
+            .audit(&state, action, Some(plan.id.to_string()))
+            .await;
+    }
     answer(&console, &to, created, |plan| {
         format!("Action plan \"{}\" created.", plan.name)
     })

@@ -168,6 +168,7 @@ async fn retry(
         (Err(r), _) | (_, Err(r)) => return *r,
     };
     let retried = jobs::retry(state.store.as_ref(), Some(account_id), id).await;
+    let retried = console.audited(&state, "job", "retry", id, retried).await;
     answer(&console, &with_account(&console, PATH), retried, |_| {
         "The job is queued again.".to_string()
     })
@@ -189,6 +190,9 @@ async fn retry_dead(
         (Err(r), _) | (_, Err(r)) => return *r,
     };
     let retried = jobs::retry_dead_of_webhook(state.store.as_ref(), account_id, id).await;
+    let retried = console
+        .audited(&state, "webhook", "retry_dead", id, retried)
+        .await;
     answer(&console, &with_account(&console, PATH), retried, |n| {
         format!(
             "{n} dead job{} queued again.",

@@ -8,8 +8,9 @@
 //! they do not belong to gets 404; operators see every account and act as owners in each.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
@@ -18,7 +19,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{LOGIN_PATH, form_fields, page, refused_csrf, refused_origin, see_other, session_of};
-use crate::people::{Capability, Role};
+use crate::people::{Actor, Caller, Capability, Role};
+use crate::service::ServiceError;
+use crate::service::audit::{self, AuditAction};
 use crate::service::sessions::SignedIn;
 use crate::state::AppState;
 use crate::store::{Account, Page, StoreError};
@@ -105,6 +108,8 @@ pub struct Console {
     pub flash: Option<Flash>,
     /// The request's path (the navigation marks where the person is).
     pub path: String,
+    /// The client address (behind a trusted proxy, the one it forwards), for the audit log.
+    pub ip: Option<IpAddr>,
 }
 
 /// A navigation link as the layout shows it.
@@ -176,6 +181,10 @@ impl FromRequestParts<AppState> for Console {
             unread,
             flash,
             path: parts.uri.path().to_string(),
+            ip: parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(peer)| state.limits.client_ip(*peer, &parts.headers)),
         })
     }
 }
@@ -296,6 +305,58 @@ impl Console {
                 "You do not belong to any account yet. Ask an owner to invite you.",
             ))
         })
+    }
+
+    /// The person as the service layer and the audit log see them.
+    pub fn caller(&self) -> Caller {
+        Caller {
+            actor: Actor::User {
+                id: self.signed_in.user.id,
+                operator: self.signed_in.user.operator,
+            },
+            ip: self.ip,
+        }
+    }
+
+    /// Record a successful write in the current account's audit log (the one place every
+    /// console form records through; called on success only).
+    pub async fn audit(&self, state: &AppState, action: AuditAction, object_id: Option<String>) {
+        let account_id = self.account.as_ref().map(|a| a.id);
+        self.audit_in(state, account_id, action, object_id).await;
+    }
+
+    /// [`Console::audit`] in a named account (an account the form just created).
+    pub async fn audit_in(
+        &self,
+        state: &AppState,
+        account_id: Option<Uuid>,
+        action: AuditAction,
+        object_id: Option<String>,
+    ) {
+        audit::record(
+            state.store.as_ref(),
+            &self.caller(),
+            account_id,
+            action,
+            object_id,
+        )
+        .await;
+    }
+
+    /// `result`, after recording `object_type.verb` on `object_id` when it is a success.
+    pub async fn audited<T>(
+        &self,
+        state: &AppState,
+        object_type: &'static str,
+        verb: &'static str,
+        object_id: impl ToString,
+        result: Result<T, ServiceError>,
+    ) -> Result<T, ServiceError> {
+        if result.is_ok() {
+            let action = AuditAction::new(object_type, verb);
+            self.audit(state, action, Some(object_id.to_string())).await;
+        }
+        result
     }
 
     /// The layout's part of every page's context.

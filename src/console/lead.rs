@@ -1,7 +1,7 @@
 //! A lead's page (`/console/leads/{client id}`): every stored field, custom fields, tags, notes,
 //! the post it came from (raw fields, IP, user agent, time, request id), its jobs with every
 //! attempt; members and owners add notes, add and remove tags, send it to a webhook and mark it
-//! spam. Erasure is not offered here yet: the service has no erasure of one client.
+//! spam; owners erase it (a ticked confirmation box, then the service's erasure of one client).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::frame::{Console, FlashKind, redirect_with};
 use crate::clients::read_back;
 use crate::people::Capability;
-use crate::service::{ServiceError, automation, leads, spam};
+use crate::service::{ServiceError, automation, erasure, leads, spam};
 use crate::state::AppState;
 use crate::store::{JobWithAttempts, LeadOrigin};
 
@@ -31,6 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .route("/console/leads/{id}/tags/remove", post(remove_tag))
         .route("/console/leads/{id}/send-webhook", post(send_webhook))
         .route("/console/leads/{id}/spam", post(mark_spam))
+        .route("/console/leads/{id}/erase", post(erase))
 }
 
 fn when(at: OffsetDateTime) -> String {
@@ -190,7 +191,9 @@ pub async fn add_note(
         Err(refused) => return *refused,
     };
     let note = fields.get("note").map(String::as_str).unwrap_or_default();
-    let result = leads::add_note(state.store.as_ref(), account_id, id, note)
+    let result = leads::add_note(state.store.as_ref(), account_id, id, note).await;
+    let result = console
+        .audited(&state, "client", "add_note", id, result)
         .await
         .map(|()| "Note added.".to_string());
     done(&console, id, result)
@@ -209,7 +212,9 @@ pub async fn add_tag(
         Err(refused) => return *refused,
     };
     let tag = fields.get("tag").map(String::as_str).unwrap_or_default();
-    let result = leads::add_tag(state.store.as_ref(), account_id, id, tag)
+    let result = leads::add_tag(state.store.as_ref(), account_id, id, tag).await;
+    let result = console
+        .audited(&state, "client", "add_tag", id, result)
         .await
         .map(|tag| format!("Tag “{tag}” added."));
     done(&console, id, result)
@@ -228,7 +233,9 @@ pub async fn remove_tag(
         Err(refused) => return *refused,
     };
     let tag = fields.get("tag").map(String::as_str).unwrap_or_default();
-    let result = leads::remove_tag(state.store.as_ref(), account_id, id, tag)
+    let result = leads::remove_tag(state.store.as_ref(), account_id, id, tag).await;
+    let result = console
+        .audited(&state, "client", "remove_tag", id, result)
         .await
         .map(|()| format!("Tag “{}” removed.", tag.trim()));
     done(&console, id, result)
@@ -268,6 +275,9 @@ pub async fn send_webhook(
             Err(e) => Err(e),
         },
     };
+    let result = console
+        .audited(&state, "client", "send_webhook", id, result)
+        .await;
     done(&console, id, result)
 }
 
@@ -290,8 +300,48 @@ pub async fn mark_spam(
             other => console.failed(other),
         };
     }
-    match spam::mark_client(store, id).await {
+    let result = spam::mark_client(store, id).await;
+    match console
+        .audited(&state, "client", "mark_spam", id, result)
+        .await
+    {
         Ok(_) => redirect_with("/console/", FlashKind::Ok, "Lead marked spam."),
+        Err(ServiceError::NotFound(_)) => console.not_found("lead"),
+        Err(e) => console.failed(e),
+    }
+}
+
+/// `POST /console/leads/{id}/erase` (`confirm=erase`): the lead is erased (owner), then the inbox.
+pub async fn erase(
+    State(state): State<AppState>,
+    console: Console,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = match console.form(&state, &headers, &body, Capability::ManageAccount) {
+        Ok(fields) => fields,
+        Err(refused) => return *refused,
+    };
+    let (account_id, id) = match (console.account_id(), lead_id(&console, &raw)) {
+        (Ok(account), Ok(id)) => (account, id),
+        (Err(r), _) | (_, Err(r)) => return *r,
+    };
+    if fields.get("confirm").map(String::as_str) != Some("erase") {
+        let text = "Tick the box to confirm the erasure.";
+        return redirect_with(&format!("/console/leads/{id}"), FlashKind::Error, text);
+    }
+    let store = state.store.as_ref();
+    let result = match crate::service::clients::get_of_account(store, account_id, id).await {
+        Ok(_) => erasure::erase_client(store, id).await,
+        Err(e) => Err(e),
+    };
+    match console.audited(&state, "client", "erase", id, result).await {
+        Ok(_) => redirect_with(
+            &super::act::with_account(&console, "/console/"),
+            FlashKind::Ok,
+            "Lead erased.",
+        ),
         Err(ServiceError::NotFound(_)) => console.not_found("lead"),
         Err(e) => console.failed(e),
     }

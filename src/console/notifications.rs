@@ -86,7 +86,11 @@ pub async fn mark(
     };
     let read = fields.get("read").map(String::as_str) != Some("false");
     let change = UpdateNotification { read };
-    match activity::update_notification(state.store.as_ref(), account_id, id, &change).await {
+    let result = activity::update_notification(state.store.as_ref(), account_id, id, &change).await;
+    match console
+        .audited(&state, "notification", "update", id, result)
+        .await
+    {
         Ok(_) => {
             let text = if read {
                 "Marked read."

@@ -18,8 +18,10 @@ use super::act::{answer, path_id, refused, with_account};
 use super::frame::{Console, FlashKind, redirect_with};
 use crate::people::Capability;
 use crate::service::accounts::{self, UpdateAccount};
+use crate::service::audit::AuditAction;
 use crate::service::credentials::{self, CreateApiToken};
 use crate::service::people::{self, AddMember, PeoplePolicy, UpdateMember};
+use crate::service::retention::{self, RetentionPatch};
 use crate::service::spam;
 use crate::spam::SpamSettingsPatch;
 use crate::state::AppState;
@@ -40,6 +42,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .route(PATH, get(settings))
         .route("/console/settings/account", post(update_account))
         .route("/console/settings/spam", post(update_spam))
+        .route("/console/settings/retention", post(update_retention))
         .route("/console/settings/members", post(invite))
         .route("/console/settings/members/{id}", post(change_member))
         .route("/console/settings/members/{id}/remove", post(remove_member))
@@ -65,6 +68,10 @@ async fn render(state: &AppState, console: &Console, status: StatusCode, made: M
     let store = state.store.as_ref();
     let spam_settings = match spam::settings(store, account.id).await {
         Ok(s) => s,
+        Err(e) => return console.failed(e),
+    };
+    let retention = match retention::get(store, account.id).await {
+        Ok(r) => r,
         Err(e) => return console.failed(e),
     };
     let people_and_keys = console.can(Capability::ManagePeopleAndKeys);
@@ -105,6 +112,7 @@ async fn render(state: &AppState, console: &Console, status: StatusCode, made: M
             account => Value::from_serialize(&account),
             spam => Value::from_serialize(&spam_json),
             spam_lists => Value::from_serialize(&lists),
+            retention => Value::from_serialize(retention),
             can_manage => console.can(Capability::ManageAccount),
             people_and_keys => people_and_keys,
             members => members.iter().map(|m| context! {
@@ -146,7 +154,13 @@ async fn update_account(
         Err(none) => return *none,
     };
     let mut patch = Map::new();
-    for name in ["name", "owner_email", "owner_phone"] {
+    for name in [
+        "name",
+        "owner_email",
+        "owner_phone",
+        "display_name",
+        "website_url",
+    ] {
         if let Some(value) = fields.get(name) {
             let value = value.trim();
             let value = if value.is_empty() && name != "name" {
@@ -157,12 +171,26 @@ async fn update_account(
             patch.insert(name.to_string(), value);
         }
     }
+    if fields.contains_key("hearing") {
+        let lenient = fields.contains_key("lenient_phones");
+        patch.insert("lenient_phones".into(), json!(lenient));
+        if let Some(level) = fields.get("new_lead_notification_default") {
+            let level = level.trim();
+            let level = level
+                .parse::<i64>()
+                .map_or_else(|_| json!(level), |n| json!(n));
+            patch.insert("new_lead_notification_default".into(), level);
+        }
+    }
     let to = with_account(&console, PATH);
     let input: UpdateAccount = match serde_json::from_value(serde_json::Value::Object(patch)) {
         Ok(input) => input,
         Err(e) => return redirect_with(&to, FlashKind::Error, &e.to_string()),
     };
     let changed = accounts::update(state.store.as_ref(), account_id, input).await;
+    let changed = console
+        .audited(&state, "account", "update", account_id, changed)
+        .await;
     answer(&console, &to, changed, |_| {
         "Account details saved.".to_string()
     })
@@ -238,6 +266,9 @@ async fn update_spam(
         Err(e) => return redirect_with(&to, FlashKind::Error, &e.to_string()),
     };
     let changed = spam::update_settings(state.store.as_ref(), account_id, input).await;
+    let changed = console
+        .audited(&state, "spam_settings", "update", account_id, changed)
+        .await;
     answer(&console, &to, changed, |_| {
         "Spam settings saved.".to_string()
     })
@@ -266,6 +297,10 @@ async fn invite(
     let policy = PeoplePolicy::from_settings(&state.settings);
     match people::add_member(state.store.as_ref(), &policy, account_id, input).await {
         Ok(added) => {
+            let action = AuditAction::new("member", "create");
+            console
+                .audit(&state, action, Some(added.user_id.to_string()))
+                .await;
             let made = Made {
                 invite: Some((added.email, added.invite_url)),
                 token: None,
@@ -297,6 +332,9 @@ async fn change_member(
         role: fields.get("role").cloned().unwrap_or_default(),
     };
     let changed = people::update_member(state.store.as_ref(), account_id, id, input).await;
+    let changed = console
+        .audited(&state, "member", "update", id, changed)
+        .await;
     answer(&console, &with_account(&console, PATH), changed, |m| {
         format!("{} is now {}.", m.email, m.role.as_str())
     })
@@ -319,6 +357,9 @@ async fn remove_member(
         (Err(r), _) | (_, Err(r)) => return *r,
     };
     let removed = people::remove_member(state.store.as_ref(), account_id, id).await;
+    let removed = console
+        .audited(&state, "member", "delete", id, removed)
+        .await;
     answer(&console, &with_account(&console, PATH), removed, |()| {
         "The person was removed from the account.".to_string()
     })
@@ -347,6 +388,10 @@ async fn create_token(
     };
     match credentials::create_api_token(state.store.as_ref(), account_id, input).await {
         Ok(created) => {
+            let action = AuditAction::new("api_token", "create");
+            console
+                .audit(&state, action, Some(created.id.to_string()))
+                .await;
             let made = Made {
                 invite: None,
                 token: Some((created.name, created.token)),
@@ -373,7 +418,61 @@ async fn revoke_token(
         (Err(r), _) | (_, Err(r)) => return *r,
     };
     let revoked = credentials::revoke_api_token(state.store.as_ref(), account_id, id).await;
+    let revoked = console
+        .audited(&state, "api_token", "revoke", id, revoked)
+        .await;
     answer(&console, &with_account(&console, PATH), revoked, |()| {
         "The token was revoked.".to_string()
+    })
+}
+
+/// `POST /console/settings/retention` (`submission_log_days`, `spam_retention_days`, `lead_days`;
+/// an empty `lead_days` keeps leads forever): the §14 retention settings (owner).
+async fn update_retention(
+    State(state): State<AppState>,
+    console: Console,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = match console.form(&state, &headers, &body, Capability::ManageAccount) {
+        Ok(fields) => fields,
+        Err(refused) => return *refused,
+    };
+    let account_id = match console.account_id() {
+        Ok(id) => id,
+        Err(none) => return *none,
+    };
+    let to = with_account(&console, PATH);
+    let mut patch = RetentionPatch::default();
+    for name in ["submission_log_days", "spam_retention_days", "lead_days"] {
+        let Some(raw) = fields.get(name).map(|v| v.trim()) else {
+            continue;
+        };
+        let days = if raw.is_empty() {
+            None
+        } else {
+            match raw.parse::<u32>() {
+                Ok(days) => Some(days),
+                Err(_) => {
+                    let text = format!("{name}: must be a whole number of days");
+                    return redirect_with(&to, FlashKind::Error, &text);
+                }
+            }
+        };
+        let slot = match name {
+            "submission_log_days" => &mut patch.submission_log_days,
+            "spam_retention_days" => &mut patch.spam_retention_days,
+            _ => &mut patch.lead_days,
+        };
+        if days.is_some() || name == "lead_days" {
+            *slot = Some(days);
+        }
+    }
+    let changed = retention::update(state.store.as_ref(), account_id, patch).await;
+    let changed = console
+        .audited(&state, "retention", "update", account_id, changed)
+        .await;
+    answer(&console, &to, changed, |_| {
+        "Retention settings saved.".to_string()
     })
 }

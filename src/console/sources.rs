@@ -19,12 +19,15 @@ use uuid::Uuid;
 
 use super::act::{all_values, answer, path_id, query_value, with_account};
 use super::frame::Console;
+use crate::actions::autoreply::AutoresponderRequest;
 use crate::pages::{EMBED_FIELDS, EmbedOptions, base_url, render_embed};
 use crate::people::Capability;
 use crate::service::accounts::RotateKey;
+use crate::service::audit::AuditAction;
 use crate::service::automation::list_action_plans;
 use crate::service::lead_sources::{self, CreateLeadSource};
 use crate::service::page::PageParams;
+use crate::service::spam::{self, UpdateSourceOrigins};
 use crate::state::AppState;
 use crate::store::LeadSource;
 
@@ -43,6 +46,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .route(PATH, get(sources).post(create))
         .route("/console/sources/{id}/rotate", post(rotate))
+        .route("/console/sources/{id}/autoresponder", post(autoresponder))
         .route("/console/sources/preview", get(preview))
         .route("/console/sources/snippet", get(snippet))
 }
@@ -117,6 +121,7 @@ struct ShownSource {
     name: String,
     web_key: String,
     plan: Option<String>,
+    autoresponder: Option<crate::actions::autoreply::Autoresponder>,
 }
 
 /// The account's lead sources and the names of its plans (id → name).
@@ -173,6 +178,7 @@ async fn sources(
             name: s.name.clone(),
             web_key: s.web_key.clone(),
             plan: s.action_plan_id.and_then(|p| plans.get(&p).cloned()),
+            autoresponder: s.autoresponder.clone(),
         })
         .collect();
     let mut plan_list: Vec<(&Uuid, &String)> = plans.iter().collect();
@@ -318,6 +324,12 @@ async fn create(
         web_key: None,
     };
     let created = lead_sources::create(state.store.as_ref(), account_id, input).await;
+    if let Ok(source) = &created {
+        let action = AuditAction::new("lead_source", "create");
+        console
+            .audit(&state, action, Some(source.id.to_string()))
+            .await;
+    }
     answer(&console, &with_account(&console, PATH), created, |s| {
         format!("Lead source \"{}\" created.", s.name)
     })
@@ -351,6 +363,9 @@ async fn rotate(
         },
     )
     .await;
+    let rotated = console
+        .audited(&state, "lead_source", "rotate_key", id, rotated)
+        .await;
     answer(
         &console,
         &with_account(&console, PATH),
@@ -362,6 +377,46 @@ async fn rotate(
                 super::act::moment(until)
             ),
             None => format!("New key {}; the old one stopped working.", r.web_key),
+        },
+    )
+}
+
+/// `POST /console/sources/{id}/autoresponder` (`subject`, `body`, or `off`): set or turn off the
+/// lead source's autoresponder (owner), through the same service as the admin API's PATCH.
+async fn autoresponder(
+    State(state): State<AppState>,
+    console: Console,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = match console.form(&state, &headers, &body, Capability::ManageAccount) {
+        Ok(fields) => fields,
+        Err(refused) => return *refused,
+    };
+    let (account_id, id) = match (console.account_id(), path_id(&console, &id, "lead source")) {
+        (Ok(account), Ok(id)) => (account, id),
+        (Err(r), _) | (_, Err(r)) => return *r,
+    };
+    let wanted = (!fields.contains_key("off")).then(|| AutoresponderRequest {
+        subject: fields.get("subject").cloned(),
+        body: fields.get("body").cloned(),
+    });
+    let input = UpdateSourceOrigins {
+        autoresponder: Some(wanted),
+        ..UpdateSourceOrigins::default()
+    };
+    let changed = spam::update_source_origins(state.store.as_ref(), account_id, id, input).await;
+    let changed = console
+        .audited(&state, "lead_source", "update", id, changed)
+        .await;
+    answer(
+        &console,
+        &with_account(&console, PATH),
+        changed,
+        |s| match s.autoresponder {
+            Some(_) => format!("Autoresponder of \"{}\" saved.", s.name),
+            None => format!("Autoresponder of \"{}\" turned off.", s.name),
         },
     )
 }

@@ -15,6 +15,7 @@ use super::act::{all_values, answer, path_id, query_value, with_account};
 use super::frame::Console;
 use crate::people::Capability;
 use crate::service::activity::{SubmissionQuery, list_submissions};
+use crate::service::audit::AuditAction;
 use crate::service::spam;
 use crate::state::AppState;
 use crate::store::{Outcome, Submission};
@@ -115,6 +116,9 @@ async fn release(
         (Err(r), _) | (_, Err(r)) => return *r,
     };
     let released = spam::release_of_account(state.store.as_ref(), account_id, id).await;
+    let released = console
+        .audited(&state, "submission", "release", id, released)
+        .await;
     answer(
         &console,
         &with_account(&console, PATH),
@@ -142,6 +146,12 @@ async fn delete(
         .filter_map(|raw| Uuid::parse_str(raw).ok())
         .collect();
     let deleted = spam::delete_submissions(state.store.as_ref(), account_id, &ids).await;
+    if matches!(deleted, Ok(n) if n > 0) {
+        let action = AuditAction::new("submission", "delete");
+        for id in &ids {
+            console.audit(&state, action, Some(id.to_string())).await;
+        }
+    }
     answer(&console, &with_account(&console, PATH), deleted, |n| {
         format!(
             "Deleted {n} kept spam post{}.",
