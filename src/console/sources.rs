@@ -1,6 +1,6 @@
 //! `/console/sources`: the account's lead sources with their web_key (copy), action plan and (when
-//! the inbound branch lands) inbound address; owners create one and rotate a key with a grace
-//! period. Below, the embed-code builder: choose the source, your own success and error pages and
+//! inbound URL and address (copy; a link to its email parsers); owners create one, rotate a key with a grace
+//! period and rotate the inbound address. Below, the embed-code builder: choose the source, your own success and error pages and
 //! the inputs, see the form live (an iframe of `/console/sources/preview`) and copy the snippet.
 //! The snippet is the page at `/`'s embed template ([`crate::pages::render_embed`]), so it
 //! carries the same honeypot, `_lp_t`, `type=tel`, `autocomplete`, `required` and `target="_top"`.
@@ -23,6 +23,7 @@ use crate::pages::{EMBED_FIELDS, EmbedOptions, base_url, render_embed};
 use crate::people::Capability;
 use crate::service::accounts::RotateKey;
 use crate::service::automation::list_action_plans;
+use crate::service::inbound::{self as inbound_service, with_addresses};
 use crate::service::lead_sources::{self, CreateLeadSource};
 use crate::service::page::PageParams;
 use crate::state::AppState;
@@ -43,6 +44,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .route(PATH, get(sources).post(create))
         .route("/console/sources/{id}/rotate", post(rotate))
+        .route("/console/sources/{id}/rotate-inbound", post(rotate_inbound))
         .route("/console/sources/preview", get(preview))
         .route("/console/sources/snippet", get(snippet))
 }
@@ -117,6 +119,8 @@ struct ShownSource {
     name: String,
     web_key: String,
     plan: Option<String>,
+    inbound_url: String,
+    inbound_address: Option<String>,
 }
 
 /// The account's lead sources and the names of its plans (id → name).
@@ -168,11 +172,16 @@ async fn sources(
     );
     let shown: Vec<ShownSource> = sources
         .iter()
-        .map(|s| ShownSource {
-            id: s.id,
-            name: s.name.clone(),
-            web_key: s.web_key.clone(),
-            plan: s.action_plan_id.and_then(|p| plans.get(&p).cloned()),
+        .map(|s| {
+            let addressed = with_addresses(s.clone(), &state.settings.server, &state.settings.inbound);
+            ShownSource {
+                id: s.id,
+                name: s.name.clone(),
+                web_key: s.web_key.clone(),
+                plan: s.action_plan_id.and_then(|p| plans.get(&p).cloned()),
+                inbound_url: addressed.inbound_url,
+                inbound_address: addressed.inbound_address,
+            }
         })
         .collect();
     let mut plan_list: Vec<(&Uuid, &String)> = plans.iter().collect();
@@ -364,4 +373,31 @@ async fn rotate(
             None => format!("New key {}; the old one stopped working.", r.web_key),
         },
     )
+}
+
+/// `POST /console/sources/{id}/rotate-inbound`: a new inbound token; the old address stops at once
+/// (owner).
+async fn rotate_inbound(
+    State(state): State<AppState>,
+    console: Console,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(refused) = console.form(&state, &headers, &body, Capability::ManageAccount) {
+        return *refused;
+    }
+    let (account_id, id) = match (console.account_id(), path_id(&console, &id, "lead source")) {
+        (Ok(account), Ok(id)) => (account, id),
+        (Err(r), _) | (_, Err(r)) => return *r,
+    };
+    let rotated = inbound_service::rotate_token(state.store.as_ref(), account_id, id).await;
+    answer(&console, &with_account(&console, PATH), rotated, |s| {
+        let s = with_addresses(s, &state.settings.server, &state.settings.inbound);
+        format!(
+            "New inbound address for \"{}\": {}; the old one stopped working.",
+            s.name,
+            s.inbound_address.unwrap_or(s.inbound_url)
+        )
+    })
 }

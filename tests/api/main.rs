@@ -18,6 +18,7 @@ mod cli;
 mod cli_people;
 mod connections;
 mod console_frame;
+mod console_inbound;
 mod console_ops;
 mod console_pages;
 mod console_store;
