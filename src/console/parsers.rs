@@ -29,7 +29,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .route("/console/sources/{id}/parsers", get(page).post(create))
         .route("/console/sources/{id}/parsers/test", post(test))
-        .route("/console/sources/{id}/parsers/{parser_id}/delete", post(delete))
+        .route(
+            "/console/sources/{id}/parsers/{parser_id}/delete",
+            post(delete),
+        )
 }
 
 /// The page's own path for a source, the account kept.
@@ -89,7 +92,10 @@ async fn page(State(state): State<AppState>, console: Console, Path(id): Path<St
 
 /// A form's value, `None` when blank.
 fn filled(value: Option<&String>) -> Option<String> {
-    value.map(|v| v.trim()).filter(|v| !v.is_empty()).map(String::from)
+    value
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .map(String::from)
 }
 
 /// The bookend rows of a create form (`term`, `start`, `end`, repeated), blank rows left out.

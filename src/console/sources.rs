@@ -173,7 +173,8 @@ async fn sources(
     let shown: Vec<ShownSource> = sources
         .iter()
         .map(|s| {
-            let addressed = with_addresses(s.clone(), &state.settings.server, &state.settings.inbound);
+            let addressed =
+                with_addresses(s.clone(), &state.settings.server, &state.settings.inbound);
             ShownSource {
                 id: s.id,
                 name: s.name.clone(),

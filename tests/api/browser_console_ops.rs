@@ -286,7 +286,9 @@ async fn an_owner_adds_a_parser_and_a_test_message_shows_the_fields() {
     browser
         .wait_for_text("#test-result-heading", "Leads vendor")
         .await;
-    browser.wait_for_text("#test-fields", "ann@example.com").await;
+    browser
+        .wait_for_text("#test-fields", "ann@example.com")
+        .await;
     assert_eq!(app.client_count(&account).await, 0, "nothing is stored");
     browser.close().await;
 }
