@@ -1,4 +1,5 @@
-//! `leadpost lead-source ...`: create, list, rotate the web_key.
+//! `leadpost lead-source ...`: create, list, show (with the inbound URL and address), rotate the
+//! web_key.
 
 use clap::Subcommand;
 use uuid::Uuid;
@@ -7,10 +8,12 @@ use super::account::print_rotated;
 use super::audit::record;
 use super::output::{PageArgs, fail, print_json, print_next};
 use super::table::{opt, print_table, when};
+use crate::config::Settings;
 use crate::service::accounts::RotateKey;
 use crate::service::audit::AuditAction;
+use crate::service::inbound::with_addresses;
 use crate::service::lead_sources::{self, CreateLeadSource};
-use crate::store::Store;
+use crate::store::{LeadSource, Store};
 
 #[derive(Subcommand)]
 pub enum LeadSourceCommand {
@@ -34,6 +37,13 @@ pub enum LeadSourceCommand {
         #[command(flatten)]
         page: PageArgs,
     },
+    /// Show one lead source: its web_key and its inbound URL and address.
+    Show {
+        #[arg(long)]
+        account: Uuid,
+        /// The lead source's id.
+        id: Uuid,
+    },
     /// Give a lead source a new web_key; the old one works --grace-seconds longer.
     RotateKey {
         #[arg(long)]
@@ -46,7 +56,13 @@ pub enum LeadSourceCommand {
 }
 
 /// Run one `lead-source` command.
-pub async fn run(store: &dyn Store, command: LeadSourceCommand, json: bool) -> anyhow::Result<()> {
+pub async fn run(
+    store: &dyn Store,
+    settings: &Settings,
+    command: LeadSourceCommand,
+    json: bool,
+) -> anyhow::Result<()> {
+    let addressed = |s: LeadSource| with_addresses(s, &settings.server, &settings.inbound);
     match command {
         LeadSourceCommand::Create {
             account,
@@ -72,9 +88,10 @@ pub async fn run(store: &dyn Store, command: LeadSourceCommand, json: bool) -> a
             Ok(())
         }
         LeadSourceCommand::List { account, page } => {
-            let list = lead_sources::list(store, account, &page.params())
+            let mut list = lead_sources::list(store, account, &page.params())
                 .await
                 .map_err(|e| fail(e, Some(account)))?;
+            list.lead_sources = list.lead_sources.into_iter().map(addressed).collect();
             if json {
                 return print_json(&list);
             }
@@ -88,11 +105,40 @@ pub async fn run(store: &dyn Store, command: LeadSourceCommand, json: bool) -> a
                         s.web_key.clone(),
                         opt(&s.action_plan_id),
                         when(&s.created_at),
+                        s.inbound_url.clone(),
+                        opt(&s.inbound_address),
                     ]
                 })
                 .collect();
-            print_table(&["ID", "NAME", "WEB_KEY", "ACTION PLAN", "CREATED"], &rows);
+            print_table(
+                &[
+                    "ID",
+                    "NAME",
+                    "WEB_KEY",
+                    "ACTION PLAN",
+                    "CREATED",
+                    "INBOUND URL",
+                    "INBOUND ADDRESS",
+                ],
+                &rows,
+            );
             print_next(&list.next);
+            Ok(())
+        }
+        LeadSourceCommand::Show { account, id } => {
+            let source = lead_sources::get(store, account, id)
+                .await
+                .map_err(|e| fail(e, Some(id)))?;
+            let source = addressed(source);
+            if json {
+                return print_json(&source);
+            }
+            println!("lead source id:  {}", source.id);
+            println!("name:            {}", source.name);
+            println!("web_key:         {}", source.web_key);
+            println!("action plan:     {}", opt(&source.action_plan_id));
+            println!("inbound url:     {}", source.inbound_url);
+            println!("inbound address: {}", opt(&source.inbound_address));
             Ok(())
         }
         LeadSourceCommand::RotateKey {

@@ -145,7 +145,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             account::run(open(&settings).await?.as_ref(), command, json).await
         }
         Command::LeadSource { command } => {
-            lead_source::run(open(&settings).await?.as_ref(), command, json).await
+            lead_source::run(open(&settings).await?.as_ref(), &settings, command, json).await
         }
         Command::Client { command } => client::run(open(&settings).await?, command, json).await,
         Command::Notification { command } => {

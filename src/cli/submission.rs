@@ -36,6 +36,7 @@ pub async fn run(store: &dyn Store, command: SubmissionCommand, json: bool) -> a
     let query = SubmissionQuery {
         outcome,
         error_code,
+        channel: None,
         limit: page.limit(),
         after: page.after,
     };

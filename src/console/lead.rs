@@ -20,7 +20,7 @@ use crate::clients::read_back;
 use crate::people::Capability;
 use crate::service::{ServiceError, automation, erasure, leads, spam};
 use crate::state::AppState;
-use crate::store::{JobWithAttempts, LeadOrigin};
+use crate::store::{Channel, JobWithAttempts, LeadOrigin};
 
 /// A lead page's routes.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -81,6 +81,8 @@ fn origin_view(origin: &LeadOrigin) -> minijinja::Value {
     context! {
         id => s.id,
         outcome => s.outcome.as_str(),
+        channel => s.channel.as_str(),
+        raw_message => (s.channel == Channel::Email).then_some(s.raw_message.as_deref()).flatten(),
         fields => s.fields.iter().map(|(n, v)| vec![n.clone(), v.clone()]).collect::<Vec<_>>(),
         ip => s.remote_ip,
         user_agent => s.user_agent,

@@ -24,6 +24,7 @@ pub mod lead;
 pub mod leads;
 pub mod notifications;
 pub mod pager;
+pub mod parsers;
 pub mod settings;
 pub mod sources;
 pub mod spam;
@@ -59,6 +60,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("spam.html", include_str!("templates/spam.html")),
     ("deliveries.html", include_str!("templates/deliveries.html")),
     ("sources.html", include_str!("templates/sources.html")),
+    ("parsers.html", include_str!("templates/parsers.html")),
     (
         "embed_preview.html",
         include_str!("templates/embed_preview.html"),
@@ -113,6 +115,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(spam::routes())
         .merge(deliveries::routes())
         .merge(sources::routes())
+        .merge(parsers::routes())
         .merge(automations::routes())
         .merge(settings::routes())
         .merge(lead::routes())

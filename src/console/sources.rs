@@ -1,6 +1,6 @@
 //! `/console/sources`: the account's lead sources with their web_key (copy), action plan and (when
-//! the inbound branch lands) inbound address; owners create one and rotate a key with a grace
-//! period. Below, the embed-code builder: choose the source, your own success and error pages and
+//! inbound URL and address (copy; a link to its email parsers); owners create one, rotate a key with a grace
+//! period and rotate the inbound address. Below, the embed-code builder: choose the source, your own success and error pages and
 //! the inputs, see the form live (an iframe of `/console/sources/preview`) and copy the snippet.
 //! The snippet is the page at `/`'s embed template ([`crate::pages::render_embed`]), so it
 //! carries the same honeypot, `_lp_t`, `type=tel`, `autocomplete`, `required` and `target="_top"`.
@@ -25,6 +25,7 @@ use crate::people::Capability;
 use crate::service::accounts::RotateKey;
 use crate::service::audit::AuditAction;
 use crate::service::automation::list_action_plans;
+use crate::service::inbound::{self as inbound_service, with_addresses};
 use crate::service::lead_sources::{self, CreateLeadSource};
 use crate::service::page::PageParams;
 use crate::service::spam::{self, UpdateSourceOrigins};
@@ -47,6 +48,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .route(PATH, get(sources).post(create))
         .route("/console/sources/{id}/rotate", post(rotate))
         .route("/console/sources/{id}/autoresponder", post(autoresponder))
+        .route("/console/sources/{id}/rotate-inbound", post(rotate_inbound))
         .route("/console/sources/preview", get(preview))
         .route("/console/sources/snippet", get(snippet))
 }
@@ -122,6 +124,8 @@ struct ShownSource {
     web_key: String,
     plan: Option<String>,
     autoresponder: Option<crate::actions::autoreply::Autoresponder>,
+    inbound_url: String,
+    inbound_address: Option<String>,
 }
 
 /// The account's lead sources and the names of its plans (id → name).
@@ -173,12 +177,18 @@ async fn sources(
     );
     let shown: Vec<ShownSource> = sources
         .iter()
-        .map(|s| ShownSource {
-            id: s.id,
-            name: s.name.clone(),
-            web_key: s.web_key.clone(),
-            plan: s.action_plan_id.and_then(|p| plans.get(&p).cloned()),
-            autoresponder: s.autoresponder.clone(),
+        .map(|s| {
+            let addressed =
+                with_addresses(s.clone(), &state.settings.server, &state.settings.inbound);
+            ShownSource {
+                id: s.id,
+                name: s.name.clone(),
+                web_key: s.web_key.clone(),
+                plan: s.action_plan_id.and_then(|p| plans.get(&p).cloned()),
+                inbound_url: addressed.inbound_url,
+                inbound_address: addressed.inbound_address,
+                autoresponder: s.autoresponder.clone(),
+            }
         })
         .collect();
     let mut plan_list: Vec<(&Uuid, &String)> = plans.iter().collect();
@@ -419,4 +429,34 @@ async fn autoresponder(
             None => format!("Autoresponder of \"{}\" turned off.", s.name),
         },
     )
+}
+
+/// `POST /console/sources/{id}/rotate-inbound`: a new inbound token; the old address stops at once
+/// (owner).
+async fn rotate_inbound(
+    State(state): State<AppState>,
+    console: Console,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(refused) = console.form(&state, &headers, &body, Capability::ManageAccount) {
+        return *refused;
+    }
+    let (account_id, id) = match (console.account_id(), path_id(&console, &id, "lead source")) {
+        (Ok(account), Ok(id)) => (account, id),
+        (Err(r), _) | (_, Err(r)) => return *r,
+    };
+    let rotated = inbound_service::rotate_token(state.store.as_ref(), account_id, id).await;
+    let rotated = console
+        .audited(&state, "lead_source", "rotate_inbound_token", id, rotated)
+        .await;
+    answer(&console, &with_account(&console, PATH), rotated, |s| {
+        let s = with_addresses(s, &state.settings.server, &state.settings.inbound);
+        format!(
+            "New inbound address for \"{}\": {}; the old one stopped working.",
+            s.name,
+            s.inbound_address.unwrap_or(s.inbound_url)
+        )
+    })
 }

@@ -81,6 +81,7 @@ async fn quarantine(
     let asked = SubmissionQuery {
         outcome: Some(Outcome::Spam.as_str().to_string()),
         error_code: None,
+        channel: None,
         limit: None,
         after: query_value(query.as_deref(), "after"),
     };

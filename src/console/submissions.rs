@@ -1,6 +1,6 @@
 //! The Monitor (`/console/submissions`): every post of the current account, newest first, 50 a
 //! page, with its outcome, error code and message, what was sent (the raw fields) and what was
-//! answered; filtered by outcome.
+//! answered, and how it arrived (an email's raw message below it); filtered by outcome and channel.
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -16,7 +16,7 @@ use super::pager::{Place, filter_query};
 use crate::service::ServiceError;
 use crate::service::activity::{self, SubmissionQuery};
 use crate::state::AppState;
-use crate::store::{Outcome, Submission};
+use crate::store::{Channel, Outcome, Submission};
 
 /// The page's routes.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -27,6 +27,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Default, Deserialize)]
 pub struct MonitorParams {
     outcome: Option<String>,
+    channel: Option<String>,
     after: Option<String>,
     trail: Option<String>,
 }
@@ -60,6 +61,7 @@ pub async fn monitor_page(
     };
     let query = SubmissionQuery {
         outcome: params.outcome.clone(),
+        channel: params.channel.clone(),
         after: params.after.clone(),
         ..SubmissionQuery::default()
     };
@@ -78,7 +80,7 @@ pub async fn monitor_page(
         after: params.after.clone(),
         trail: params.trail.clone(),
     };
-    let filters = filter_query(&[("outcome", &params.outcome)]);
+    let filters = filter_query(&[("outcome", &params.outcome), ("channel", &params.channel)]);
     let next = listed.as_ref().and_then(|l| l.next.as_deref());
     let pager = place.pager("/console/submissions", &filters, next);
     let rows: Vec<_> = listed
@@ -88,6 +90,8 @@ pub async fn monitor_page(
             context! {
                 id => s.id,
                 outcome => s.outcome.as_str(),
+                channel => s.channel.as_str(),
+                raw_message => (s.channel == Channel::Email).then_some(s.raw_message.as_deref()).flatten(),
                 double_submit => s.replay_of.is_some(),
                 error_code => s.error_code,
                 message => s.message,
@@ -112,6 +116,8 @@ pub async fn monitor_page(
             submissions => rows,
             problem => problem,
             outcome => params.outcome,
+            channel => params.channel,
+            channels => [Channel::Form, Channel::Email, Channel::Vendor].map(Channel::as_str),
             outcomes => [Outcome::Accepted, Outcome::Rejected, Outcome::Spam].map(Outcome::as_str),
             next => pager.next,
             previous => pager.previous,

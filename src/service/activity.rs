@@ -8,7 +8,7 @@ use super::input::{Problems, present};
 use super::page::{PageParams, fetch};
 use super::{ServiceError, accounts};
 use crate::fields::FieldProblem;
-use crate::store::{Notification, Outcome, Page, Store, Submission, SubmissionFilter};
+use crate::store::{Channel, Notification, Outcome, Page, Store, Submission, SubmissionFilter};
 
 /// A page of notifications.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -65,12 +65,25 @@ pub struct SubmissionQuery {
     /// An error code such as `ct103`.
     #[param(schema_with = super::input::text_schema)]
     pub error_code: Option<String>,
+    /// How the posts arrived: `form`, `email` or `vendor`; empty for all.
+    #[param(schema_with = channel_schema)]
+    #[serde(default)]
+    pub channel: Option<String>,
     /// Page size, 1 to 500 (default 50 when absent or empty).
     #[param(schema_with = super::page::limit_schema)]
     pub limit: Option<String>,
     /// The `next` cursor of the previous page; empty for the first page.
     #[param(schema_with = super::page::cursor_schema)]
     pub after: Option<String>,
+}
+
+/// The schema of the `channel` filter.
+fn channel_schema() -> utoipa::openapi::Object {
+    super::page::choice_or_empty_schema(&[
+        Channel::Form.as_str(),
+        Channel::Email.as_str(),
+        Channel::Vendor.as_str(),
+    ])
 }
 
 /// The schema of the `outcome` filter.
@@ -99,6 +112,16 @@ impl SubmissionQuery {
                 ))),
             },
         };
+        let channel = match present(&self.channel) {
+            None => None,
+            Some(name) => match Channel::from_name(name) {
+                Some(channel) => Some(channel),
+                None => problems.check(Err(FieldProblem::new(
+                    "channel",
+                    "must be form, email or vendor",
+                ))),
+            },
+        };
         let page = PageParams::new(self.limit.clone(), self.after.clone()).page_into(&mut problems);
         problems.finish()?;
         Ok((
@@ -106,6 +129,7 @@ impl SubmissionQuery {
                 account_id,
                 outcome,
                 error_code: present(&self.error_code).map(str::to_string),
+                channel,
             },
             page,
         ))

@@ -264,6 +264,13 @@ impl Channel {
         }
     }
 
+    /// The channel named `name` (`form`, `email`, `vendor`), if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Channel::Form, Channel::Email, Channel::Vendor]
+            .into_iter()
+            .find(|c| c.as_str() == name)
+    }
+
     pub(crate) fn from_stored(s: &str) -> Self {
         [Channel::Email, Channel::Vendor]
             .into_iter()
@@ -364,6 +371,8 @@ pub struct SubmissionFilter {
     pub account_id: Option<Uuid>,
     pub outcome: Option<Outcome>,
     pub error_code: Option<String>,
+    /// How the submissions arrived; none for every channel.
+    pub channel: Option<Channel>,
 }
 
 /// A client read back: every stored reserved field under its form name

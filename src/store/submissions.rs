@@ -431,13 +431,14 @@ impl<DB: Backend> IntakeStore for SqlStore<DB> {
         let query = sql(
             "SELECT * FROM submissions WHERE ($1 IS NULL OR account_id = $1) \
              AND ($2 IS NULL OR outcome = $2) AND ($3 IS NULL OR error_code = $3) \
-             AND id < $4 ORDER BY id DESC LIMIT $5",
+             AND id < $4 AND ($6 IS NULL OR channel = $6) ORDER BY id DESC LIMIT $5",
         )
         .param(filter.account_id.map(DbId))
         .param(filter.outcome.map(|o| o.as_str()))
         .param(filter.error_code.clone())
         .param(DbId(page.upper_bound()))
-        .param(page.limit);
+        .param(page.limit)
+        .param(filter.channel.map(|c| c.as_str()));
         Ok(into_all::<SubmissionRow, _>(self.read_all(query).await?))
     }
 }

@@ -254,3 +254,41 @@ async fn no_owner_page_scrolls_sideways_on_a_phone() {
     }
     browser.close().await;
 }
+
+#[tokio::test]
+async fn an_owner_adds_a_parser_and_a_test_message_shows_the_fields() {
+    let Some((app, account, browser)) = setup().await else {
+        return;
+    };
+    let source = app.lead_source(&account, None).await;
+    log_in(&app, &browser, &account, "owner").await;
+    open(&app, &browser, "/console/sources").await;
+    browser.click(&format!("#parsers-{}", source.id)).await;
+    browser.wait_for("#create-parser").await;
+    browser.fill("#parser-name", "Leads vendor").await;
+    browser.fill("#parser-from", "*@leads.example").await;
+    browser.fill("#term-0", "Name").await;
+    browser.fill("#start-0", "Name:").await;
+    browser.fill("#term-1", "Email").await;
+    browser.fill("#start-1", "Email:").await;
+    browser.click("#create-parser-button").await;
+    browser.wait_for_text("#flash", "added at position 0").await;
+    browser.wait_for_text("#parsers", "Leads vendor").await;
+
+    let raw = crate::helpers::inbound::lead_mail("ann@example.com");
+    browser
+        .run(
+            "document.getElementById('test-raw').value = args[0]; return null;",
+            vec![json!(raw)],
+        )
+        .await;
+    browser.click("#test-parsers-button").await;
+    browser
+        .wait_for_text("#test-result-heading", "Leads vendor")
+        .await;
+    browser
+        .wait_for_text("#test-fields", "ann@example.com")
+        .await;
+    assert_eq!(app.client_count(&account).await, 0, "nothing is stored");
+    browser.close().await;
+}

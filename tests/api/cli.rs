@@ -271,6 +271,42 @@ fn lead_sources_are_listed_and_rotated_from_the_command_line() {
     assert_eq!(listed["lead_sources"][0]["web_key"], rotated["web_key"]);
 }
 
+#[test]
+fn a_lead_source_is_shown_with_its_inbound_url() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let account = run_cli(&db, &["account", "create", "--name", "Acme"]);
+    let account_id = value_of(&account, "account id:").to_string();
+    let source = run_cli(
+        &db,
+        &[
+            "lead-source",
+            "create",
+            "--account",
+            &account_id,
+            "--name",
+            "Website",
+        ],
+    );
+    let source_id = value_of(&source, "lead source id:").to_string();
+    let shown = run_json(
+        &db,
+        &["lead-source", "show", "--account", &account_id, &source_id],
+    );
+    let url = shown["inbound_url"].as_str().expect("inbound_url");
+    assert!(url.starts_with("/v1/inbound/"), "{shown}");
+    let text = run_cli(
+        &db,
+        &["lead-source", "show", "--account", &account_id, &source_id],
+    );
+    assert_eq!(value_of(&text, "inbound url:"), url);
+    let table = run_cli(&db, &["lead-source", "list", "--account", &account_id]);
+    assert!(
+        table.contains("INBOUND URL") && table.contains(url),
+        "{table}"
+    );
+}
+
 #[tokio::test]
 async fn leads_are_read_and_exported_from_the_command_line() {
     let dir = tempfile::tempdir().expect("temp dir");

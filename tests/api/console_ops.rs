@@ -88,6 +88,22 @@ fn writes(o: &Objects) -> Vec<(String, Needs)> {
             format!("/console/sources/{}/rotate", o.source),
             Needs::Owner,
         ),
+        (
+            format!("/console/sources/{}/rotate-inbound", o.source),
+            Needs::Owner,
+        ),
+        (
+            format!("/console/sources/{}/parsers", o.source),
+            Needs::Owner,
+        ),
+        (
+            format!("/console/sources/{}/parsers/test", o.source),
+            Needs::Member,
+        ),
+        (
+            format!("/console/sources/{}/parsers/{}/delete", o.source, o.token),
+            Needs::Owner,
+        ),
         ("/console/automations/webhooks".into(), Needs::Owner),
         (
             format!("/console/automations/webhooks/{}/test", o.webhook),

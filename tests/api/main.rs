@@ -20,6 +20,7 @@ mod connections;
 mod console_audit;
 mod console_erase;
 mod console_frame;
+mod console_inbound;
 mod console_ops;
 mod console_pages;
 mod console_settings_data;

@@ -1,11 +1,15 @@
 //! The inbound store methods, run against both backends: inbound tokens, parsers, vendor lead ids
-//! and the reparse writes.
+//! the reparse writes, and the submission log's channel filter.
 
 use leadpost::inbound::ParserSpec;
-use leadpost::store::{LeadToStore, ReparseOutcome, StoreError, VendorLead, new_id};
+use leadpost::store::{
+    Channel, LeadToStore, Outcome, Page, ReparseOutcome, StoreError, SubmissionFilter, VendorLead,
+    new_id,
+};
 use serde_json::json;
 
 use crate::helpers::{TestApp, on_both_stores};
+use crate::store_conformance::submission;
 
 fn spec(name: &str, position: Option<i64>) -> ParserSpec {
     serde_json::from_value(json!({
@@ -175,7 +179,37 @@ async fn a_reparse_writes_only_over_a_rejected_or_ignored_email(app: TestApp) {
     );
 }
 
+async fn submissions_filter_by_channel(app: TestApp) {
+    let account = app.account().await;
+    for channel in [Channel::Email, Channel::Form, Channel::Form] {
+        let mut logged = submission(Some(account.id), Outcome::Rejected, Some("ct102"));
+        logged.channel = channel;
+        app.store.record_rejection(&logged).await.expect("logged");
+    }
+    let listed = |channel: Option<Channel>| {
+        let store = app.store.clone();
+        async move {
+            let filter = SubmissionFilter {
+                account_id: Some(account.id),
+                channel,
+                ..Default::default()
+            };
+            store
+                .list_submissions(&filter, Page::first(50))
+                .await
+                .expect("listed")
+        }
+    };
+    let emails = listed(Some(Channel::Email)).await;
+    assert_eq!(emails.len(), 1);
+    assert_eq!(emails[0].channel, Channel::Email);
+    assert_eq!(listed(Some(Channel::Form)).await.len(), 2);
+    assert!(listed(Some(Channel::Vendor)).await.is_empty());
+    assert_eq!(listed(None).await.len(), 3);
+}
+
 on_both_stores!(
+    submissions_filter_by_channel,
     an_inbound_token_finds_its_source_in_any_case_until_rotated,
     parsers_are_kept_in_position_order_and_replaced_in_place,
     vendor_lead_ids_are_remembered_until_their_client_is_forgotten,

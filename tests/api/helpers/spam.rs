@@ -30,6 +30,7 @@ impl TestApp {
             account_id: Some(account.id),
             outcome: Some(outcome),
             error_code: None,
+            channel: None,
         };
         self.store
             .list_submissions(&filter, Page::first(100))
