@@ -163,11 +163,11 @@ pub fn parse_moment(s: &str) -> Option<OffsetDateTime> {
         .map(|d| d.midnight().assume_utc())
 }
 
-/// The schema of an empty query value, which counts as absent.
+/// The schema of an empty (or blank: white space only) query value, which counts as absent.
 pub fn empty_schema() -> utoipa::openapi::Object {
     utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::String)
-        .max_length(Some(0))
+        .pattern(Some("^\\s*$"))
         .build()
 }
 
