@@ -113,6 +113,7 @@ async fn answer_post(
         channel: Channel::Form,
         raw_message: None,
         reparsed_at: None,
+        request_id: None,
     };
     tracing::Span::current().record("submission_id", tracing::field::display(log.id));
 

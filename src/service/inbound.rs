@@ -128,6 +128,7 @@ fn email_log(owner: &KeyOwner, raw: &[u8], sender: &Sender, channel: Channel) ->
         channel,
         raw_message: Some(raw_text(raw)),
         reparsed_at: None,
+        request_id: None,
     }
 }
 

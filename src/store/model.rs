@@ -242,6 +242,8 @@ pub struct Submission {
     /// When the parsers last ran again over this message.
     #[serde(with = "time::serde::rfc3339::option")]
     pub reparsed_at: Option<OffsetDateTime>,
+    /// The `x-request-id` the post was answered with (accepted leads).
+    pub request_id: Option<String>,
 }
 
 /// How a submission arrived: a form post, an email, or a lead vendor's feed.

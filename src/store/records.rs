@@ -394,6 +394,8 @@ pub(super) struct SubmissionRow {
     channel: String,
     raw_message: Option<String>,
     reparsed_at: Option<DbTime>,
+    #[sqlx(default)]
+    request_id: Option<String>,
 }
 
 impl From<SubmissionRow> for Submission {
@@ -422,6 +424,7 @@ impl From<SubmissionRow> for Submission {
             channel: super::Channel::from_stored(&r.channel),
             raw_message: r.raw_message,
             reparsed_at: r.reparsed_at.map(|t| t.0),
+            request_id: r.request_id,
         }
     }
 }

@@ -174,6 +174,31 @@ async fn a_lead_page_shows_fields_tags_the_raw_post_and_its_request_id(app: Test
     assert!(!page.html.contains("id=\"mark-spam\""));
 }
 
+async fn an_accepted_posts_request_id_is_read_back_by_the_admin_api(app: TestApp) {
+    let account = app.account().await;
+    let response = app
+        .http
+        .post(format!("{}{}", app.address, crate::helpers::INTAKE))
+        .header("x-request-id", "req-admin-1")
+        .form(&[
+            ("web_key", account.web_key.as_str()),
+            ("name", "Ann"),
+            ("email", "ann@example.com"),
+        ])
+        .send()
+        .await
+        .expect("posted");
+    assert_eq!(response.status().as_u16(), 200);
+    let (status, body) = app
+        .admin_get(&format!("/admin/v1/accounts/{}/submissions", account.id))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["submissions"][0]["request_id"], "req-admin-1",
+        "{body}"
+    );
+}
+
 async fn a_member_adds_a_note_and_a_tag_and_removes_the_tag(app: TestApp) {
     let account = app.account().await;
     let session = app.console_as(&account, "member").await;
@@ -471,6 +496,7 @@ on_both_stores!(
     leads_new_since_the_last_visit_are_marked,
     the_csv_link_exports_every_lead_the_filters_match,
     a_lead_page_shows_fields_tags_the_raw_post_and_its_request_id,
+    an_accepted_posts_request_id_is_read_back_by_the_admin_api,
     a_member_adds_a_note_and_a_tag_and_removes_the_tag,
     a_viewers_forged_lead_action_is_forbidden,
     lead_actions_need_the_csrf_token_and_this_origin,

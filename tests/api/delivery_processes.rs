@@ -418,6 +418,7 @@ async fn two_serve_processes_on_one_postgres_deliver_each_of_500_jobs_exactly_on
             channel: Default::default(),
             raw_message: None,
             reparsed_at: None,
+            request_id: None,
         },
         fingerprint: "f".into(),
         replay_window_seconds: 0,

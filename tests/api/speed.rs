@@ -57,6 +57,7 @@ fn lead(owner: &KeyOwner, name: &str) -> LeadToStore {
             channel: Default::default(),
             raw_message: None,
             reparsed_at: None,
+            request_id: None,
         },
         fingerprint: format!("fp-{name}"),
         replay_window_seconds: 600,

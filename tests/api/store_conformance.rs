@@ -36,6 +36,7 @@ pub(crate) fn submission(
         channel: Default::default(),
         raw_message: None,
         reparsed_at: None,
+        request_id: None,
     }
 }
 

@@ -37,6 +37,7 @@ fn old_post(
         channel: Channel::Form,
         raw_message: None,
         reparsed_at: None,
+        request_id: None,
     }
 }
 
