@@ -37,11 +37,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         let bytes = bytes::Bytes::from_request(req, state)
             .await
             .map_err(|_| AdminError::PayloadTooLarge(BODY_LIMIT))?;
-        let text: &[u8] = match bytes.trim_ascii() {
-            b"" | b"null" => b"{}",
-            b if b.starts_with(b"{") => &bytes,
-            _ => return Err(AdminError::field("body", "must be a JSON object")),
-        };
+        let text = object_text(&bytes)?;
         refuse_nul_in_json(text)?;
         let whole = whole_numbers_as_integers(text);
         let text = whole.as_deref().unwrap_or(text);
@@ -61,6 +57,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         de.end()
             .map_err(|_| AdminError::field("body", "must be a single JSON value"))?;
         Ok(JsonBody(value))
+    }
+}
+
+/// The JSON text to read: no body at all (or `null`) is `{}`; anything else must be a JSON
+/// object. Whitespace alone is not JSON, so it is refused rather than read as no body.
+fn object_text(bytes: &[u8]) -> Result<&[u8], AdminError> {
+    if bytes.is_empty() {
+        return Ok(b"{}");
+    }
+    match bytes.trim_ascii() {
+        b"null" => Ok(b"{}"),
+        b if b.starts_with(b"{") => Ok(bytes),
+        _ => Err(AdminError::field("body", "must be a JSON object")),
     }
 }
 
@@ -198,6 +207,19 @@ mod tests {
         let value: serde_json::Value =
             serde_json::from_slice(&rewritten.expect("rewritten")).expect("json");
         assert_eq!(value, serde_json::json!({"a": 164, "b": [20], "c": "1.5"}));
+    }
+
+    #[test]
+    fn no_body_or_null_reads_as_an_empty_object() {
+        assert_eq!(object_text(b"").ok(), Some(&b"{}"[..]));
+        assert_eq!(object_text(b" null ").ok(), Some(&b"{}"[..]));
+        assert_eq!(object_text(b" {} ").ok(), Some(&b" {} "[..]));
+    }
+
+    #[test]
+    fn a_body_of_whitespace_alone_is_not_json() {
+        assert!(object_text(b"\t").is_err());
+        assert!(object_text(b" \r\n").is_err());
     }
 
     #[test]
