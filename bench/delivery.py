@@ -10,6 +10,15 @@
     delivery.py drain RECEIVER_URL
         Wait until the receiver has seen nothing new for 3 s; print the webhooks
         it received and the rate over their span: "count per_second".
+    delivery.py queue SERVICE_URLS WEB_KEY COUNT PREFIX
+        Post exactly COUNT leads, the i-th with the email PREFIXi@example.com,
+        spread in turn over the comma-separated services (a few keep-alive
+        connections to each); print "posted answered_200".
+    delivery.py tally RECEIVER_URL PREFIX COUNT TIMEOUT_S
+        Wait until the webhooks of all COUNT leads of `queue` have arrived (or
+        nothing new came for 10 s, or TIMEOUT_S passed), then 2 s more for late
+        duplicates; print "delivered distinct duplicates missing per_second"
+        (the rate: deliveries over the span from the first to the last arrival).
 """
 
 import json
@@ -21,6 +30,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ARRIVALS = {}
+COUNTS = {}
 LOCK = threading.Lock()
 
 
@@ -45,12 +55,17 @@ class Receiver(BaseHTTPRequestHandler):
         except ValueError:
             email = ""
         with LOCK:
-            ARRIVALS.setdefault(email or f"anon{len(ARRIVALS)}", now)
+            key = email or f"anon{len(ARRIVALS)}"
+            ARRIVALS.setdefault(key, now)
+            COUNTS[key] = COUNTS.get(key, 0) + 1
         self.answer(b"{}")
 
     def do_GET(self):
         with LOCK:
-            body = json.dumps(ARRIVALS).encode()
+            if self.path == "/counts":
+                body = json.dumps({"first": ARRIVALS, "counts": COUNTS}).encode()
+            else:
+                body = json.dumps(ARRIVALS).encode()
         self.answer(body)
 
 
@@ -111,6 +126,68 @@ def drain(receiver):
     print(f"{len(times)} {rate:.0f}")
 
 
+def queue(services, key, count, prefix):
+    import http.client
+    from concurrent.futures import ThreadPoolExecutor
+
+    services = [urllib.parse.urlsplit(s) for s in services.split(",")]
+    count = int(count)
+    per_service = 4
+    lanes = len(services) * per_service
+
+    def lane(n):
+        target = services[n % len(services)]
+        conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+        ok = 0
+        for i in range(n, count, lanes):
+            body = urllib.parse.urlencode(
+                {"web_key": key, "firstName": "Ann", "lastName": f"Lee{i}",
+                 "email": f"{prefix}{i}@example.com"}
+            )
+            conn.request("POST", "/v1/external-api/external-form-lead", body,
+                         {"Content-Type": "application/x-www-form-urlencoded"})
+            answer = conn.getresponse()
+            answer.read()
+            ok += answer.status == 200
+        conn.close()
+        return ok
+
+    with ThreadPoolExecutor(lanes) as pool:
+        answered = sum(pool.map(lane, range(lanes)))
+    print(f"{count} {answered}")
+
+
+def tally(receiver, prefix, count, timeout):
+    expected = {f"{prefix}{i}@example.com" for i in range(int(count))}
+    deadline = time.time() + float(timeout)
+    last, still = -1, 0.0
+    while time.time() < deadline and still < 10:
+        with urllib.request.urlopen(f"{receiver}/counts") as answer:
+            seen = json.load(answer)["counts"]
+        distinct = len(expected.intersection(seen))
+        if distinct == len(expected):
+            break
+        if distinct == last:
+            still += 0.5
+        else:
+            last, still = distinct, 0.0
+        time.sleep(0.5)
+    time.sleep(2)
+    with urllib.request.urlopen(f"{receiver}/counts") as answer:
+        seen = json.load(answer)
+    counts, first = seen["counts"], seen["first"]
+    delivered = sum(n for e, n in counts.items() if e in expected)
+    distinct = len(expected.intersection(counts))
+    duplicates = delivered - distinct
+    missing = len(expected) - distinct
+    times = sorted(t for e, t in first.items() if e in expected)
+    span = times[-1] - times[0] if len(times) > 1 else 0
+    rate = delivered / span if span > 0 else 0
+    print(f"{delivered} {distinct} {duplicates} {missing} {rate:.0f}")
+
+
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
-    {"receive": receive, "latency": latency, "drain": drain}[command](*args)
+    commands = {"receive": receive, "latency": latency, "drain": drain,
+                "queue": queue, "tally": tally}
+    commands[command](*args)

@@ -155,8 +155,10 @@ impl Worker {
         let concurrency = self.settings.concurrency.max(1);
         let poll = Duration::from_millis(self.settings.poll_interval_ms.max(10));
         let mut in_flight = JoinSet::new();
-        // A lead queued in this process wakes the worker at once instead of at the poll.
+        // A job queued in this process wakes the worker at once instead of at the
+        // poll; on PostgreSQL so does one queued by any other process (LISTEN).
         let queued = self.store.jobs_queued();
+        let listener = self.store.listen_for_jobs(shutdown.clone());
         tracing::info!(concurrency, "delivery worker started");
         loop {
             if *shutdown.borrow() {
@@ -204,6 +206,10 @@ impl Worker {
                 "delivery grace period over: unfinished jobs will be claimed again after their lease"
             );
             in_flight.abort_all();
+        }
+        if let Some(listener) = listener {
+            // It stops on the same signal; it must not outlive the worker either way.
+            listener.abort();
         }
         tracing::info!("delivery worker stopped");
     }

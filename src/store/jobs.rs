@@ -288,6 +288,8 @@ impl<DB: Backend> JobStore for SqlStore<DB> {
         if self.write(insert).await? == 0 {
             return Err(StoreError::NotFound);
         }
+        // Due now: wake a waiting worker of this process (PostgreSQL's trigger wakes the others').
+        self.jobs_queued.notify_one();
         self.get_job(id).await
     }
 

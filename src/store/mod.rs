@@ -31,6 +31,7 @@ mod sql;
 mod sqlite;
 mod submissions;
 mod types;
+mod wakeup;
 
 use std::sync::Arc;
 
@@ -135,8 +136,17 @@ pub trait Store:
     async fn ping(&self) -> Result<(), StoreError>;
     /// Connections of the pool: open, idle, and the most allowed.
     fn pool_stats(&self) -> PoolStats;
-    /// Signalled (in this process) when a job due now has been queued.
+    /// Signalled when a job due now has been queued: by this process, and on
+    /// PostgreSQL by any process once [`Store::listen_for_jobs`] runs.
     fn jobs_queued(&self) -> Arc<tokio::sync::Notify>;
+    /// Start relaying jobs queued by other processes into [`Store::jobs_queued`]
+    /// (PostgreSQL LISTEN/NOTIFY, reconnecting in the background, never failing);
+    /// it stops when `shutdown` turns true. `None` on SQLite. The delivery worker
+    /// starts it: a CLI's store never listens.
+    fn listen_for_jobs(
+        &self,
+        shutdown: tokio::sync::watch::Receiver<bool>,
+    ) -> Option<tokio::task::JoinHandle<()>>;
 }
 
 #[async_trait::async_trait]
@@ -164,6 +174,13 @@ impl<DB: Backend> Store for SqlStore<DB> {
 
     fn jobs_queued(&self) -> Arc<tokio::sync::Notify> {
         self.jobs_queued.clone()
+    }
+
+    fn listen_for_jobs(
+        &self,
+        shutdown: tokio::sync::watch::Receiver<bool>,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        DB::listen_for_jobs(&self.pool, self.jobs_queued.clone(), shutdown)
     }
 }
 

@@ -1,13 +1,16 @@
 //! The PostgreSQL backend: a shared server, several `serve` processes at once.
 //! A due job is claimed by an UPDATE that checks again that it is still due, so
-//! workers of different processes never take the same job.
+//! workers of different processes never take the same job, and a job queued by
+//! one process wakes the workers of all of them (LISTEN/NOTIFY, `wakeup.rs`).
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgQueryResult, PgRow};
 use sqlx::{Executor, PgConnection, PgPool, Postgres};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
 
 use super::StoreError;
 use super::jobs::claim_statement;
@@ -26,6 +29,14 @@ impl Backend for Postgres {
     fn claim_due_jobs_sql() -> &'static str {
         static CLAIM: LazyLock<String> = LazyLock::new(claim_statement);
         &CLAIM
+    }
+
+    fn listen_for_jobs(
+        pool: &PgPool,
+        wake: Arc<Notify>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Option<JoinHandle<()>> {
+        Some(super::wakeup::spawn(pool, wake, shutdown))
     }
 
     async fn run_migrations(pool: &PgPool) -> Result<(), StoreError> {

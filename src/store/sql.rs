@@ -16,7 +16,8 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
 
 use sqlx::error::ErrorKind;
 use sqlx::postgres::PgRow;
@@ -62,6 +63,15 @@ pub trait Backend: Database<Arguments: IntoArguments<Self>> {
     /// The statement that claims due jobs: it locks the chosen rows so other
     /// workers skip them on PostgreSQL; SQLite's writes are serial already.
     fn claim_due_jobs_sql() -> &'static str;
+    /// Start relaying the database's "a job due now was queued" notifications,
+    /// from whichever process queued it, into `wake`, until `shutdown` turns true;
+    /// `None` where this process's own signal is all there is (SQLite: one
+    /// process per file).
+    fn listen_for_jobs(
+        pool: &Pool<Self>,
+        wake: Arc<Notify>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Option<JoinHandle<()>>;
     /// Bring the schema up to date.
     fn run_migrations(pool: &Pool<Self>) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Bind one parameter.

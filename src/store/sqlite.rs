@@ -5,7 +5,7 @@
 //! busy handler; reads use their own pool.
 
 use std::str::FromStr;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
@@ -14,6 +14,8 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 use sqlx::{Executor, Sqlite, SqliteConnection, SqlitePool};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
 
 use super::StoreError;
 use super::jobs::claim_statement;
@@ -33,6 +35,15 @@ impl Backend for Sqlite {
     fn claim_due_jobs_sql() -> &'static str {
         static CLAIM: LazyLock<String> = LazyLock::new(claim_statement);
         &CLAIM
+    }
+
+    fn listen_for_jobs(
+        _pool: &SqlitePool,
+        _wake: Arc<Notify>,
+        _shutdown: watch::Receiver<bool>,
+    ) -> Option<JoinHandle<()>> {
+        // One process per file: the in-process signal reaches every worker.
+        None
     }
 
     async fn run_migrations(pool: &SqlitePool) -> Result<(), StoreError> {

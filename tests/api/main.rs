@@ -32,6 +32,7 @@ mod data_retention;
 mod delivery;
 mod delivery_acculynx;
 mod delivery_processes;
+mod delivery_wakeup;
 mod hardening;
 mod hearing;
 mod hearing_mail;
