@@ -101,6 +101,62 @@ static LIST_CLIENTS: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// One column of a new client's row, as [`insert_client`] binds it or the one-statement lead
+/// writes it into JSON.
+pub(super) enum ClientValue {
+    Id(Option<Uuid>),
+    Time(DbTime),
+    Text(Option<String>),
+    BigInt(Option<i64>),
+    SmallInt(Option<i16>),
+    Date(Option<time::Date>),
+}
+
+/// The values of the lead's new client `id`, in [`CLIENT_COLUMNS`] order.
+fn client_values(id: Uuid, lead: &LeadToStore, now: DbTime) -> Vec<ClientValue> {
+    let c = &lead.client;
+    let mut values = vec![
+        ClientValue::Id(Some(id)),
+        ClientValue::Id(Some(lead.owner.account_id)),
+        ClientValue::Id(lead.owner.lead_source.as_ref().map(|s| s.id)),
+        ClientValue::Id(Some(lead.submission.id)),
+        ClientValue::Text(c.email_key()),
+        ClientValue::Time(now),
+    ];
+    for (index, field, _) in catalog::stored() {
+        let value = c.fields.at(index);
+        let int = || match value {
+            Some(FieldValue::Int(n)) => Some(*n),
+            _ => None,
+        };
+        values.push(match field.kind.sql_type() {
+            SqlType::Text => ClientValue::Text(match value {
+                Some(FieldValue::Text(s)) => Some(s.clone()),
+                _ => None,
+            }),
+            SqlType::BigInt => ClientValue::BigInt(int()),
+            SqlType::SmallInt => ClientValue::SmallInt(int().and_then(|n| i16::try_from(n).ok())),
+            SqlType::Date => ClientValue::Date(match value {
+                Some(FieldValue::Date(d)) => Some(*d),
+                _ => None,
+            }),
+        });
+    }
+    values
+}
+
+/// The lead's new client `id` as `(column, value)` pairs, every column of [`CLIENT_COLUMNS`].
+pub(super) fn client_row(
+    id: Uuid,
+    lead: &LeadToStore,
+    now: DbTime,
+) -> impl Iterator<Item = (&'static str, ClientValue)> {
+    CLIENT_COLUMNS
+        .iter()
+        .copied()
+        .zip(client_values(id, lead, now))
+}
+
 /// Insert the lead's client; false when the account already has its email.
 pub(super) async fn insert_client<DB: Backend>(
     tx: &mut Conn<DB>,
@@ -108,31 +164,15 @@ pub(super) async fn insert_client<DB: Backend>(
     lead: &LeadToStore,
     now: DbTime,
 ) -> Result<bool, StoreError> {
-    let c = &lead.client;
-    let mut query: Query<DB> = sql_built(&INSERT_CLIENT)
-        .param(DbId(id))
-        .param(DbId(lead.owner.account_id))
-        .param(lead.owner.lead_source.as_ref().map(|s| DbId(s.id)))
-        .param(DbId(lead.submission.id))
-        .param(c.email_key())
-        .param(now);
-    for (index, field, _) in catalog::stored() {
-        let value = c.fields.at(index);
-        let int = || match value {
-            Some(FieldValue::Int(n)) => Some(*n),
-            _ => None,
-        };
-        query = match field.kind.sql_type() {
-            SqlType::Text => query.param(match value {
-                Some(FieldValue::Text(s)) => Some(s.clone()),
-                _ => None,
-            }),
-            SqlType::BigInt => query.param(int()),
-            SqlType::SmallInt => query.param(int().and_then(|n| i16::try_from(n).ok())),
-            SqlType::Date => query.param(match value {
-                Some(FieldValue::Date(d)) => Some(*d),
-                _ => None,
-            }),
+    let mut query: Query<DB> = sql_built(&INSERT_CLIENT);
+    for value in client_values(id, lead, now) {
+        query = match value {
+            ClientValue::Id(id) => query.param(id.map(DbId)),
+            ClientValue::Time(t) => query.param(t),
+            ClientValue::Text(text) => query.param(text),
+            ClientValue::BigInt(n) => query.param(n),
+            ClientValue::SmallInt(n) => query.param(n),
+            ClientValue::Date(d) => query.param(d),
         };
     }
     let inserted: Option<super::records::IdRow> = fetch_optional(query, DB::on_conn(tx)).await?;

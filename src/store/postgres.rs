@@ -25,6 +25,7 @@ static MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 impl Backend for Postgres {
     const BACKEND: &'static str = "postgres";
     const BEGIN_WRITE: &'static str = "BEGIN";
+    const LEAD_IN_ONE_STATEMENT: bool = true;
 
     fn claim_due_jobs_sql() -> &'static str {
         static CLAIM: LazyLock<String> = LazyLock::new(claim_statement);

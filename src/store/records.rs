@@ -252,6 +252,14 @@ impl From<KeyOwnerRow> for KeyOwner {
     }
 }
 
+/// What `leadpost_accept_lead` made of a lead (PostgreSQL's one-statement lead).
+#[derive(sqlx::FromRow)]
+pub(super) struct AcceptedRow {
+    pub lead_outcome: String,
+    pub lead_client: DbId,
+    pub first_submission: Option<DbId>,
+}
+
 /// The first submission of a replayed post.
 #[derive(sqlx::FromRow)]
 pub(super) struct ReplayRow {

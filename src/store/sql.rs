@@ -59,6 +59,9 @@ pub trait Backend: Database<Arguments: IntoArguments<Self>> {
     const BACKEND: &'static str;
     /// The statement that opens a write transaction.
     const BEGIN_WRITE: &'static str;
+    /// Whether a valid lead is stored by one statement (the database's
+    /// `leadpost_accept_lead`, lead_statement.rs) instead of a transaction of many.
+    const LEAD_IN_ONE_STATEMENT: bool;
 
     /// The statement that claims due jobs: it locks the chosen rows so other
     /// workers skip them on PostgreSQL; SQLite's writes are serial already.

@@ -31,6 +31,7 @@ impl Backend for Sqlite {
     const BACKEND: &'static str = "sqlite";
     // Take the write lock now, so a transaction never has to upgrade a read.
     const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
+    const LEAD_IN_ONE_STATEMENT: bool = false;
 
     fn claim_due_jobs_sql() -> &'static str {
         static CLAIM: LazyLock<String> = LazyLock::new(claim_statement);

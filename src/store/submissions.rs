@@ -42,12 +42,12 @@ const RECORD_RATE_LIMITED: &str = "INSERT INTO submissions (id, account_id, \
      message = 'Too many requests: ' || (submissions.repeats + 1) || ' posts refused in this minute'";
 
 /// A job queued by a new lead.
-struct NewJob<'a> {
-    kind: JobKind,
-    webhook_id: Option<Uuid>,
-    state: JobState,
-    due_at: DbTime,
-    last_error: Option<&'a str>,
+pub(super) struct NewJob<'a> {
+    pub kind: JobKind,
+    pub webhook_id: Option<Uuid>,
+    pub state: JobState,
+    pub due_at: DbTime,
+    pub last_error: Option<&'a str>,
 }
 
 impl<'a> NewJob<'a> {
@@ -166,6 +166,53 @@ async fn link_or_create<DB: Backend>(
     Ok(())
 }
 
+/// The in-app New Lead notification's text, when the lead asks for one.
+pub(super) fn new_lead_message(lead: &LeadToStore) -> Option<String> {
+    let c = &lead.client;
+    if !c.fields.new_lead_notification().in_app() {
+        return None;
+    }
+    let source = lead
+        .owner
+        .lead_source
+        .as_ref()
+        .map(|s| s.name.as_str())
+        .unwrap_or("web form");
+    Some(format!("New lead: {} ({source})", c.display_name()))
+}
+
+/// The owner's email and text notices of a new lead (none unless the lead asks for them): queued
+/// when the account has the address, else skipped with the reason.
+pub(super) fn owner_notice_jobs(lead: &LeadToStore, now: DbTime) -> Vec<NewJob<'static>> {
+    if !lead.client.fields.new_lead_notification().email_and_text() {
+        return Vec::new();
+    }
+    let owner = &lead.owner;
+    vec![
+        NewJob::owner_notice(
+            JobKind::Email,
+            &owner.owner_email,
+            now,
+            "the account has no owner email",
+        ),
+        NewJob::owner_notice(
+            JobKind::Sms,
+            &owner.owner_phone,
+            now,
+            "the account has no owner phone",
+        ),
+    ]
+}
+
+/// The Duplicate Record notification's text for a lead whose email an existing client has.
+pub(super) fn duplicate_message(lead: &LeadToStore) -> String {
+    let email = lead.client.fields.email().unwrap_or_default();
+    format!(
+        "Duplicate Record: {} posted the email {email} of an existing client",
+        lead.client.display_name()
+    )
+}
+
 /// Everything that follows from a new client: tags, custom values, note,
 /// action-plan jobs, notifications.
 pub(super) async fn insert_client_details<DB: Backend>(
@@ -249,33 +296,11 @@ pub(super) async fn insert_client_details<DB: Backend>(
             insert_job::<DB>(tx, lead, client_id, job, now).await?;
         }
     }
-    let level = c.fields.new_lead_notification();
-    if level.in_app() {
-        let source = lead
-            .owner
-            .lead_source
-            .as_ref()
-            .map(|s| s.name.as_str())
-            .unwrap_or("web form");
-        let message = format!("New lead: {} ({source})", c.display_name());
+    if let Some(message) = new_lead_message(lead) {
         insert_notification::<DB>(tx, account_id, "new_lead", client_id, message, now).await?;
     }
-    if level.email_and_text() {
-        let owner = &lead.owner;
-        let email = NewJob::owner_notice(
-            JobKind::Email,
-            &owner.owner_email,
-            now,
-            "the account has no owner email",
-        );
-        insert_job::<DB>(tx, lead, client_id, email, now).await?;
-        let sms = NewJob::owner_notice(
-            JobKind::Sms,
-            &owner.owner_phone,
-            now,
-            "the account has no owner phone",
-        );
-        insert_job::<DB>(tx, lead, client_id, sms, now).await?;
+    for job in owner_notice_jobs(lead, now) {
+        insert_job::<DB>(tx, lead, client_id, job, now).await?;
     }
     if let (Some(_), Some(email)) = (&lead.owner.autoresponder, c.fields.email()) {
         let fresh = super::hearing::claim_autoreply::<DB>(tx, account_id, email, now).await?;
@@ -297,9 +322,12 @@ pub(super) async fn insert_client_details<DB: Backend>(
 }
 
 impl<DB: Backend> SqlStore<DB> {
-    /// Store a valid lead: in the next group on a store with a group committer,
-    /// else in a transaction of its own.
+    /// Store a valid lead: by one statement where the database has it (PostgreSQL), in the next
+    /// group on a store with a group committer (SQLite), else in a transaction of its own.
     async fn store_and_commit(&self, lead: &LeadToStore) -> Result<AcceptOutcome, StoreError> {
+        if DB::LEAD_IN_ONE_STATEMENT {
+            return self.accept_in_one_statement(lead).await;
+        }
         if let Some(group) = &self.group {
             // One savepoint per lead inside the group's transaction (the committer's);
             // a duplicate rolls back to a second one and is recorded in its place.
@@ -378,11 +406,7 @@ pub(super) async fn insert_duplicate_notice<DB: Backend>(
     let existing: IdRow = fetch_optional(query, DB::on_conn(tx))
         .await?
         .ok_or(StoreError::NotFound)?;
-    let email = lead.client.fields.email().unwrap_or_default();
-    let message = format!(
-        "Duplicate Record: {} posted the email {email} of an existing client",
-        lead.client.display_name()
-    );
+    let message = duplicate_message(lead);
     let account_id = lead.owner.account_id;
     insert_notification::<DB>(tx, account_id, "duplicate", existing.id.0, message, now).await?;
     Ok(existing.id.0)

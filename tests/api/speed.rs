@@ -4,6 +4,7 @@
 //! generous ceiling; throughput is `bench/ingest.sh`'s business.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use leadpost::delivery::Worker;
@@ -15,6 +16,8 @@ use leadpost::store::{
 };
 use time::OffsetDateTime;
 use tokio::sync::watch;
+use tracing::instrument::WithSubscriber;
+use tracing_subscriber::layer::SubscriberExt;
 use uuid::Uuid;
 
 use crate::helpers::{TestApp, on_both_stores};
@@ -22,14 +25,19 @@ use crate::receiver::Receiver;
 
 /// A valid lead of `owner` named `name`.
 fn lead(owner: &KeyOwner, name: &str) -> LeadToStore {
+    lead_with(owner, name, &[])
+}
+
+/// A valid lead of `owner` named `name`, with `more` fields posted.
+fn lead_with(owner: &KeyOwner, name: &str, more: &[(&str, &str)]) -> LeadToStore {
+    let email = format!("{}@example.com", name.replace(' ', "."));
+    let mut pairs = vec![
+        ("name".to_string(), name.to_string()),
+        ("email".into(), email),
+    ];
+    pairs.extend(more.iter().map(|(n, v)| (n.to_string(), v.to_string())));
     let posted = PostedPairs {
-        pairs: vec![
-            ("name".into(), name.into()),
-            (
-                "email".into(),
-                format!("{}@example.com", name.replace(' ', ".")),
-            ),
-        ],
+        pairs,
         nested: Vec::new(),
     };
     let form = Form::new(&posted);
@@ -299,6 +307,55 @@ async fn fair_claims_take_accounts_in_turn_and_cap_each_url(app: TestApp) {
         .expect("claimed");
     assert_eq!(capped.len(), 1);
     assert!(capped.iter().all(|j| j.webhook_id == Some(hook)));
+}
+
+/// Counts the statements sqlx runs (its `sqlx::query` events) while it is the dispatcher.
+#[derive(Clone, Default)]
+struct StatementCount(Arc<AtomicUsize>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for StatementCount {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if event.metadata().target() == "sqlx::query" {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_lead_on_postgres_is_one_statement() {
+    let Some(app) = crate::helpers::spawn_app(crate::helpers::Backend::Postgres).await else {
+        return;
+    };
+    let account = app.account().await;
+    let (_, key) = source_calling(&app, &account, "http://127.0.0.1:9/hook").await;
+    let owner = app
+        .store
+        .find_key_owner(&key)
+        .await
+        .expect("resolves")
+        .expect("known key");
+    let extra = [
+        ("tag", "roof,gutter"),
+        ("Budget", "high"),
+        ("notes", "call after five"),
+        ("new_lead_notification", "2"),
+    ];
+    let rich = lead_with(&owner, "Eve Lee", &extra);
+    let count = StatementCount::default();
+    let subscriber = tracing_subscriber::registry().with(count.clone());
+    let stored = app
+        .store
+        .accept_lead(&rich)
+        .with_subscriber(subscriber)
+        .await
+        .expect("stored");
+    let AcceptOutcome::Created { client_id } = stored else {
+        panic!("a new client: {stored:?}");
+    };
+    assert_eq!(count.0.load(Ordering::SeqCst), 1);
+    let client = app.store.get_client(client_id).await.expect("read back");
+    assert_eq!(client.tags, vec!["roof".to_string(), "gutter".to_string()]);
+    assert_eq!(client.notes.len(), 1);
 }
 
 on_both_stores!(
