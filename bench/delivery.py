@@ -36,6 +36,9 @@ LOCK = threading.Lock()
 
 class Receiver(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # The answer's headers and body go out in separate writes: with Nagle's algorithm
+    # on, the body waits for the client's delayed ACK (40 ms per webhook on Linux).
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass

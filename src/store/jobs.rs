@@ -136,19 +136,48 @@ const DUE: &str = "kind = $1 AND ((state IN ('queued', 'retrying') AND due_at <=
 /// round-robin by account (each account's oldest first, then every account's
 /// second, ...), and a webhook job is skipped while its URL already has `$5` jobs
 /// running under a live lease (in any process) or chosen before it in this claim.
+///
+/// Its cost does not grow with the backlog: `accounts` walks the accounts with
+/// pending jobs of the kind by index (one seek each), and `chain` takes each
+/// account's oldest due jobs one index seek at a time, as many as a fair share of
+/// `$4` needs; only those candidates are ranked (read back by id, one seek each). (So an account whose first
+/// candidates all wait on a busy receiver gets its jobs to other receivers at the
+/// next claims, once those are among its oldest.)
+///
 /// The chosen ids are materialized once, so the LIMIT holds however the UPDATE is
 /// planned (`$3` the lease's end, `$4` how many); the UPDATE checks again that each
 /// is still due, so two workers choosing the same job concurrently (PostgreSQL,
 /// READ COMMITTED re-checks a row changed under it) never both take it.
 pub(super) fn claim_statement() -> String {
     format!(
-        "WITH busy AS (SELECT w.url, COUNT(*) AS n FROM jobs r JOIN webhooks w \
+        "WITH RECURSIVE \
+         accounts(account_id) AS (SELECT (SELECT account_id FROM jobs \
+         WHERE kind = $1 AND state IN ('queued', 'retrying', 'running') \
+         ORDER BY account_id LIMIT 1) \
+         UNION ALL SELECT (SELECT x.account_id FROM jobs x WHERE x.kind = $1 \
+         AND x.state IN ('queued', 'retrying', 'running') AND x.account_id > a.account_id \
+         ORDER BY x.account_id LIMIT 1) \
+         FROM accounts a WHERE a.account_id IS NOT NULL), \
+         share(n) AS (SELECT CASE WHEN COUNT(account_id) = 0 THEN 0 \
+         ELSE ($4 + COUNT(account_id) - 1) / COUNT(account_id) END FROM accounts), \
+         chain(account_id, id, n) AS (SELECT a.account_id, (SELECT x.id FROM jobs x \
+         WHERE x.account_id = a.account_id AND {DUE_X} ORDER BY x.due_at, x.id LIMIT 1), 1 \
+         FROM accounts a WHERE a.account_id IS NOT NULL \
+         UNION ALL SELECT c.account_id, (SELECT x.id FROM jobs x JOIN jobs p ON p.id = c.id \
+         WHERE x.account_id = c.account_id AND {DUE_X} \
+         AND (x.due_at, x.id) > (p.due_at, p.id) \
+         ORDER BY x.due_at, x.id LIMIT 1), c.n + 1 \
+         FROM chain c WHERE c.id IS NOT NULL AND c.n < (SELECT n FROM share)), \
+         busy AS (SELECT w.url, COUNT(*) AS n FROM jobs r JOIN webhooks w \
          ON w.id = r.webhook_id WHERE r.state = 'running' AND r.lease_until > $2 GROUP BY w.url), \
+         picked AS (SELECT c.id, c.account_id, (SELECT due_at FROM jobs WHERE id = c.id) AS due_at, \
+         (SELECT webhook_id FROM jobs WHERE id = c.id) AS webhook_id \
+         FROM chain c WHERE c.id IS NOT NULL), \
          ranked AS (SELECT j.id, j.due_at, w.url, \
          ROW_NUMBER() OVER (PARTITION BY j.account_id ORDER BY j.due_at, j.id) AS turn, \
          ROW_NUMBER() OVER (PARTITION BY w.url ORDER BY j.due_at, j.id) + COALESCE(b.n, 0) AS load \
-         FROM jobs j LEFT JOIN webhooks w ON w.id = j.webhook_id LEFT JOIN busy b ON b.url = w.url \
-         WHERE {DUE_J}), \
+         FROM picked j LEFT JOIN webhooks w ON w.id = j.webhook_id \
+         LEFT JOIN busy b ON b.url = w.url), \
          due AS MATERIALIZED (SELECT id FROM ranked WHERE url IS NULL OR load <= $5 \
          ORDER BY turn, due_at, id LIMIT $4) \
          UPDATE jobs SET state = 'running', attempts = attempts + 1, \
@@ -157,9 +186,11 @@ pub(super) fn claim_statement() -> String {
     )
 }
 
-/// [`DUE`] on the jobs table under the alias `j`.
-const DUE_J: &str = "j.kind = $1 AND ((j.state IN ('queued', 'retrying') AND j.due_at <= $2) \
-    OR (j.state = 'running' AND j.lease_until <= $2))";
+/// [`DUE`] on the jobs table under the alias `x`, bounded by `due_at` so an index
+/// scan stops at the first job not yet due (a running job's `due_at` passed before
+/// it was claimed).
+const DUE_X: &str = "x.kind = $1 AND x.state IN ('queued', 'retrying', 'running') \
+    AND x.due_at <= $2 AND (x.state <> 'running' OR x.lease_until <= $2)";
 
 static ANY_DUE: LazyLock<String> =
     LazyLock::new(|| format!("SELECT id FROM jobs WHERE {DUE} LIMIT 1"));
@@ -209,6 +240,9 @@ impl<DB: Backend> JobStore for SqlStore<DB> {
             return Ok(Vec::new());
         }
         let mut tx = self.begin_hot_write().await?;
+        if let Some(setting) = DB::CLAIM_WITHOUT_FLUSH {
+            execute(sql::<DB>(setting), DB::on_conn(&mut tx)).await?;
+        }
         let claim = sql_built(DB::claim_due_jobs_sql())
             .param(kind)
             .param(now)

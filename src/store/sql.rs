@@ -62,6 +62,10 @@ pub trait Backend: Database<Arguments: IntoArguments<Self>> {
     /// Whether a valid lead is stored by one statement (the database's
     /// `leadpost_accept_lead`, lead_statement.rs) instead of a transaction of many.
     const LEAD_IN_ONE_STATEMENT: bool;
+    /// A statement run first in a claim's transaction so its commit does not wait for
+    /// the disk: a claim lost in a crash only leaves the job due again, and it is
+    /// delivered at least once either way. `None` where there is no such setting.
+    const CLAIM_WITHOUT_FLUSH: Option<&'static str>;
 
     /// The statement that claims due jobs: it locks the chosen rows so other
     /// workers skip them on PostgreSQL; SQLite's writes are serial already.
