@@ -46,7 +46,7 @@ pub async fn erase_email(
     account_id: Uuid,
     request: &EraseEmail,
 ) -> Result<ErasureCounts, ServiceError> {
-    let email = request.email.trim();
+    let email = super::input::trim_blank(&request.email);
     if email.is_empty() || email.chars().count() > EMAIL_MAX {
         return Err(ServiceError::field(
             "email",

@@ -47,6 +47,25 @@ impl Problems {
     }
 }
 
+/// `s` without, at either end, the white space that JSON Schema's `\s` (ECMAScript's) names, so a
+/// value the OpenAPI document's `\S` pattern accepts is never blank here. (Rust's `trim` also
+/// takes U+0085, which `\s` does not, and leaves U+FEFF, which `\s` takes.)
+pub fn trim_blank(s: &str) -> &str {
+    s.trim_matches(|c: char| {
+        matches!(
+            c,
+            '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+                ..='\u{200a}'
+                    | '\u{2028}'
+                    | '\u{2029}'
+                    | '\u{202f}'
+                    | '\u{205f}'
+                    | '\u{3000}'
+                    | '\u{feff}'
+        )
+    })
+}
+
 /// A name: 1 to 255 characters once trimmed.
 pub fn name(field: &str, raw: &str) -> Result<String, FieldProblem> {
     let s = raw.trim();
@@ -209,6 +228,13 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blank_is_what_json_schemas_white_space_class_names() {
+        assert_eq!(trim_blank(" \u{feff}a\u{3000}\t"), "a");
+        // U+0085 is not `\s` in JSON Schema: the OpenAPI document's `\S` accepts it.
+        assert_eq!(trim_blank("\u{85}"), "\u{85}");
+    }
 
     #[test]
     fn a_name_is_trimmed_and_must_not_be_empty() {
