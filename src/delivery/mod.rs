@@ -291,14 +291,19 @@ impl Worker {
         let (Some(webhook_id), Some(client_id)) = (job.webhook_id, job.client_id) else {
             return AttemptResult::permanent("the job names no webhook or no client");
         };
-        let webhook = match self.store.get_webhook(webhook_id).await {
+        // Both reads at once: a delivery's latency is most of what bounds a receiver's rate.
+        let (webhook, context) = tokio::join!(
+            self.store.get_webhook(webhook_id),
+            self.store.get_delivery_context(client_id)
+        );
+        let webhook = match webhook {
             Ok(w) => w,
             Err(StoreError::NotFound) => {
                 return AttemptResult::permanent("the webhook no longer exists");
             }
             Err(e) => return AttemptResult::transient(format!("storage: {e}")),
         };
-        let context = match self.store.get_delivery_context(client_id).await {
+        let context = match context {
             Ok(c) => c,
             Err(StoreError::NotFound) => {
                 return AttemptResult::permanent("the client no longer exists");

@@ -229,37 +229,35 @@ impl<DB: Backend> SqlStore<DB> {
                 .param(DbId(low))
                 .param(DbId(high))
         };
-        let tags: Vec<TagRow> = self
-            .read_all(range(
-                "SELECT ct.client_id, t.name FROM client_tags ct JOIN tags t ON t.id = ct.tag_id \
-                 JOIN clients c ON c.id = ct.client_id WHERE c.account_id = $1 \
-                 AND c.id >= $2 AND c.id <= $3 ORDER BY ct.client_id, ct.position",
-            ))
-            .await?;
+        // The three reads are independent: run together, on connections of the read pool.
+        let (tags, custom, notes): (Vec<TagRow>, Vec<CustomValueRow>, Vec<NoteRow>) =
+            futures::try_join!(
+                self.read_all(range(
+                    "SELECT ct.client_id, t.name FROM client_tags ct JOIN tags t ON t.id = ct.tag_id \
+                     JOIN clients c ON c.id = ct.client_id WHERE c.account_id = $1 \
+                     AND c.id >= $2 AND c.id <= $3 ORDER BY ct.client_id, ct.position",
+                )),
+                self.read_all(range(
+                    "SELECT v.client_id, f.name, v.value FROM client_custom_values v \
+                     JOIN custom_fields f ON f.id = v.field_id JOIN clients c ON c.id = v.client_id \
+                     WHERE c.account_id = $1 AND c.id >= $2 AND c.id <= $3",
+                )),
+                self.read_all(range(
+                    "SELECT n.client_id, n.body, n.created_at FROM notes n \
+                     JOIN clients c ON c.id = n.client_id WHERE c.account_id = $1 \
+                     AND c.id >= $2 AND c.id <= $3 ORDER BY n.client_id, n.id",
+                )),
+            )?;
         for tag in tags {
             if let Some(&i) = index.get(&tag.client_id.0) {
                 clients[i].tags.push(tag.name);
             }
         }
-        let custom: Vec<CustomValueRow> = self
-            .read_all(range(
-                "SELECT v.client_id, f.name, v.value FROM client_custom_values v \
-                 JOIN custom_fields f ON f.id = v.field_id JOIN clients c ON c.id = v.client_id \
-                 WHERE c.account_id = $1 AND c.id >= $2 AND c.id <= $3",
-            ))
-            .await?;
         for value in custom {
             if let Some(&i) = index.get(&value.client_id.0) {
                 clients[i].custom_fields.insert(value.name, value.value);
             }
         }
-        let notes: Vec<NoteRow> = self
-            .read_all(range(
-                "SELECT n.client_id, n.body, n.created_at FROM notes n \
-                 JOIN clients c ON c.id = n.client_id WHERE c.account_id = $1 \
-                 AND c.id >= $2 AND c.id <= $3 ORDER BY n.client_id, n.id",
-            ))
-            .await?;
         for note in notes {
             if let Some(&i) = index.get(&note.client_id.0) {
                 clients[i].notes.push(Note::from(note));

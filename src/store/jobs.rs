@@ -351,8 +351,8 @@ impl<DB: Backend> JobStore for SqlStore<DB> {
              LEFT JOIN lead_sources s ON s.id = c.lead_source_id WHERE c.id = $1",
         )
         .param(DbId(client_id));
-        let owner: ClientOwnerRow = self.read_one(query).await?;
-        let client = self.get_client(client_id).await?;
+        let (owner, client): (ClientOwnerRow, _) =
+            futures::try_join!(self.read_one(query), self.get_client(client_id))?;
         Ok(DeliveryContext {
             client,
             account: AccountRef {

@@ -74,8 +74,8 @@ impl<'a> NewJob<'a> {
 
 const INSERT_SUBMISSION: &str = "INSERT INTO submissions (id, account_id, lead_source_id, \
     client_id, outcome, error_code, message, replay_of, fields, remote_ip, user_agent, created_at, \
-    spam_reasons, channel, raw_message) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+    spam_reasons, channel, raw_message, request_id) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
 
 async fn insert_submission<DB: Backend>(
     tx: &mut Conn<DB>,
@@ -96,7 +96,8 @@ async fn insert_submission<DB: Backend>(
         .param(DbTime::from(s.created_at))
         .param((!s.spam_reasons.is_empty()).then(|| to_json_text(&s.spam_reasons)))
         .param(s.channel.as_str())
-        .param(s.raw_message.clone());
+        .param(s.raw_message.clone())
+        .param(s.request_id.clone());
     execute(query, DB::on_conn(tx)).await?;
     Ok(())
 }
@@ -518,13 +519,8 @@ async fn store_lead<DB: Backend>(
     }
     insert_client_details::<DB>(tx, client_id, lead, now).await?;
     submission.client_id = Some(client_id);
+    // The lead's page shows the x-request-id its post was answered with.
+    submission.request_id = lead.request_id.clone();
     insert_submission::<DB>(tx, &submission).await?;
-    if let Some(request_id) = &lead.request_id {
-        // The lead's page shows the x-request-id its post was answered with.
-        let query = sql("UPDATE submissions SET request_id = $2 WHERE id = $1")
-            .param(DbId(submission.id))
-            .param(request_id.clone());
-        execute(query, DB::on_conn(tx)).await?;
-    }
     Ok(Some(AcceptOutcome::Created { client_id }))
 }
