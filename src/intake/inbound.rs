@@ -111,22 +111,29 @@ pub async fn post_thumbtack(
         Ok(bytes) => bytes,
         Err(error) => return failure(error),
     };
-    let Some(key) = web_key(&headers, &uri) else {
-        return failure(IntakeError::InvalidWebKey);
+    let sender = sender(ip, &headers);
+    let owner = match web_key(&headers, &uri) {
+        None => Ok(None),
+        Some(key) => state.store.find_key_owner(&key).await,
     };
-    let owner = match state.store.find_key_owner(&key).await {
+    let owner = match owner {
         Ok(Some(owner)) => owner,
-        Ok(None) => return failure(IntakeError::InvalidWebKey),
+        Ok(None) => return refuse(&state, &bytes, &sender, IntakeError::InvalidWebKey).await,
         Err(e) => {
             tracing::error!(error = %e, "could not resolve the web_key");
-            return failure(IntakeError::StorageUnavailable);
+            return refuse(&state, &bytes, &sender, IntakeError::StorageUnavailable).await;
         }
     };
-    let sender = sender(ip, &headers);
     match inbound_service::receive_thumbtack(pipeline(&state), owner, &bytes, sender).await {
         VendorAnswer::Success => Answer::Success { redirect: None }.into_response(),
         VendorAnswer::Refused(error) => failure(error),
     }
+}
+
+/// Log a vendor post refused before its owner was known, and answer it.
+async fn refuse(state: &AppState, body: &[u8], sender: &Sender, error: IntakeError) -> Response {
+    inbound_service::refuse_vendor_post(state.store.as_ref(), body, sender, &error).await;
+    failure(error)
 }
 
 /// The web_key of a vendor's request: `X-Web-Key`, else `?web_key=`.

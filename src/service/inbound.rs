@@ -107,11 +107,16 @@ pub async fn owner_of_token(
 }
 
 /// A new email log row for `owner`.
-fn email_log(owner: &KeyOwner, raw: &[u8], sender: &Sender, channel: Channel) -> Submission {
+fn email_log(
+    owner: Option<&KeyOwner>,
+    raw: &[u8],
+    sender: &Sender,
+    channel: Channel,
+) -> Submission {
     Submission {
         id: new_id(),
-        account_id: Some(owner.account_id),
-        lead_source_id: owner.lead_source.as_ref().map(|s| s.id),
+        account_id: owner.map(|o| o.account_id),
+        lead_source_id: owner.and_then(|o| o.lead_source.as_ref().map(|s| s.id)),
         client_id: None,
         outcome: Outcome::Rejected,
         error_code: None,
@@ -147,7 +152,7 @@ pub async fn receive_email(
     message: Result<InboundMessage, String>,
     sender: Sender,
 ) -> Result<Stored, NotStored> {
-    let log = email_log(&owner, raw, &sender, Channel::Email);
+    let log = email_log(Some(&owner), raw, &sender, Channel::Email);
     let message = match message {
         Ok(message) => message,
         Err(reason) => {
@@ -273,6 +278,17 @@ pub enum VendorAnswer {
     Refused(IntakeError),
 }
 
+/// Keep a vendor's post refused before any owner was known (no web_key, an unknown one, or a
+/// store that could not say): every post is logged, like a form post refused ct101.
+pub async fn refuse_vendor_post(
+    store: &dyn Store,
+    body: &[u8],
+    sender: &Sender,
+    error: &IntakeError,
+) {
+    reject(store, email_log(None, body, sender, Channel::Vendor), error).await;
+}
+
 /// Store one Thumbtack lead for the key's owner: the same `leadID` again for the account is the
 /// success answer and nothing new.
 pub async fn receive_thumbtack(
@@ -281,7 +297,7 @@ pub async fn receive_thumbtack(
     body: &[u8],
     sender: Sender,
 ) -> VendorAnswer {
-    let mut log = email_log(&owner, body, &sender, Channel::Vendor);
+    let mut log = email_log(Some(&owner), body, &sender, Channel::Vendor);
     let lead = match ThumbtackLead::parse(body, crate::intake::form::is_reserved) {
         Ok(lead) => lead,
         Err(e) => {

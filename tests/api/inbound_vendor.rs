@@ -1,7 +1,7 @@
 //! Thumbtack leads: `POST /v1/external-api/thumbtack/lead`, the mapping, the key in a header or
 //! the query, and `leadID` as the double-submit guard for good.
 
-use leadpost::store::{Channel, Outcome};
+use leadpost::store::{Channel, Outcome, Page, SubmissionFilter};
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
@@ -85,6 +85,30 @@ async fn an_unknown_web_key_is_401_ct101(app: TestApp) {
     assert_eq!(body["error_code"], "ct101");
 }
 
+async fn a_post_with_an_unknown_key_is_logged_with_its_body(app: TestApp) {
+    post(&app, "lp_nosuchkey", &lead("tt-5")).await;
+    let filter = SubmissionFilter {
+        account_id: None,
+        outcome: Some(Outcome::Rejected),
+        error_code: Some("ct101".into()),
+        channel: Some(Channel::Vendor),
+    };
+    let logged = app
+        .store
+        .list_submissions(&filter, Page::first(10))
+        .await
+        .expect("listed");
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0].account_id, None);
+    assert!(
+        logged[0]
+            .raw_message
+            .as_deref()
+            .expect("raw")
+            .contains("tt-5")
+    );
+}
+
 async fn a_body_that_is_not_a_lead_is_400_ct104(app: TestApp) {
     let account = app.account().await;
     let (status, body) = post(&app, &account.web_key, &json!({"customer": {}})).await;
@@ -97,5 +121,6 @@ on_both_stores_inbound!(
     the_web_key_may_come_in_the_query,
     the_same_lead_id_again_is_a_success_and_nothing_new_even_changed,
     an_unknown_web_key_is_401_ct101,
+    a_post_with_an_unknown_key_is_logged_with_its_body,
     a_body_that_is_not_a_lead_is_400_ct104,
 );
