@@ -21,6 +21,21 @@ LANGUAGE sql VOLATILE AS $$
     'hex')::uuid
 $$;
 
+-- One log row from the lead's `submission` JSON, with what the outcome sets.
+-- `log_code` and `log_message` NULL keep the posted row's own.
+CREATE FUNCTION leadpost_log_submission(sub jsonb, log_client uuid, log_outcome text,
+  log_code text, log_message text, log_replay_of uuid, log_request_id text) RETURNS void
+LANGUAGE sql AS $$
+  INSERT INTO submissions (id, account_id, lead_source_id, client_id, outcome, error_code,
+    message, replay_of, fields, remote_ip, user_agent, created_at, spam_reasons, channel,
+    raw_message, request_id)
+  SELECT s.id, s.account_id, s.lead_source_id, log_client, log_outcome,
+    COALESCE(log_code, s.error_code), COALESCE(log_message, s.message), log_replay_of, s.fields,
+    s.remote_ip, s.user_agent, s.created_at, s.spam_reasons, s.channel, s.raw_message,
+    log_request_id
+  FROM jsonb_populate_record(NULL::submissions, sub) s
+$$;
+
 CREATE FUNCTION leadpost_accept_lead(lead jsonb)
 RETURNS TABLE (lead_outcome text, lead_client uuid, first_submission uuid)
 LANGUAGE plpgsql AS $$
@@ -49,13 +64,8 @@ BEGIN
     IF inserted IS NULL THEN
       SELECT g.submission_id, g.client_id INTO first_row FROM replay_guard g
       WHERE g.account_id = acc AND g.fingerprint = lead->>'fingerprint';
-      INSERT INTO submissions (id, account_id, lead_source_id, client_id, outcome, error_code,
-        message, replay_of, fields, remote_ip, user_agent, created_at, spam_reasons, channel,
-        raw_message)
-      SELECT s.id, s.account_id, s.lead_source_id, first_row.client_id, 'accepted', s.error_code,
-        s.message, first_row.submission_id, s.fields, s.remote_ip, s.user_agent, s.created_at,
-        s.spam_reasons, s.channel, s.raw_message
-      FROM jsonb_populate_record(NULL::submissions, sub) s;
+      PERFORM leadpost_log_submission(sub, first_row.client_id, 'accepted', NULL, NULL,
+        first_row.submission_id, NULL);
       RETURN QUERY SELECT 'replay'::text, first_row.client_id, first_row.submission_id;
       RETURN;
     END IF;
@@ -131,12 +141,7 @@ BEGIN
         now_at, now_at, req);
     END IF;
 
-    INSERT INTO submissions (id, account_id, lead_source_id, client_id, outcome, error_code,
-      message, replay_of, fields, remote_ip, user_agent, created_at, spam_reasons, channel,
-      raw_message, request_id)
-    SELECT s.id, s.account_id, s.lead_source_id, cid, 'accepted', s.error_code, s.message, NULL, s.fields,
-      s.remote_ip, s.user_agent, s.created_at, s.spam_reasons, s.channel, s.raw_message, req
-    FROM jsonb_populate_record(NULL::submissions, sub) s;
+    PERFORM leadpost_log_submission(sub, cid, 'accepted', NULL, NULL, NULL, req);
 
     RETURN QUERY SELECT 'created'::text, cid, NULL::uuid;
   EXCEPTION WHEN SQLSTATE 'LP001' THEN
@@ -149,13 +154,8 @@ BEGIN
     INSERT INTO notifications (id, account_id, kind, client_id, message, read, created_at)
     VALUES ((lead->'duplicate'->>'id')::uuid, acc, 'duplicate', existing,
       lead->'duplicate'->>'message', 0, now_at);
-    INSERT INTO submissions (id, account_id, lead_source_id, client_id, outcome, error_code,
-      message, replay_of, fields, remote_ip, user_agent, created_at, spam_reasons, channel,
-      raw_message)
-    SELECT s.id, s.account_id, s.lead_source_id, NULL, 'rejected', 'ct103',
-      'Duplicate Client creation attempted', NULL, s.fields, s.remote_ip, s.user_agent,
-      s.created_at, s.spam_reasons, s.channel, s.raw_message
-    FROM jsonb_populate_record(NULL::submissions, sub) s;
+    PERFORM leadpost_log_submission(sub, NULL, 'rejected', 'ct103',
+      'Duplicate Client creation attempted', NULL, NULL);
     RETURN QUERY SELECT 'duplicate'::text, existing, NULL::uuid;
   END;
 END
