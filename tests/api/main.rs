@@ -23,6 +23,7 @@ mod console_frame;
 mod console_inbound;
 mod console_ops;
 mod console_pages;
+mod console_settings;
 mod console_settings_data;
 mod console_store;
 mod data_audit;
