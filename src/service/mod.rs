@@ -119,9 +119,18 @@ impl From<StoreError> for ServiceError {
             StoreError::NotFound => ServiceError::NotFound("object"),
             StoreError::Conflict(what) => ServiceError::Taken(what),
             StoreError::Database(ref e) if is_unavailable(e) => ServiceError::Unavailable(err),
+            StoreError::Sqlite(ref e) if sqlite_busy(e) => ServiceError::Unavailable(err),
             other => ServiceError::Internal(other.into()),
         }
     }
+}
+
+/// SQLite busy or locked past its timeout, on the group-commit path.
+fn sqlite_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 /// A database that is down or overloaded, as opposed to a failing statement.

@@ -7,10 +7,9 @@ use std::sync::LazyLock;
 
 use uuid::Uuid;
 
-use super::group_commit::Conn;
 use super::records::into_all;
 use super::records::{ClientRow, CustomValueRow, NoteRow, NotificationRow, TagRow, TextRow};
-use super::sql::{Backend, Bind, Query, SqlStore, fetch_optional, sql, sql_built};
+use super::sql::{Backend, Bind, Conn, Query, SqlStore, fetch_optional, sql, sql_built};
 use super::types::{DbId, DbTime};
 use super::{Client, ClientFilter, LeadToStore, Note, Notification, Page, StoreError};
 use crate::clients::FieldValue;
@@ -66,7 +65,7 @@ static CLIENT_COLUMNS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
 });
 
 /// `INSERT INTO clients (...) VALUES ($1, ...)`, keeping the first client of an email.
-static INSERT_CLIENT: LazyLock<String> = LazyLock::new(|| {
+pub(super) static INSERT_CLIENT: LazyLock<String> = LazyLock::new(|| {
     let placeholders: Vec<String> = (1..=CLIENT_COLUMNS.len())
         .map(|n| format!("${n}"))
         .collect();
@@ -113,7 +112,7 @@ pub(super) enum ClientValue {
 }
 
 /// The values of the lead's new client `id`, in [`CLIENT_COLUMNS`] order.
-fn client_values(id: Uuid, lead: &LeadToStore, now: DbTime) -> Vec<ClientValue> {
+pub(super) fn client_values(id: Uuid, lead: &LeadToStore, now: DbTime) -> Vec<ClientValue> {
     let c = &lead.client;
     let mut values = vec![
         ClientValue::Id(Some(id)),

@@ -6,9 +6,8 @@
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::group_commit::Conn;
 use super::records::{TextRow, to_json_text};
-use super::sql::{Backend, Bind, SqlStore, Tx, execute, fetch_optional, sql};
+use super::sql::{Backend, Bind, Conn, SqlStore, Tx, execute, fetch_optional, sql};
 use super::types::{DbId, DbTime};
 use super::{AccountChanges, Autoresponder, StoreError};
 
@@ -46,6 +45,12 @@ pub fn address_hash(email: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Remember an autoreply to an address unless one went there since a time; the row when
+/// claimed. `$1`–`$4`: account, address hash, time, window start.
+pub(super) const CLAIM_AUTOREPLY: &str = "INSERT INTO autoreply_memory (account_id, address_hash, \
+    sent_at) VALUES ($1, $2, $3) ON CONFLICT (account_id, address_hash) DO UPDATE SET \
+    sent_at = excluded.sent_at WHERE autoreply_memory.sent_at < $4 RETURNING address_hash AS text";
+
 /// Remember that an autoreply goes to `email` now, unless one went there within the window:
 /// whether this one may go. In the lead's transaction, so two leads cannot both claim it.
 pub(super) async fn claim_autoreply<DB: Backend>(
@@ -55,15 +60,11 @@ pub(super) async fn claim_autoreply<DB: Backend>(
     now: DbTime,
 ) -> Result<bool, StoreError> {
     let cutoff = DbTime::from(now.0 - time::Duration::seconds(AUTOREPLY_WINDOW_SECONDS));
-    let claim = sql(
-        "INSERT INTO autoreply_memory (account_id, address_hash, sent_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (account_id, address_hash) DO UPDATE SET sent_at = excluded.sent_at \
-         WHERE autoreply_memory.sent_at < $4 RETURNING address_hash AS text",
-    )
-    .param(DbId(account_id))
-    .param(address_hash(email))
-    .param(now)
-    .param(cutoff);
+    let claim = sql(CLAIM_AUTOREPLY)
+        .param(DbId(account_id))
+        .param(address_hash(email))
+        .param(now)
+        .param(cutoff);
     let claimed: Option<TextRow> = fetch_optional(claim, DB::on_conn(tx)).await?;
     Ok(claimed.is_some())
 }

@@ -30,6 +30,7 @@ mod retention;
 mod spam;
 mod sql;
 mod sqlite;
+mod sqlite_lead;
 mod submissions;
 mod types;
 mod wakeup;
@@ -80,6 +81,9 @@ pub enum StoreError {
     /// The database failed or could not be reached: not the caller's fault.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The database failed on SQLite's group-commit path (its raw handle).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     /// The schema could not be brought up to date.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),

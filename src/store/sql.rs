@@ -102,11 +102,14 @@ pub trait Backend: Database<Arguments: IntoArguments<Self>> {
 pub struct SqlStore<DB: Database> {
     pub(super) pool: Pool<DB>,
     pub(super) writer: Pool<DB>,
-    pub(super) group: Option<GroupCommit<DB>>,
+    pub(super) group: Option<GroupCommit>,
     pub(super) keys: Arc<KeyCache>,
     /// Signalled when a job due now was queued, so a worker need not wait for its poll.
     pub(super) jobs_queued: Arc<Notify>,
 }
+
+/// A connection of the backend (inside a transaction, for writes).
+pub(super) type Conn<DB> = <DB as Database>::Connection;
 
 /// An open write transaction.
 pub(super) type Tx<DB> = sqlx::Transaction<'static, DB>;
@@ -121,12 +124,6 @@ impl<DB: Backend> SqlStore<DB> {
             keys: Arc::default(),
             jobs_queued: Arc::default(),
         }
-    }
-
-    /// The same store, committing leads in groups on its writer.
-    pub(super) fn with_group_commit(mut self) -> Self {
-        self.group = Some(GroupCommit::start(self.writer.clone()));
-        self
     }
 
     /// Open a write transaction (which may change a web_key's owner: the key cache

@@ -18,6 +18,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 use super::StoreError;
+use super::group_commit::GroupCommit;
 use super::jobs::claim_statement;
 use super::sql::{Backend, Param, Query, Record, SqlStore};
 use crate::config::DatabaseSettings;
@@ -95,6 +96,9 @@ impl SqliteStore {
             .acquire_timeout(acquire)
             .connect_with(options)
             .await?;
-        Ok(SqlStore::from_pools(pool, writer).with_group_commit())
+        let mut store = SqlStore::from_pools(pool, writer);
+        // Leads are committed in groups on the writer.
+        store.group = Some(GroupCommit::start(store.writer.clone()));
+        Ok(store)
     }
 }

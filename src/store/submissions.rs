@@ -4,9 +4,8 @@
 
 use uuid::Uuid;
 
-use super::group_commit::Conn;
 use super::records::{IdRow, ReplayRow, SubmissionRow, into_all, to_json_text};
-use super::sql::{Backend, Bind, SqlStore, execute, fetch_optional, sql};
+use super::sql::{Backend, Bind, Conn, SqlStore, execute, fetch_optional, sql};
 use super::types::{DbId, DbTime};
 use super::{
     AcceptOutcome, JobKind, JobState, LeadToStore, Outcome, Page, StoreError, Submission,
@@ -72,10 +71,58 @@ impl<'a> NewJob<'a> {
     }
 }
 
-const INSERT_SUBMISSION: &str = "INSERT INTO submissions (id, account_id, lead_source_id, \
+pub(super) const INSERT_SUBMISSION: &str = "INSERT INTO submissions (id, account_id, lead_source_id, \
     client_id, outcome, error_code, message, replay_of, fields, remote_ip, user_agent, created_at, \
     spam_reasons, channel, raw_message, request_id) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
+
+/// An in-app notification. `$1`–`$6`: id, account, kind, client, message, time.
+pub(super) const INSERT_NOTIFICATION: &str = "INSERT INTO notifications (id, account_id, kind, client_id, message, read, created_at) \
+    VALUES ($1, $2, $3, $4, $5, 0, $6)";
+
+/// A job of a new lead. `$1`–`$11`: id, account, client, kind, webhook, state, due, message id, last error, time, request id.
+pub(super) const INSERT_JOB: &str = "INSERT INTO jobs (id, account_id, client_id, kind, webhook_id, state, due_at, \
+    attempts, message_id, last_error, created_at, updated_at, request_id) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $10, $11)";
+
+/// Link a client to the account's tag by its key. `$1`–`$4`: client, account, position, key.
+pub(super) const LINK_TAG: &str = "INSERT INTO client_tags (client_id, tag_id, position) \
+    SELECT $1, id, $3 FROM tags WHERE account_id = $2 AND name_key = $4";
+
+/// A tag of the account, unless it exists. `$1`–`$5`: id, account, name, key, time.
+pub(super) const CREATE_TAG: &str = "INSERT INTO tags (id, account_id, name, name_key, created_at) \
+    VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, name_key) DO NOTHING";
+
+/// A client's value of the account's custom field by name. `$1`–`$4`: client, account, value, name.
+pub(super) const LINK_CUSTOM_VALUE: &str = "INSERT INTO client_custom_values (client_id, field_id, value) \
+    SELECT $1, id, $3 FROM custom_fields WHERE account_id = $2 AND name = $4";
+
+/// A custom field of the account, unless it exists. `$1`–`$4`: id, account, name, time.
+pub(super) const CREATE_CUSTOM_FIELD: &str = "INSERT INTO custom_fields (id, account_id, name, created_at) \
+    VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, name) DO NOTHING";
+
+/// A client's note. `$1`–`$4`: id, client, body, time.
+pub(super) const INSERT_NOTE: &str =
+    "INSERT INTO notes (id, client_id, body, created_at) VALUES ($1, $2, $3, $4)";
+
+/// The steps of an action plan, in order. `$1`: the plan.
+pub(super) const PLAN_STEPS: &str = "SELECT action_plan_id, webhook_id, delay_seconds FROM action_plan_steps \
+    WHERE action_plan_id = $1 ORDER BY position";
+
+/// Claim a post's fingerprint unless an identical post took it within the window; the row when claimed. `$1`–`$6`: account, fingerprint, submission, client, time, window start.
+pub(super) const CLAIM_REPLAY: &str = "INSERT INTO replay_guard (account_id, fingerprint, submission_id, client_id, created_at) \
+    VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, fingerprint) DO UPDATE SET \
+    submission_id = excluded.submission_id, client_id = excluded.client_id, \
+    created_at = excluded.created_at WHERE replay_guard.created_at < $6 \
+    RETURNING submission_id, client_id";
+
+/// The post that holds a fingerprint. `$1`, `$2`: account, fingerprint.
+pub(super) const FIRST_OF_REPLAY: &str = "SELECT submission_id, client_id FROM replay_guard \
+    WHERE account_id = $1 AND fingerprint = $2";
+
+/// The account's client with an email key. `$1`, `$2`: account, email key.
+pub(super) const EXISTING_CLIENT: &str =
+    "SELECT id FROM clients WHERE account_id = $1 AND email_key = $2";
 
 async fn insert_submission<DB: Backend>(
     tx: &mut Conn<DB>,
@@ -110,16 +157,13 @@ async fn insert_notification<DB: Backend>(
     message: String,
     now: DbTime,
 ) -> Result<(), StoreError> {
-    let query = sql(
-        "INSERT INTO notifications (id, account_id, kind, client_id, message, read, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 0, $6)",
-    )
-    .param(DbId(new_id()))
-    .param(DbId(account_id))
-    .param(kind)
-    .param(DbId(client_id))
-    .param(message)
-    .param(now);
+    let query = sql(INSERT_NOTIFICATION)
+        .param(DbId(new_id()))
+        .param(DbId(account_id))
+        .param(kind)
+        .param(DbId(client_id))
+        .param(message)
+        .param(now);
     execute(query, DB::on_conn(tx)).await?;
     Ok(())
 }
@@ -131,22 +175,18 @@ async fn insert_job<DB: Backend>(
     job: NewJob<'_>,
     now: DbTime,
 ) -> Result<(), StoreError> {
-    let query = sql(
-        "INSERT INTO jobs (id, account_id, client_id, kind, webhook_id, state, due_at, \
-         attempts, message_id, last_error, created_at, updated_at, request_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $10, $11)",
-    )
-    .param(DbId(new_id()))
-    .param(DbId(lead.owner.account_id))
-    .param(DbId(client_id))
-    .param(job.kind)
-    .param(job.webhook_id.map(DbId))
-    .param(job.state)
-    .param(job.due_at)
-    .param(super::sql::message_id())
-    .param(job.last_error.map(str::to_string))
-    .param(now)
-    .param(lead.request_id.clone());
+    let query = sql(INSERT_JOB)
+        .param(DbId(new_id()))
+        .param(DbId(lead.owner.account_id))
+        .param(DbId(client_id))
+        .param(job.kind)
+        .param(job.webhook_id.map(DbId))
+        .param(job.state)
+        .param(job.due_at)
+        .param(super::sql::message_id())
+        .param(job.last_error.map(str::to_string))
+        .param(now)
+        .param(lead.request_id.clone());
     execute(query, DB::on_conn(tx)).await?;
     Ok(())
 }
@@ -227,62 +267,45 @@ pub(super) async fn insert_client_details<DB: Backend>(
     for (position, tag) in c.tags.as_slice().iter().enumerate() {
         let key = tag.to_lowercase();
         let link = || {
-            sql::<DB>(
-                "INSERT INTO client_tags (client_id, tag_id, position) \
-                 SELECT $1, id, $3 FROM tags WHERE account_id = $2 AND name_key = $4",
-            )
-            .param(DbId(client_id))
-            .param(DbId(account_id))
-            .param(position as i32)
-            .param(key.clone())
+            sql::<DB>(LINK_TAG)
+                .param(DbId(client_id))
+                .param(DbId(account_id))
+                .param(position as i32)
+                .param(key.clone())
         };
-        let create = sql(
-            "INSERT INTO tags (id, account_id, name, name_key, created_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, name_key) DO NOTHING",
-        )
-        .param(DbId(new_id()))
-        .param(DbId(account_id))
-        .param(tag.to_string())
-        .param(key.clone())
-        .param(now);
+        let create = sql(CREATE_TAG)
+            .param(DbId(new_id()))
+            .param(DbId(account_id))
+            .param(tag.to_string())
+            .param(key.clone())
+            .param(now);
         link_or_create::<DB>(tx, link, create).await?;
     }
     for (name, value) in &c.custom {
         let link = || {
-            sql::<DB>(
-                "INSERT INTO client_custom_values (client_id, field_id, value) \
-                 SELECT $1, id, $3 FROM custom_fields WHERE account_id = $2 AND name = $4",
-            )
-            .param(DbId(client_id))
-            .param(DbId(account_id))
-            .param(value.clone())
-            .param(name.clone())
+            sql::<DB>(LINK_CUSTOM_VALUE)
+                .param(DbId(client_id))
+                .param(DbId(account_id))
+                .param(value.clone())
+                .param(name.clone())
         };
-        let create = sql(
-            "INSERT INTO custom_fields (id, account_id, name, created_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, name) DO NOTHING",
-        )
-        .param(DbId(new_id()))
-        .param(DbId(account_id))
-        .param(name.clone())
-        .param(now);
+        let create = sql(CREATE_CUSTOM_FIELD)
+            .param(DbId(new_id()))
+            .param(DbId(account_id))
+            .param(name.clone())
+            .param(now);
         link_or_create::<DB>(tx, link, create).await?;
     }
     if let Some(note) = c.fields.notes() {
-        let query =
-            sql("INSERT INTO notes (id, client_id, body, created_at) VALUES ($1, $2, $3, $4)")
-                .param(DbId(new_id()))
-                .param(DbId(client_id))
-                .param(note.to_string())
-                .param(now);
+        let query = sql(INSERT_NOTE)
+            .param(DbId(new_id()))
+            .param(DbId(client_id))
+            .param(note.to_string())
+            .param(now);
         execute(query, DB::on_conn(tx)).await?;
     }
     if let Some(plan_id) = lead.owner.action_plan_id {
-        let query = sql(
-            "SELECT action_plan_id, webhook_id, delay_seconds FROM action_plan_steps \
-             WHERE action_plan_id = $1 ORDER BY position",
-        )
-        .param(DbId(plan_id));
+        let query = sql(PLAN_STEPS).param(DbId(plan_id));
         let steps: Vec<super::records::PlanStepRow> =
             super::sql::fetch_all(query, DB::on_conn(tx)).await?;
         for step in steps.iter().map(super::PlanStep::from) {
@@ -330,29 +353,10 @@ impl<DB: Backend> SqlStore<DB> {
             return self.accept_in_one_statement(lead).await;
         }
         if let Some(group) = &self.group {
-            // One savepoint per lead inside the group's transaction (the committer's);
-            // a duplicate rolls back to a second one and is recorded in its place.
+            // One savepoint per lead inside the group's transaction (the committer's).
             let lead = lead.clone();
             return group
-                .run(move |conn| {
-                    Box::pin(async move {
-                        execute(sql::<DB>("SAVEPOINT attempt"), DB::on_conn(conn)).await?;
-                        let stored = store_lead::<DB>(conn, &lead).await?;
-                        let undo = if stored.is_some() {
-                            "RELEASE attempt"
-                        } else {
-                            "ROLLBACK TO attempt"
-                        };
-                        execute(sql::<DB>(undo), DB::on_conn(conn)).await?;
-                        match stored {
-                            Some(outcome) => Ok(outcome),
-                            None => {
-                                execute(sql::<DB>("RELEASE attempt"), DB::on_conn(conn)).await?;
-                                insert_duplicate::<DB>(conn, &lead).await
-                            }
-                        }
-                    })
-                })
+                .run(move |db| super::sqlite_lead::accept(db, &lead))
                 .await;
         }
         let mut tx = self.begin_hot_write().await?;
@@ -401,7 +405,7 @@ pub(super) async fn insert_duplicate_notice<DB: Backend>(
 ) -> Result<Uuid, StoreError> {
     let now = DbTime::now();
     let email_key = lead.client.email_key();
-    let query = sql("SELECT id FROM clients WHERE account_id = $1 AND email_key = $2")
+    let query = sql(EXISTING_CLIENT)
         .param(DbId(lead.owner.account_id))
         .param(email_key);
     let existing: IdRow = fetch_optional(query, DB::on_conn(tx))
@@ -482,27 +486,20 @@ async fn store_lead<DB: Backend>(
     let cutoff = DbTime::from(now.0 - time::Duration::seconds(lead.replay_window_seconds));
     // Claim the fingerprint first: an identical post accepted within the
     // window (or being accepted right now) makes this one a replay.
-    let claim = sql(
-        "INSERT INTO replay_guard (account_id, fingerprint, submission_id, client_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, fingerprint) DO UPDATE SET \
-         submission_id = excluded.submission_id, client_id = excluded.client_id, \
-         created_at = excluded.created_at WHERE replay_guard.created_at < $6 \
-         RETURNING submission_id, client_id",
-    )
-    .param(DbId(account_id))
-    .param(lead.fingerprint.clone())
-    .param(DbId(lead.submission.id))
-    .param(DbId(client_id))
-    .param(now)
-    .param(cutoff);
+    let claim = sql(CLAIM_REPLAY)
+        .param(DbId(account_id))
+        .param(lead.fingerprint.clone())
+        .param(DbId(lead.submission.id))
+        .param(DbId(client_id))
+        .param(now)
+        .param(cutoff);
     let claimed: Option<ReplayRow> = fetch_optional(claim, DB::on_conn(tx)).await?;
     let mut submission = lead.submission.clone();
     submission.outcome = Outcome::Accepted;
     if claimed.is_none() {
-        let query = sql("SELECT submission_id, client_id FROM replay_guard \
-             WHERE account_id = $1 AND fingerprint = $2")
-        .param(DbId(account_id))
-        .param(lead.fingerprint.clone());
+        let query = sql(FIRST_OF_REPLAY)
+            .param(DbId(account_id))
+            .param(lead.fingerprint.clone());
         let first: ReplayRow = fetch_optional(query, DB::on_conn(tx))
             .await?
             .ok_or(StoreError::NotFound)?;

@@ -112,6 +112,23 @@ impl Decode<'_, Sqlite> for DbTime {
     }
 }
 
+/// SQLite's group commit binds on the raw handle (rusqlite): the same text as above.
+impl rusqlite::ToSql for DbId {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.0.hyphenated().to_string().into())
+    }
+}
+
+impl rusqlite::ToSql for DbTime {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        let text = self
+            .0
+            .format(SQLITE_TIME)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        Ok(text.into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
