@@ -166,14 +166,14 @@ fn write_group(db: &Conn, group: Vec<Unit>) -> (Vec<Ran>, Result<(), String>) {
     let mut broken: Option<String> = None;
     let mut waiting = group.into_iter();
     for unit in waiting.by_ref() {
-        if let Err(e) = db.execute_batch("SAVEPOINT lead") {
+        if let Err(e) = run_cached(db, "SAVEPOINT lead") {
             broken = Some(e.to_string());
             drop(unit);
             break;
         }
         let done = unit(db);
         let close = if done.ok {
-            db.execute_batch("RELEASE lead")
+            run_cached(db, "RELEASE lead")
         } else {
             db.execute_batch("ROLLBACK TO lead; RELEASE lead")
         };
@@ -196,6 +196,11 @@ fn write_group(db: &Conn, group: Vec<Unit>) -> (Vec<Ran>, Result<(), String>) {
         committed.as_ref().err().map_or("", String::as_str),
     );
     (ran, committed)
+}
+
+/// Run a statement without parameters, prepared once per group.
+fn run_cached(db: &Conn, text: &str) -> rusqlite::Result<()> {
+    db.prepare_cached(text)?.execute([]).map(drop)
 }
 
 /// Answer units that never ran: their group could not be written.

@@ -1,5 +1,5 @@
 //! A valid lead in one statement, on PostgreSQL (DESIGN.md §13): the rows that
-//! `store_lead` (submissions.rs) writes in a transaction of a dozen statements are
+//! SQLite writes with a dozen statements (sqlite_lead.rs) are
 //! built here as one JSON value, and the `leadpost_accept_lead` function of
 //! migrations/postgres/0014_lead_statement.sql writes them in one call. With the
 //! pool's liveness check, a lead costs two round trips.

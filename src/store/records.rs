@@ -260,13 +260,6 @@ pub(super) struct AcceptedRow {
     pub first_submission: Option<DbId>,
 }
 
-/// The first submission of a replayed post.
-#[derive(sqlx::FromRow)]
-pub(super) struct ReplayRow {
-    pub submission_id: DbId,
-    pub client_id: DbId,
-}
-
 /// A `clients` row: the fixed columns, then one per stored catalog field. Its
 /// columns come from the catalog, so it reads them by name (below) instead of
 /// deriving `FromRow`.

@@ -90,11 +90,14 @@ impl SqliteStore {
             .acquire_timeout(acquire)
             .connect_with(options.clone())
             .await?;
-        // One connection: every write transaction, in turn.
+        // One connection: every write transaction, in turn. Its savepoint sub-journals
+        // stay in memory, not in temporary files: each lead of a group writes under two
+        // savepoints, and each first change of a page under one would otherwise be a
+        // write() to a temporary file. (Readers keep large sorts on disk.)
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(acquire)
-            .connect_with(options)
+            .connect_with(options.pragma("temp_store", "memory"))
             .await?;
         let mut store = SqlStore::from_pools(pool, writer);
         // Leads are committed in groups on the writer.

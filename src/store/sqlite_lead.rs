@@ -1,8 +1,7 @@
 //! A lead on SQLite, written on the writer's own handle inside a group commit
-//! (group_commit.rs): the same rows, in the same order and with the same SQL as
-//! the transaction in submissions.rs, as direct calls instead of a dozen round
-//! trips to the connection's worker thread. PostgreSQL writes a lead with one
-//! statement instead (lead_statement.rs).
+//! (group_commit.rs), with the SQL of submissions.rs: direct calls instead of a
+//! dozen round trips to the connection's worker thread. PostgreSQL writes the
+//! same rows with one statement instead (lead_statement.rs).
 
 use rusqlite::types::{ToSqlOutput, Value};
 use rusqlite::{CachedStatement, Row, ToSql};
@@ -13,9 +12,9 @@ use super::group_commit::Conn;
 use super::hearing::{AUTOREPLY_WINDOW_SECONDS, CLAIM_AUTOREPLY, address_hash};
 use super::records::to_json_text;
 use super::submissions::{
-    CLAIM_REPLAY, CREATE_CUSTOM_FIELD, CREATE_TAG, EXISTING_CLIENT, FIRST_OF_REPLAY, INSERT_JOB,
-    INSERT_NOTE, INSERT_NOTIFICATION, INSERT_SUBMISSION, LINK_CUSTOM_VALUE, LINK_TAG, NewJob,
-    PLAN_STEPS, duplicate_message, new_lead_message, owner_notice_jobs,
+    CREATE_CUSTOM_FIELD, CREATE_TAG, EXISTING_CLIENT, INSERT_JOB, INSERT_NOTE, INSERT_NOTIFICATION,
+    INSERT_SUBMISSION, LINK_CUSTOM_VALUE, LINK_TAG, NewJob, PLAN_STEPS, duplicate_message,
+    new_lead_message, owner_notice_jobs,
 };
 use super::types::{DbId, DbTime};
 use super::{
@@ -23,14 +22,25 @@ use super::{
     Submission, new_id,
 };
 
+/// Claim a post's fingerprint unless an identical post took it within the window; the row when claimed. `$1`–`$6`: account, fingerprint, submission, client, time, window start.
+const CLAIM_REPLAY: &str = "INSERT INTO replay_guard (account_id, fingerprint, submission_id, client_id, created_at) \
+    VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, fingerprint) DO UPDATE SET \
+    submission_id = excluded.submission_id, client_id = excluded.client_id, \
+    created_at = excluded.created_at WHERE replay_guard.created_at < $6 \
+    RETURNING submission_id, client_id";
+
+/// The post that holds a fingerprint. `$1`, `$2`: account, fingerprint.
+const FIRST_OF_REPLAY: &str = "SELECT submission_id, client_id FROM replay_guard \
+    WHERE account_id = $1 AND fingerprint = $2";
+
 /// Store a valid lead (a new client with everything that follows, a double
 /// submit's log row, or a duplicate's notice and log row) inside the group's
 /// transaction.
 pub(super) fn accept(db: &Conn, lead: &LeadToStore) -> Result<AcceptOutcome, StoreError> {
-    db.execute_batch("SAVEPOINT attempt")?;
+    execute(db, "SAVEPOINT attempt", &[])?;
     match store_lead(db, lead)? {
         Some(outcome) => {
-            db.execute_batch("RELEASE attempt")?;
+            execute(db, "RELEASE attempt", &[])?;
             Ok(outcome)
         }
         None => {
@@ -98,12 +108,15 @@ fn replay_ids(row: &Row) -> Result<(Uuid, Uuid), StoreError> {
     Ok((id_at(row, 0)?, id_at(row, 1)?))
 }
 
-/// As [`submissions::store_lead`](super::submissions): `None` when the account
-/// already has the email and the caller must undo these writes.
+/// A new client with everything that follows, or a double submit's log row.
+/// `None` when the account already has the email: the caller undoes these writes
+/// and records the duplicate instead.
 fn store_lead(db: &Conn, lead: &LeadToStore) -> Result<Option<AcceptOutcome>, StoreError> {
     let now = DbTime::now();
     let account = DbId(lead.owner.account_id);
     let client_id = new_id();
+    // Claim the fingerprint first: an identical post accepted within the
+    // window (or being accepted right now) makes this one a replay.
     let cutoff = DbTime::from(now.0 - time::Duration::seconds(lead.replay_window_seconds));
     let fingerprint = &lead.fingerprint;
     let claim: [&dyn ToSql; 6] = [
@@ -294,8 +307,8 @@ fn insert_submission(db: &Conn, s: &Submission) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// As [`submissions::insert_duplicate`](super::submissions): the Duplicate
-/// Record notification on the existing client and the ct103 log row.
+/// A refused duplicate: the Duplicate Record notification on the existing
+/// client and the ct103 log row.
 fn insert_duplicate(db: &Conn, lead: &LeadToStore) -> Result<AcceptOutcome, StoreError> {
     let now = DbTime::now();
     let account = DbId(lead.owner.account_id);

@@ -1,15 +1,20 @@
 //! Intake: storing a valid lead (client, tags, custom values, note, jobs,
 //! notifications and the submission log row) in one transaction, logging a
 //! refused post, and reading the submission log back.
+//!
+//! A lead is written by one statement on PostgreSQL (lead_statement.rs) and in a
+//! group commit on SQLite (sqlite_lead.rs); the SQL both SQLite paths run, and the
+//! notices and messages every path writes, are defined here once. The generic
+//! helpers below write a new client's rows for spam release and reparse.
 
 use uuid::Uuid;
 
-use super::records::{IdRow, ReplayRow, SubmissionRow, into_all, to_json_text};
+use super::records::{IdRow, SubmissionRow, into_all, to_json_text};
 use super::sql::{Backend, Bind, Conn, SqlStore, execute, fetch_optional, sql};
 use super::types::{DbId, DbTime};
 use super::{
-    AcceptOutcome, JobKind, JobState, LeadToStore, Outcome, Page, StoreError, Submission,
-    SubmissionFilter, new_id,
+    AcceptOutcome, JobKind, JobState, LeadToStore, Page, StoreError, Submission, SubmissionFilter,
+    new_id,
 };
 
 /// What intake stores, and the log of every post.
@@ -108,17 +113,6 @@ pub(super) const INSERT_NOTE: &str =
 /// The steps of an action plan, in order. `$1`: the plan.
 pub(super) const PLAN_STEPS: &str = "SELECT action_plan_id, webhook_id, delay_seconds FROM action_plan_steps \
     WHERE action_plan_id = $1 ORDER BY position";
-
-/// Claim a post's fingerprint unless an identical post took it within the window; the row when claimed. `$1`–`$6`: account, fingerprint, submission, client, time, window start.
-pub(super) const CLAIM_REPLAY: &str = "INSERT INTO replay_guard (account_id, fingerprint, submission_id, client_id, created_at) \
-    VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, fingerprint) DO UPDATE SET \
-    submission_id = excluded.submission_id, client_id = excluded.client_id, \
-    created_at = excluded.created_at WHERE replay_guard.created_at < $6 \
-    RETURNING submission_id, client_id";
-
-/// The post that holds a fingerprint. `$1`, `$2`: account, fingerprint.
-pub(super) const FIRST_OF_REPLAY: &str = "SELECT submission_id, client_id FROM replay_guard \
-    WHERE account_id = $1 AND fingerprint = $2";
 
 /// The account's client with an email key. `$1`, `$2`: account, email key.
 pub(super) const EXISTING_CLIENT: &str =
@@ -346,55 +340,22 @@ pub(super) async fn insert_client_details<DB: Backend>(
 }
 
 impl<DB: Backend> SqlStore<DB> {
-    /// Store a valid lead: by one statement where the database has it (PostgreSQL), in the next
-    /// group on a store with a group committer (SQLite), else in a transaction of its own.
+    /// Store a valid lead: by one statement where the database has it (PostgreSQL), else in
+    /// the next group of the group committer (SQLite).
     async fn store_and_commit(&self, lead: &LeadToStore) -> Result<AcceptOutcome, StoreError> {
         if DB::LEAD_IN_ONE_STATEMENT {
             return self.accept_in_one_statement(lead).await;
         }
-        if let Some(group) = &self.group {
-            // One savepoint per lead inside the group's transaction (the committer's).
-            let lead = lead.clone();
-            return group
-                .run(move |db| super::sqlite_lead::accept(db, &lead))
-                .await;
-        }
-        let mut tx = self.begin_hot_write().await?;
-        match store_lead::<DB>(&mut tx, lead).await? {
-            Some(outcome) => {
-                tx.commit().await?;
-                Ok(outcome)
-            }
-            None => {
-                tx.rollback().await?;
-                self.record_duplicate(lead).await
-            }
-        }
+        let Some(group) = &self.group else {
+            return Err(StoreError::Unsupported(
+                "storing a lead without a lead function or a group committer",
+            ));
+        };
+        let lead = lead.clone();
+        group
+            .run(move |db| super::sqlite_lead::accept(db, &lead))
+            .await
     }
-
-    /// A refused duplicate in a transaction of its own.
-    async fn record_duplicate(&self, lead: &LeadToStore) -> Result<AcceptOutcome, StoreError> {
-        let mut tx = self.begin_hot_write().await?;
-        let outcome = insert_duplicate::<DB>(&mut tx, lead).await?;
-        tx.commit().await?;
-        Ok(outcome)
-    }
-}
-
-/// A refused duplicate: the Duplicate Record notification and the log row.
-async fn insert_duplicate<DB: Backend>(
-    tx: &mut Conn<DB>,
-    lead: &LeadToStore,
-) -> Result<AcceptOutcome, StoreError> {
-    let existing = insert_duplicate_notice::<DB>(tx, lead).await?;
-    let mut submission = lead.submission.clone();
-    submission.outcome = Outcome::Rejected;
-    submission.error_code = Some("ct103".into());
-    submission.message = Some("Duplicate Client creation attempted".into());
-    insert_submission::<DB>(tx, &submission).await?;
-    Ok(AcceptOutcome::DuplicateEmail {
-        existing_client_id: existing,
-    })
 }
 
 /// Raise the Duplicate Record notification for a lead whose email an existing client has; the
@@ -470,54 +431,4 @@ impl<DB: Backend> IntakeStore for SqlStore<DB> {
         .param(filter.channel.map(|c| c.as_str()));
         Ok(into_all::<SubmissionRow, _>(self.read_all(query).await?))
     }
-}
-
-/// Store a valid lead on `tx` (a transaction or a group's savepoint): a new client
-/// with everything that follows, or a double submit's log row. `None` when the
-/// account already has the email: the caller undoes these writes and records the
-/// duplicate instead.
-async fn store_lead<DB: Backend>(
-    tx: &mut Conn<DB>,
-    lead: &LeadToStore,
-) -> Result<Option<AcceptOutcome>, StoreError> {
-    let now = DbTime::now();
-    let account_id = lead.owner.account_id;
-    let client_id = new_id();
-    let cutoff = DbTime::from(now.0 - time::Duration::seconds(lead.replay_window_seconds));
-    // Claim the fingerprint first: an identical post accepted within the
-    // window (or being accepted right now) makes this one a replay.
-    let claim = sql(CLAIM_REPLAY)
-        .param(DbId(account_id))
-        .param(lead.fingerprint.clone())
-        .param(DbId(lead.submission.id))
-        .param(DbId(client_id))
-        .param(now)
-        .param(cutoff);
-    let claimed: Option<ReplayRow> = fetch_optional(claim, DB::on_conn(tx)).await?;
-    let mut submission = lead.submission.clone();
-    submission.outcome = Outcome::Accepted;
-    if claimed.is_none() {
-        let query = sql(FIRST_OF_REPLAY)
-            .param(DbId(account_id))
-            .param(lead.fingerprint.clone());
-        let first: ReplayRow = fetch_optional(query, DB::on_conn(tx))
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        submission.replay_of = Some(first.submission_id.0);
-        submission.client_id = Some(first.client_id.0);
-        insert_submission::<DB>(tx, &submission).await?;
-        return Ok(Some(AcceptOutcome::Replay {
-            of_submission: first.submission_id.0,
-            client_id: first.client_id.0,
-        }));
-    }
-    if !super::clients::insert_client::<DB>(tx, client_id, lead, now).await? {
-        return Ok(None);
-    }
-    insert_client_details::<DB>(tx, client_id, lead, now).await?;
-    submission.client_id = Some(client_id);
-    // The lead's page shows the x-request-id its post was answered with.
-    submission.request_id = lead.request_id.clone();
-    insert_submission::<DB>(tx, &submission).await?;
-    Ok(Some(AcceptOutcome::Created { client_id }))
 }
