@@ -2,10 +2,12 @@
 //! are run in one transaction, each under its own savepoint, and committed with
 //! one COMMIT — one fsync for the whole group instead of one per post.
 //!
-//! The group runs on the writer connection's own SQLite handle, locked out of
-//! sqlx for the group's length: every statement of every unit is a direct call
-//! on this thread, not a message to the connection's worker thread and back
-//! (two thread switches per statement, a dozen statements per lead).
+//! The group runs on a thread of its own, on the writer connection's own SQLite
+//! handle, locked out of sqlx for the group's length: every statement of every
+//! unit is a direct call on that thread, not a message to the connection's
+//! worker thread and back (two thread switches per statement, a dozen
+//! statements per lead), and its COMMIT's wait for the disk blocks no task of
+//! the runtime.
 //!
 //! A unit's caller is answered only after the COMMIT that holds its writes has
 //! returned, so a success answer still means "on disk" (`synchronous=FULL`
@@ -16,9 +18,11 @@
 
 use std::time::Duration;
 
+use std::time::Instant;
+
 use sqlx::SqlitePool;
-use tokio::sync::{mpsc, oneshot};
-use tokio::time::Instant;
+use tokio::runtime::Handle;
+use tokio::sync::oneshot;
 
 use super::StoreError;
 
@@ -45,15 +49,21 @@ type Unit = Box<dyn FnOnce(&Conn) -> Ran + Send>;
 /// The queue in front of the writer. Cloning shares it.
 #[derive(Clone)]
 pub struct GroupCommit {
-    queue: mpsc::Sender<Unit>,
+    queue: flume::Sender<Unit>,
 }
 
 impl GroupCommit {
-    /// Start the committing task on `writer` (it ends when every handle is dropped).
-    pub fn start(writer: SqlitePool) -> Self {
-        let (queue, units) = mpsc::channel(QUEUE_DEPTH);
-        tokio::spawn(run(writer, units));
-        GroupCommit { queue }
+    /// Start the writer thread on `writer` (it ends when every handle is dropped).
+    /// Must be called inside the runtime, which the thread uses to borrow the
+    /// pool's connection.
+    pub fn start(writer: SqlitePool) -> Result<Self, StoreError> {
+        let (queue, units) = flume::bounded(QUEUE_DEPTH);
+        let runtime = Handle::current();
+        std::thread::Builder::new()
+            .name("leadpost-writer".into())
+            .spawn(move || run(&runtime, &writer, &units))
+            .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+        Ok(GroupCommit { queue })
     }
 
     /// Run `work` in the next group under its own savepoint; its result once the
@@ -78,7 +88,7 @@ impl GroupCommit {
             });
             Ran { ok, answer }
         });
-        if self.queue.send(unit).await.is_err() {
+        if self.queue.send_async(unit).await.is_err() {
             return Err(group_failed("the writer has stopped".into()));
         }
         answer
@@ -92,29 +102,25 @@ fn group_failed(why: String) -> StoreError {
     StoreError::Database(sqlx::Error::Protocol(format!("group commit failed: {why}")))
 }
 
-/// The committing task: take a group, run it, commit it, answer it; again.
-async fn run(writer: SqlitePool, mut units: mpsc::Receiver<Unit>) {
-    while let Some(first) = units.recv().await {
+/// The writer thread: take a group, run it, commit it, answer it; again.
+fn run(runtime: &Handle, writer: &SqlitePool, units: &flume::Receiver<Unit>) {
+    while let Ok(first) = units.recv() {
         let mut group = vec![first];
         let until = Instant::now() + GROUP_WINDOW;
         while group.len() < MAX_GROUP {
-            match units.try_recv() {
+            match units.recv_deadline(until) {
                 Ok(unit) => group.push(unit),
-                Err(mpsc::error::TryRecvError::Empty) => {
-                    match tokio::time::timeout_at(until, units.recv()).await {
-                        Ok(Some(unit)) => group.push(unit),
-                        _ => break,
-                    }
-                }
-                Err(mpsc::error::TryRecvError::Disconnected) => break,
+                Err(_) => break,
             }
         }
         metrics::histogram!("leadpost_group_commit_size").record(group.len() as f64);
-        commit_group(&writer, group).await;
+        runtime.block_on(commit_group(writer, group));
     }
 }
 
 /// Run one group in one transaction and answer each unit after the COMMIT.
+/// The group's statements and its COMMIT block this thread, which is the
+/// writer's own, not one of the runtime's.
 async fn commit_group(writer: &SqlitePool, group: Vec<Unit>) {
     let mut conn = match writer.acquire().await {
         Ok(conn) => conn,
@@ -132,9 +138,7 @@ async fn commit_group(writer: &SqlitePool, group: Vec<Unit>) {
         Ok(db) => db,
         Err(e) => return fail_group(group, &e.to_string()),
     };
-    // The COMMIT waits for the disk: let the runtime move other tasks off this
-    // thread meanwhile (on a multi-threaded runtime).
-    let (ran, committed) = blocking(|| write_group(&db, group));
+    let (ran, committed) = write_group(&db, group);
     drop(db);
     drop(handle);
     drop(conn);
@@ -143,15 +147,6 @@ async fn commit_group(writer: &SqlitePool, group: Vec<Unit>) {
     }
     for done in ran {
         (done.answer)(committed.clone());
-    }
-}
-
-/// Run `f` where blocking is allowed.
-fn blocking<R>(f: impl FnOnce() -> R) -> R {
-    use tokio::runtime::{Handle, RuntimeFlavor};
-    match Handle::try_current().map(|h| h.runtime_flavor()) {
-        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
-        _ => f(),
     }
 }
 

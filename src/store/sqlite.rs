@@ -101,7 +101,7 @@ impl SqliteStore {
             .await?;
         let mut store = SqlStore::from_pools(pool, writer);
         // Leads are committed in groups on the writer.
-        store.group = Some(GroupCommit::start(store.writer.clone()));
+        store.group = Some(GroupCommit::start(store.writer.clone())?);
         Ok(store)
     }
 }
