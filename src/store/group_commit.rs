@@ -139,8 +139,15 @@ async fn commit_group(writer: &SqlitePool, group: Vec<Unit>) {
         Err(e) => return fail_group(group, &e.to_string()),
     };
     let (ran, committed) = write_group(&db, group);
+    let stuck = !db.is_autocommit();
     drop(db);
     drop(handle);
+    if stuck {
+        // Not even the ROLLBACK went through: sqlx must not be handed a connection
+        // inside a transaction. The pool opens a fresh one for the next write.
+        tracing::error!("the writer connection is left inside a transaction; closing it");
+        conn.close_on_drop();
+    }
     drop(conn);
     if let Err(why) = &committed {
         tracing::error!(error = %why, units = ran.len(), "a group of writes was not committed");
