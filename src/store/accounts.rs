@@ -307,7 +307,7 @@ impl<DB: Backend> AccountStore for SqlStore<DB> {
             created_at: now.0,
             allowed_origins: None,
             require_origin: None,
-            inbound_url: super::inbound::inbound_path(&inbound_token),
+            inbound_url: super::model::inbound_path(&inbound_token),
             inbound_address: None,
             inbound_token,
             autoresponder: None,

@@ -29,11 +29,6 @@ pub fn generate_inbound_token() -> String {
         .collect()
 }
 
-/// The path email for the token is posted to.
-pub fn inbound_path(token: &str) -> String {
-    format!("/v1/inbound/{token}")
-}
-
 /// A parser as stored: the owner's spec with its id and place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StoredParser {

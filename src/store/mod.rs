@@ -50,9 +50,7 @@ pub use console::ConsoleStore;
 pub use credentials::{ApiTokenInfo, CredentialStore, NewApiToken, OwnedObject, SessionInfo};
 pub use erasure::{CLIENT_ERASURE, EmailErasure, ErasureStep, ErasureStore};
 pub use hearing::{AUTOREPLY_SUPPRESSED, AutoreplyStore, address_hash};
-pub use inbound::{
-    InboundStore, ReparseOutcome, StoredParser, VendorLead, generate_inbound_token, inbound_path,
-};
+pub use inbound::{InboundStore, ReparseOutcome, StoredParser, VendorLead, generate_inbound_token};
 pub use job_enums::{JobKind, JobState, UnknownName};
 pub use jobs::{AccountRef, DeliveryContext, JobNext, JobStore, NewAttempt};
 pub use lead_details::{LeadDetailStore, LeadOrigin};

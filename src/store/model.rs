@@ -481,3 +481,8 @@ pub struct RotatedKey {
     #[serde(with = "time::serde::rfc3339::option")]
     pub previous_expires_at: Option<OffsetDateTime>,
 }
+
+/// The path email for a lead source's inbound token is posted to.
+pub fn inbound_path(token: &str) -> String {
+    format!("/v1/inbound/{token}")
+}

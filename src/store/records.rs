@@ -90,9 +90,7 @@ impl From<LeadSourceRow> for LeadSource {
             created_at: r.created_at.0,
             allowed_origins: r.allowed_origins.as_deref().map(from_json_text),
             require_origin: r.require_origin.map(|v| v != 0),
-            inbound_url: super::inbound::inbound_path(
-                r.inbound_token.as_deref().unwrap_or_default(),
-            ),
+            inbound_url: super::model::inbound_path(r.inbound_token.as_deref().unwrap_or_default()),
             inbound_address: None,
             inbound_token: r.inbound_token.unwrap_or_default(),
             autoresponder: r.autoresponder.as_deref().and_then(autoresponder_from_text),

@@ -11,6 +11,7 @@ use super::clients::{ClientValue, INSERT_CLIENT, client_values};
 use super::group_commit::Conn;
 use super::hearing::{AUTOREPLY_WINDOW_SECONDS, CLAIM_AUTOREPLY, address_hash};
 use super::records::to_json_text;
+use super::sql::{Backend, SqlStore};
 use super::submissions::{
     CREATE_CUSTOM_FIELD, CREATE_TAG, EXISTING_CLIENT, INSERT_JOB, INSERT_NOTE, INSERT_NOTIFICATION,
     INSERT_SUBMISSION, LINK_CUSTOM_VALUE, LINK_TAG, NewJob, PLAN_STEPS, duplicate_message,
@@ -33,10 +34,26 @@ const CLAIM_REPLAY: &str = "INSERT INTO replay_guard (account_id, fingerprint, s
 const FIRST_OF_REPLAY: &str = "SELECT submission_id, client_id FROM replay_guard \
     WHERE account_id = $1 AND fingerprint = $2";
 
+impl<DB: Backend> SqlStore<DB> {
+    /// Store a valid lead in the next group of the group committer (SQLite).
+    pub(super) async fn accept_in_group(
+        &self,
+        lead: &LeadToStore,
+    ) -> Result<AcceptOutcome, StoreError> {
+        let Some(group) = &self.group else {
+            return Err(StoreError::Unsupported(
+                "storing a lead without a lead function or a group committer",
+            ));
+        };
+        let lead = lead.clone();
+        group.run(move |db| accept(db, &lead)).await
+    }
+}
+
 /// Store a valid lead (a new client with everything that follows, a double
 /// submit's log row, or a duplicate's notice and log row) inside the group's
 /// transaction.
-pub(super) fn accept(db: &Conn, lead: &LeadToStore) -> Result<AcceptOutcome, StoreError> {
+fn accept(db: &Conn, lead: &LeadToStore) -> Result<AcceptOutcome, StoreError> {
     execute(db, "SAVEPOINT attempt", &[])?;
     match store_lead(db, lead)? {
         Some(outcome) => {

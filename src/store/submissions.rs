@@ -346,15 +346,7 @@ impl<DB: Backend> SqlStore<DB> {
         if DB::LEAD_IN_ONE_STATEMENT {
             return self.accept_in_one_statement(lead).await;
         }
-        let Some(group) = &self.group else {
-            return Err(StoreError::Unsupported(
-                "storing a lead without a lead function or a group committer",
-            ));
-        };
-        let lead = lead.clone();
-        group
-            .run(move |db| super::sqlite_lead::accept(db, &lead))
-            .await
+        self.accept_in_group(lead).await
     }
 }
 
