@@ -23,9 +23,12 @@ use super::{
     Submission, new_id,
 };
 
-/// Claim a post's fingerprint unless an identical post took it within the window; the row when claimed. `$1`–`$6`: account, fingerprint, submission, client, time, window start.
-const CLAIM_REPLAY: &str = "INSERT INTO replay_guard (account_id, fingerprint, submission_id, client_id, created_at) \
-    VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, fingerprint) DO UPDATE SET \
+/// Claim a post's fingerprint unless an identical post took it within the window;
+/// the row when claimed. `$1`–`$6`: account, fingerprint, submission, client, time,
+/// window start.
+const CLAIM_REPLAY: &str = "INSERT INTO replay_guard (account_id, fingerprint, \
+    submission_id, client_id, created_at) VALUES ($1, $2, $3, $4, $5) \
+    ON CONFLICT (account_id, fingerprint) DO UPDATE SET \
     submission_id = excluded.submission_id, client_id = excluded.client_id, \
     created_at = excluded.created_at WHERE replay_guard.created_at < $6 \
     RETURNING submission_id, client_id";

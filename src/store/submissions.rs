@@ -76,18 +76,21 @@ impl<'a> NewJob<'a> {
     }
 }
 
+/// A post's log row. `$1`–`$16`: the columns in order.
 pub(super) const INSERT_SUBMISSION: &str = "INSERT INTO submissions (id, account_id, lead_source_id, \
     client_id, outcome, error_code, message, replay_of, fields, remote_ip, user_agent, created_at, \
     spam_reasons, channel, raw_message, request_id) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
 
 /// An in-app notification. `$1`–`$6`: id, account, kind, client, message, time.
-pub(super) const INSERT_NOTIFICATION: &str = "INSERT INTO notifications (id, account_id, kind, client_id, message, read, created_at) \
-    VALUES ($1, $2, $3, $4, $5, 0, $6)";
+pub(super) const INSERT_NOTIFICATION: &str = "INSERT INTO notifications (id, account_id, kind, \
+    client_id, message, read, created_at) VALUES ($1, $2, $3, $4, $5, 0, $6)";
 
-/// A job of a new lead. `$1`–`$11`: id, account, client, kind, webhook, state, due, message id, last error, time, request id.
-pub(super) const INSERT_JOB: &str = "INSERT INTO jobs (id, account_id, client_id, kind, webhook_id, state, due_at, \
-    attempts, message_id, last_error, created_at, updated_at, request_id) \
+/// A job of a new lead. `$1`–`$11`: id, account, client, kind, webhook, state, due,
+/// message id, last error, time, request id.
+pub(super) const INSERT_JOB: &str = "INSERT INTO jobs (id, account_id, client_id, kind, \
+    webhook_id, state, due_at, attempts, message_id, last_error, created_at, updated_at, \
+    request_id) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $10, $11)";
 
 /// Link a client to the account's tag by its key. `$1`–`$4`: client, account, position, key.
@@ -95,24 +98,25 @@ pub(super) const LINK_TAG: &str = "INSERT INTO client_tags (client_id, tag_id, p
     SELECT $1, id, $3 FROM tags WHERE account_id = $2 AND name_key = $4";
 
 /// A tag of the account, unless it exists. `$1`–`$5`: id, account, name, key, time.
-pub(super) const CREATE_TAG: &str = "INSERT INTO tags (id, account_id, name, name_key, created_at) \
-    VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, name_key) DO NOTHING";
+pub(super) const CREATE_TAG: &str = "INSERT INTO tags (id, account_id, name, name_key, \
+    created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, name_key) DO NOTHING";
 
-/// A client's value of the account's custom field by name. `$1`–`$4`: client, account, value, name.
-pub(super) const LINK_CUSTOM_VALUE: &str = "INSERT INTO client_custom_values (client_id, field_id, value) \
-    SELECT $1, id, $3 FROM custom_fields WHERE account_id = $2 AND name = $4";
+/// A client's value of the account's custom field by name. `$1`–`$4`: client, account,
+/// value, name.
+pub(super) const LINK_CUSTOM_VALUE: &str = "INSERT INTO client_custom_values (client_id, \
+    field_id, value) SELECT $1, id, $3 FROM custom_fields WHERE account_id = $2 AND name = $4";
 
 /// A custom field of the account, unless it exists. `$1`–`$4`: id, account, name, time.
-pub(super) const CREATE_CUSTOM_FIELD: &str = "INSERT INTO custom_fields (id, account_id, name, created_at) \
-    VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, name) DO NOTHING";
+pub(super) const CREATE_CUSTOM_FIELD: &str = "INSERT INTO custom_fields (id, account_id, name, \
+    created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, name) DO NOTHING";
 
 /// A client's note. `$1`–`$4`: id, client, body, time.
 pub(super) const INSERT_NOTE: &str =
     "INSERT INTO notes (id, client_id, body, created_at) VALUES ($1, $2, $3, $4)";
 
 /// The steps of an action plan, in order. `$1`: the plan.
-pub(super) const PLAN_STEPS: &str = "SELECT action_plan_id, webhook_id, delay_seconds FROM action_plan_steps \
-    WHERE action_plan_id = $1 ORDER BY position";
+pub(super) const PLAN_STEPS: &str = "SELECT action_plan_id, webhook_id, delay_seconds \
+    FROM action_plan_steps WHERE action_plan_id = $1 ORDER BY position";
 
 /// The account's client with an email key. `$1`, `$2`: account, email key.
 pub(super) const EXISTING_CLIENT: &str =
