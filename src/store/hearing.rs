@@ -45,6 +45,11 @@ pub fn address_hash(email: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The start of the window an autoreply sent at `now` looks back over.
+pub(super) fn autoreply_window_start(now: DbTime) -> DbTime {
+    DbTime::from(now.0 - time::Duration::seconds(AUTOREPLY_WINDOW_SECONDS))
+}
+
 /// Remember an autoreply to an address unless one went there since a time; the row when
 /// claimed. `$1`–`$4`: account, address hash, time, window start.
 pub(super) const CLAIM_AUTOREPLY: &str = "INSERT INTO autoreply_memory (account_id, address_hash, \
@@ -59,7 +64,7 @@ pub(super) async fn claim_autoreply<DB: Backend>(
     email: &str,
     now: DbTime,
 ) -> Result<bool, StoreError> {
-    let cutoff = DbTime::from(now.0 - time::Duration::seconds(AUTOREPLY_WINDOW_SECONDS));
+    let cutoff = autoreply_window_start(now);
     let claim = sql(CLAIM_AUTOREPLY)
         .param(DbId(account_id))
         .param(address_hash(email))
@@ -135,8 +140,7 @@ impl<DB: Backend> AutoreplyStore for SqlStore<DB> {
         account_id: Uuid,
         email: &str,
     ) -> Result<bool, StoreError> {
-        let cutoff =
-            DbTime::from(DbTime::now().0 - time::Duration::seconds(AUTOREPLY_WINDOW_SECONDS));
+        let cutoff = autoreply_window_start(DbTime::now());
         let query = sql("SELECT address_hash AS text FROM autoreply_memory \
              WHERE account_id = $1 AND address_hash = $2 AND sent_at >= $3")
         .param(DbId(account_id))

@@ -21,7 +21,7 @@ use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use super::clients::{ClientValue, client_row};
-use super::hearing::AUTOREPLY_WINDOW_SECONDS;
+use super::hearing::autoreply_window_start;
 use super::records::AcceptedRow;
 use super::sql::{Backend, Bind, SqlStore, fetch_optional, sql};
 use super::submissions::{duplicate_message, new_lead_message, owner_notice_jobs};
@@ -94,9 +94,7 @@ fn payload(lead: &LeadToStore, now: DbTime) -> Result<Value, StoreError> {
     let autoreply = match (&lead.owner.autoresponder, c.fields.email()) {
         (Some(_), Some(email)) => json!({
             "address_hash": super::address_hash(email),
-            "cutoff": rfc3339(DbTime::from(
-                now.0 - time::Duration::seconds(AUTOREPLY_WINDOW_SECONDS)
-            ))?,
+            "cutoff": rfc3339(autoreply_window_start(now))?,
             "suppressed": AUTOREPLY_SUPPRESSED,
         }),
         _ => Value::Null,

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::clients::{ClientValue, INSERT_CLIENT, client_values};
 use super::group_commit::Conn;
-use super::hearing::{AUTOREPLY_WINDOW_SECONDS, CLAIM_AUTOREPLY, address_hash};
+use super::hearing::{CLAIM_AUTOREPLY, address_hash, autoreply_window_start};
 use super::records::to_json_text;
 use super::sql::{Backend, SqlStore};
 use super::submissions::{
@@ -18,10 +18,7 @@ use super::submissions::{
     new_lead_message, owner_notice_jobs,
 };
 use super::types::{DbId, DbTime};
-use super::{
-    AUTOREPLY_SUPPRESSED, AcceptOutcome, JobKind, JobState, LeadToStore, Outcome, StoreError,
-    Submission, new_id,
-};
+use super::{AcceptOutcome, LeadToStore, Outcome, StoreError, Submission, new_id};
 
 /// Claim a post's fingerprint unless an identical post took it within the window;
 /// the row when claimed. `$1`–`$6`: account, fingerprint, submission, client, time,
@@ -217,14 +214,7 @@ fn insert_client_details(
         let mut rows = steps.raw_query();
         let mut jobs = Vec::new();
         while let Some(row) = rows.next()? {
-            let delay: i64 = row.get(2)?;
-            jobs.push(NewJob {
-                kind: JobKind::Webhook,
-                webhook_id: Some(id_at(row, 1)?),
-                state: JobState::Queued,
-                due_at: DbTime::from(now.0 + time::Duration::seconds(delay)),
-                last_error: None,
-            });
+            jobs.push(NewJob::plan_step(id_at(row, 1)?, row.get(2)?, now));
         }
         drop(rows);
         drop(steps);
@@ -239,22 +229,10 @@ fn insert_client_details(
         insert_job(db, lead, client_id, job, now)?;
     }
     if let (Some(_), Some(email)) = (&lead.owner.autoresponder, c.fields.email()) {
-        let cutoff = DbTime::from(now.0 - time::Duration::seconds(AUTOREPLY_WINDOW_SECONDS));
-        let claim: [&dyn ToSql; 4] = [&account, &address_hash(email), &now, &cutoff];
+        let since = autoreply_window_start(now);
+        let claim: [&dyn ToSql; 4] = [&account, &address_hash(email), &now, &since];
         let fresh = first_row(db, CLAIM_AUTOREPLY, &claim, |_| Ok(()))?.is_some();
-        let (state, last_error) = if fresh {
-            (JobState::Queued, None)
-        } else {
-            (JobState::Skipped, Some(AUTOREPLY_SUPPRESSED))
-        };
-        let job = NewJob {
-            kind: JobKind::Autoreply,
-            webhook_id: None,
-            state,
-            due_at: now,
-            last_error,
-        };
-        insert_job(db, lead, client_id, job, now)?;
+        insert_job(db, lead, client_id, NewJob::autoreply(fresh, now), now)?;
     }
     Ok(())
 }

@@ -54,6 +54,36 @@ pub(super) struct NewJob<'a> {
     pub last_error: Option<&'a str>,
 }
 
+impl NewJob<'static> {
+    /// An action-plan step's webhook, due `delay_seconds` after `now`.
+    pub(super) fn plan_step(webhook_id: Uuid, delay_seconds: i64, now: DbTime) -> Self {
+        NewJob {
+            kind: JobKind::Webhook,
+            webhook_id: Some(webhook_id),
+            state: JobState::Queued,
+            due_at: DbTime::from(now.0 + time::Duration::seconds(delay_seconds)),
+            last_error: None,
+        }
+    }
+
+    /// The autoreply to a new lead: queued when its address was `fresh` (no autoreply went
+    /// there within the window), else skipped with the reason.
+    pub(super) fn autoreply(fresh: bool, now: DbTime) -> Self {
+        let (state, last_error) = if fresh {
+            (JobState::Queued, None)
+        } else {
+            (JobState::Skipped, Some(super::AUTOREPLY_SUPPRESSED))
+        };
+        NewJob {
+            kind: JobKind::Autoreply,
+            webhook_id: None,
+            state,
+            due_at: now,
+            last_error,
+        }
+    }
+}
+
 impl<'a> NewJob<'a> {
     /// An owner notification: queued when the owner has the address, else skipped.
     fn owner_notice(
@@ -307,14 +337,7 @@ pub(super) async fn insert_client_details<DB: Backend>(
         let steps: Vec<super::records::PlanStepRow> =
             super::sql::fetch_all(query, DB::on_conn(tx)).await?;
         for step in steps.iter().map(super::PlanStep::from) {
-            let due_at = DbTime::from(now.0 + time::Duration::seconds(step.delay_seconds));
-            let job = NewJob {
-                kind: JobKind::Webhook,
-                webhook_id: Some(step.webhook_id),
-                state: JobState::Queued,
-                due_at,
-                last_error: None,
-            };
+            let job = NewJob::plan_step(step.webhook_id, step.delay_seconds, now);
             insert_job::<DB>(tx, lead, client_id, job, now).await?;
         }
     }
@@ -326,19 +349,7 @@ pub(super) async fn insert_client_details<DB: Backend>(
     }
     if let (Some(_), Some(email)) = (&lead.owner.autoresponder, c.fields.email()) {
         let fresh = super::hearing::claim_autoreply::<DB>(tx, account_id, email, now).await?;
-        let (state, last_error) = if fresh {
-            (JobState::Queued, None)
-        } else {
-            (JobState::Skipped, Some(super::AUTOREPLY_SUPPRESSED))
-        };
-        let job = NewJob {
-            kind: JobKind::Autoreply,
-            webhook_id: None,
-            state,
-            due_at: now,
-            last_error,
-        };
-        insert_job::<DB>(tx, lead, client_id, job, now).await?;
+        insert_job::<DB>(tx, lead, client_id, NewJob::autoreply(fresh, now), now).await?;
     }
     Ok(())
 }

@@ -52,12 +52,7 @@ async fn an_owner_invites_by_email_and_sees_the_invite_link(app: TestApp) {
         )
         .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    let text = answer.text();
-    let url = text
-        .split("id=\"invite-url\">")
-        .nth(1)
-        .and_then(|rest| rest.split('<').next())
-        .expect("the invite link");
+    let url = answer.element_text("invite-url").expect("the invite link");
     assert!(url.contains("/console/invite/"), "{url}");
     assert!(answer.text().contains("new.person@example.com"));
 }
@@ -124,13 +119,7 @@ async fn an_owner_makes_a_token_shown_once_and_revokes_it(app: TestApp) {
         )
         .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    let token = answer
-        .body
-        .split("id=\"token-value\">")
-        .nth(1)
-        .and_then(|rest| rest.split('<').next())
-        .expect("the token")
-        .to_string();
+    let token = answer.element_text("token-value").expect("the token");
     assert!(token.starts_with("lpat_"));
     let path = format!("/admin/v1/accounts/{}/clients", cast.account.id);
     let (status, _) = app

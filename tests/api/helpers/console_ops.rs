@@ -60,6 +60,13 @@ impl Answer {
     pub fn text(&self) -> String {
         unescape(&self.body)
     }
+
+    /// What a person reads inside the element with this `id`, up to its first child tag.
+    pub fn element_text(&self, id: &str) -> Option<String> {
+        let text = self.text();
+        let rest = text.split(&format!("id=\"{id}\">")).nth(1)?;
+        rest.split('<').next().map(str::to_string)
+    }
 }
 
 /// `&quot;`, `&#x2f;` and the other references the templates write, undone.
