@@ -10,6 +10,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::automation::WEBHOOK_COLUMNS;
+use super::group_commit::Conn;
+use super::sqlite_handle;
 use super::records::{ClientOwnerRow, JobAttemptRow, JobRow, WebhookRow, into_all};
 use super::sql::{Backend, Bind, SqlStore, execute, fetch_all, sql, sql_built};
 use super::types::{DbId, DbTime};
@@ -192,8 +194,11 @@ pub(super) fn claim_statement() -> String {
 const DUE_X: &str = "x.kind = $1 AND x.state IN ('queued', 'retrying', 'running') \
     AND x.due_at <= $2 AND (x.state <> 'running' OR x.lease_until <= $2)";
 
+/// Whether any job of a kind is due: [`DUE_X`], whose every branch names the
+/// claim index's states, so the probe walks that index (only pending jobs); the
+/// same test as [`DUE`] written with an OR made SQLite scan every job ever run.
 static ANY_DUE: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT id FROM jobs WHERE {DUE} LIMIT 1"));
+    LazyLock::new(|| format!("SELECT x.id FROM jobs x WHERE {DUE_X} LIMIT 1"));
 
 static GET_JOB: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"));
@@ -210,6 +215,63 @@ static LIST_ATTEMPTS: LazyLock<String> = LazyLock::new(|| {
         "SELECT {ATTEMPT_COLUMNS} FROM job_attempts WHERE job_id = $1 ORDER BY attempted_at, id"
     )
 });
+
+/// Log an attempt of a job (the job's request id copied onto it). `$1`–`$7`: attempt
+/// id, job id, attempted at, status code, latency, response, error.
+const INSERT_ATTEMPT: &str = "INSERT INTO job_attempts (id, job_id, attempted_at, status_code, \
+    latency_ms, response, error, request_id) SELECT $1, j.id, $3, $4, $5, $6, $7, j.request_id \
+    FROM jobs j WHERE j.id = $2";
+
+/// Move a running job on after its attempt, unless its lease passed and another
+/// worker claimed it since. `$1`–`$6`: job id, next state, next due time (kept when
+/// null), last error, now, the attempt's number.
+const FINISH_JOB: &str = "UPDATE jobs SET state = $2, due_at = COALESCE($3, due_at), \
+    lease_until = NULL, last_error = $4, updated_at = $5 \
+    WHERE id = $1 AND state = 'running' AND attempts = $6";
+
+/// An attempt's log row and its job's next state, as bound to [`INSERT_ATTEMPT`]
+/// and [`FINISH_JOB`].
+struct Finish {
+    attempt_id: DbId,
+    job_id: DbId,
+    attempted_at: DbTime,
+    status_code: Option<i32>,
+    latency_ms: i64,
+    response: Option<String>,
+    error: Option<String>,
+    state: JobState,
+    due_at: Option<DbTime>,
+    last_error: Option<String>,
+    now: DbTime,
+    attempts: i32,
+}
+
+impl Finish {
+    /// Both statements on the SQLite writer's handle, inside its group's
+    /// transaction; whether the job was still this attempt's to move on.
+    fn on_handle(&self, db: &Conn) -> Result<bool, StoreError> {
+        let log: [&dyn rusqlite::ToSql; 7] = [
+            &self.attempt_id,
+            &self.job_id,
+            &self.attempted_at,
+            &self.status_code,
+            &self.latency_ms,
+            &self.response,
+            &self.error,
+        ];
+        sqlite_handle::execute(db, INSERT_ATTEMPT, &log)?;
+        let state = self.state.as_str();
+        let update: [&dyn rusqlite::ToSql; 6] = [
+            &self.job_id,
+            &state,
+            &self.due_at,
+            &self.last_error,
+            &self.now,
+            &self.attempts,
+        ];
+        Ok(sqlite_handle::execute(db, FINISH_JOB, &update)? > 0)
+    }
+}
 
 #[async_trait::async_trait]
 impl<DB: Backend> JobStore for SqlStore<DB> {
@@ -269,30 +331,41 @@ impl<DB: Backend> JobStore for SqlStore<DB> {
             JobNext::Dead { error } => (None, Some(error)),
             JobNext::Skipped { reason } => (None, Some(reason)),
         };
+        let finish = Finish {
+            attempt_id: DbId(new_id()),
+            job_id: DbId(job.id),
+            attempted_at: DbTime::from(attempt.attempted_at),
+            status_code: attempt.status_code.map(i32::from),
+            latency_ms: attempt.latency_ms,
+            response: attempt.response.clone(),
+            error: attempt.error.clone(),
+            state: next.state(),
+            due_at,
+            last_error: error.cloned(),
+            now,
+            attempts: job.attempts as i32,
+        };
+        if let Some(group) = &self.group {
+            // SQLite: in the writer's next group, one fsync for many attempts.
+            return group.run(move |db| finish.on_handle(db)).await;
+        }
         let mut tx = self.begin_hot_write().await?;
-        let log = sql(
-            "INSERT INTO job_attempts (id, job_id, attempted_at, status_code, latency_ms, \
-             response, error, request_id) SELECT $1, j.id, $3, $4, $5, $6, $7, j.request_id \
-             FROM jobs j WHERE j.id = $2",
-        )
-        .param(DbId(new_id()))
-        .param(DbId(job.id))
-        .param(DbTime::from(attempt.attempted_at))
-        .param(attempt.status_code.map(i32::from))
-        .param(attempt.latency_ms)
-        .param(attempt.response.clone())
-        .param(attempt.error.clone());
+        let log = sql(INSERT_ATTEMPT)
+            .param(finish.attempt_id)
+            .param(finish.job_id)
+            .param(finish.attempted_at)
+            .param(finish.status_code)
+            .param(finish.latency_ms)
+            .param(finish.response)
+            .param(finish.error);
         execute(log, DB::on_conn(&mut tx)).await?;
-        let update = sql(
-            "UPDATE jobs SET state = $2, due_at = COALESCE($3, due_at), lease_until = NULL, \
-             last_error = $4, updated_at = $5 WHERE id = $1 AND state = 'running' AND attempts = $6",
-        )
-        .param(DbId(job.id))
-        .param(next.state())
-        .param(due_at)
-        .param(error.cloned())
-        .param(now)
-        .param(job.attempts as i32);
+        let update = sql(FINISH_JOB)
+            .param(finish.job_id)
+            .param(finish.state)
+            .param(finish.due_at)
+            .param(finish.last_error)
+            .param(finish.now)
+            .param(finish.attempts);
         let updated = execute(update, DB::on_conn(&mut tx)).await?;
         tx.commit().await?;
         Ok(updated > 0)

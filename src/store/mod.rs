@@ -30,6 +30,7 @@ mod retention;
 mod spam;
 mod sql;
 mod sqlite;
+mod sqlite_handle;
 mod sqlite_lead;
 mod submissions;
 mod types;

@@ -4,13 +4,14 @@
 //! same rows with one statement instead (lead_statement.rs).
 
 use rusqlite::types::{ToSqlOutput, Value};
-use rusqlite::{CachedStatement, Row, ToSql};
+use rusqlite::{Row, ToSql};
 use uuid::Uuid;
 
 use super::clients::{ClientValue, INSERT_CLIENT, client_values};
 use super::group_commit::Conn;
 use super::hearing::{CLAIM_AUTOREPLY, address_hash, autoreply_window_start};
 use super::records::to_json_text;
+use super::sqlite_handle::{bound, execute, first_row, id_at};
 use super::sql::{Backend, SqlStore};
 use super::submissions::{
     CREATE_CUSTOM_FIELD, CREATE_TAG, EXISTING_CLIENT, INSERT_JOB, INSERT_NOTE, INSERT_NOTIFICATION,
@@ -66,58 +67,6 @@ fn accept(db: &Conn, lead: &LeadToStore) -> Result<AcceptOutcome, StoreError> {
             insert_duplicate(db, lead)
         }
     }
-}
-
-/// `text`, prepared once per group, with its `$N` parameters bound from
-/// `values` by number (as sqlx binds the same SQL).
-fn bound<'c>(
-    db: &'c Conn,
-    text: &str,
-    values: &[&dyn ToSql],
-) -> Result<CachedStatement<'c>, StoreError> {
-    let mut statement = db.prepare_cached(text)?;
-    for index in 1..=statement.parameter_count() {
-        let name = statement.parameter_name(index).unwrap_or_default();
-        let value = name
-            .strip_prefix('$')
-            .and_then(|n| n.parse::<usize>().ok())
-            .and_then(|n| values.get(n.checked_sub(1)?))
-            .ok_or_else(|| rusqlite::Error::InvalidParameterName(name.to_string()))?;
-        statement.raw_bind_parameter(index, value)?;
-    }
-    Ok(statement)
-}
-
-/// Run a statement; the number of rows it changed.
-fn execute(db: &Conn, text: &str, values: &[&dyn ToSql]) -> Result<usize, StoreError> {
-    Ok(bound(db, text, values)?.raw_execute()?)
-}
-
-/// The first row of a statement, if any, read by `read`.
-fn first_row<T>(
-    db: &Conn,
-    text: &str,
-    values: &[&dyn ToSql],
-    read: impl FnOnce(&Row) -> Result<T, StoreError>,
-) -> Result<Option<T>, StoreError> {
-    let mut statement = bound(db, text, values)?;
-    let mut rows = statement.raw_query();
-    match rows.next()? {
-        Some(row) => Ok(Some(read(row)?)),
-        None => Ok(None),
-    }
-}
-
-/// An id column of a row.
-fn id_at(row: &Row, index: usize) -> Result<Uuid, StoreError> {
-    let text: String = row.get(index)?;
-    Uuid::parse_str(&text).map_err(|e| {
-        StoreError::Sqlite(rusqlite::Error::FromSqlConversionFailure(
-            index,
-            rusqlite::types::Type::Text,
-            Box::new(e),
-        ))
-    })
 }
 
 /// The ids of a replay guard row: the first post and its client.
