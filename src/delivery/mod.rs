@@ -9,6 +9,7 @@
 
 pub mod autoreply;
 pub mod guard;
+pub mod inputs;
 pub mod retry;
 pub mod sent;
 pub mod signing;
@@ -34,6 +35,7 @@ use crate::store::{
 use crate::telemetry::Metrics;
 
 use crate::attempt::{AttemptResult, Outcome, describe};
+use inputs::Inputs;
 pub use sent::SentRequest;
 
 /// How long the worker waits, after a job finishes, for others finishing about then before it
@@ -149,7 +151,8 @@ impl Worker {
     pub async fn run_once(&self) -> Result<usize, StoreError> {
         let jobs = self.claim(self.settings.concurrency.max(1)).await?;
         let count = jobs.len();
-        futures::future::join_all(jobs.into_iter().map(|job| self.process(job))).await;
+        let inputs = Inputs::read(&*self.store, &jobs).await;
+        futures::future::join_all(jobs.into_iter().map(|job| self.process(job, &inputs))).await;
         Ok(count)
     }
 
@@ -174,9 +177,10 @@ impl Worker {
                 match self.claim(free).await {
                     Ok(jobs) => {
                         claimed = jobs.len();
+                        let inputs = Arc::new(Inputs::read(&*self.store, &jobs).await);
                         for job in jobs {
-                            let worker = self.clone();
-                            in_flight.spawn(async move { worker.process(job).await });
+                            let (worker, inputs) = (self.clone(), inputs.clone());
+                            in_flight.spawn(async move { worker.process(job, &inputs).await });
                         }
                     }
                     Err(e) => tracing::warn!(error = %e, "cannot claim jobs"),
@@ -223,8 +227,9 @@ impl Worker {
         tracing::info!("delivery worker stopped");
     }
 
-    /// One attempt of a claimed job, logged, and the job moved on.
-    async fn process(&self, job: Job) {
+    /// One attempt of a claimed job (what a webhook job sends read with its batch's
+    /// `inputs`), logged, and the job moved on.
+    async fn process(&self, job: Job, inputs: &Inputs) {
         let span = tracing::info_span!(
             "job",
             job_id = %job.id,
@@ -236,7 +241,7 @@ impl Worker {
             let attempted_at = OffsetDateTime::now_utc();
             let started = Instant::now();
             let result = match job.kind {
-                JobKind::Webhook => self.attempt(&job).await,
+                JobKind::Webhook => self.attempt(&job, inputs).await,
                 JobKind::Email => self.attempt_email(&job).await,
                 JobKind::Sms => self.attempt_sms(&job).await,
                 JobKind::Autoreply => self.attempt_autoreply(&job).await,
@@ -287,31 +292,14 @@ impl Worker {
     }
 
     /// Render and send the job's webhook.
-    async fn attempt(&self, job: &Job) -> AttemptResult {
-        let (Some(webhook_id), Some(client_id)) = (job.webhook_id, job.client_id) else {
-            return AttemptResult::permanent("the job names no webhook or no client");
-        };
-        // Both reads at once: a delivery's latency is most of what bounds a receiver's rate.
-        let (webhook, context) = tokio::join!(
-            self.store.get_webhook(webhook_id),
-            self.store.get_delivery_context(client_id)
-        );
-        let webhook = match webhook {
-            Ok(w) => w,
-            Err(StoreError::NotFound) => {
-                return AttemptResult::permanent("the webhook no longer exists");
+    async fn attempt(&self, job: &Job, inputs: &Inputs) -> AttemptResult {
+        match inputs.of(job) {
+            Ok((webhook, context)) => {
+                self.send_webhook(webhook, context, &job.message_id, None)
+                    .await
             }
-            Err(e) => return AttemptResult::transient(format!("storage: {e}")),
-        };
-        let context = match context {
-            Ok(c) => c,
-            Err(StoreError::NotFound) => {
-                return AttemptResult::permanent("the client no longer exists");
-            }
-            Err(e) => return AttemptResult::transient(format!("storage: {e}")),
-        };
-        self.send_webhook(&webhook, &context, &job.message_id, None)
-            .await
+            Err(failed) => failed,
+        }
     }
 
     /// Render `webhook` for the client in `context`, sign it, and send it with `message_id` as

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::records::into_all;
 use super::records::{ClientRow, CustomValueRow, NoteRow, NotificationRow, TagRow, TextRow};
-use super::sql::{Backend, Bind, Conn, Query, SqlStore, fetch_optional, sql, sql_built};
+use super::sql::{Backend, Bind, Conn, Query, SqlStore, fetch_optional, id_list, sql, sql_built};
 use super::types::{DbId, DbTime};
 use super::{Client, ClientFilter, LeadToStore, Note, Notification, Page, StoreError};
 use crate::clients::FieldValue;
@@ -80,9 +80,6 @@ pub(super) static INSERT_CLIENT: LazyLock<String> = LazyLock::new(|| {
 /// `SELECT` of the client columns, for the statements below to complete.
 static SELECT_CLIENTS: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {} FROM clients", CLIENT_COLUMNS.join(", ")));
-
-static GET_CLIENT: LazyLock<String> =
-    LazyLock::new(|| format!("{} WHERE id = $1", *SELECT_CLIENTS));
 
 static LIST_CLIENTS: LazyLock<String> = LazyLock::new(|| {
     format!(
@@ -207,6 +204,36 @@ fn positions(clients: &[Client]) -> HashMap<Uuid, usize> {
     clients.iter().enumerate().map(|(i, c)| (c.id, i)).collect()
 }
 
+/// A client's tags, by name, in order (completed by a `WHERE`).
+const TAG_ROWS: &str =
+    "SELECT ct.client_id, t.name FROM client_tags ct JOIN tags t ON t.id = ct.tag_id";
+/// A client's custom values with their fields' names (completed by a `WHERE`).
+const CUSTOM_ROWS: &str = "SELECT v.client_id, f.name, v.value FROM client_custom_values v \
+    JOIN custom_fields f ON f.id = v.field_id";
+/// A client's notes (completed by a `WHERE`).
+const NOTE_ROWS: &str = "SELECT n.client_id, n.body, n.created_at FROM notes n";
+
+/// The details of a page of an account's clients, by id range: `$1`–`$3` account,
+/// lowest and highest id.
+static TAGS_IN_RANGE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{TAG_ROWS} JOIN clients c ON c.id = ct.client_id WHERE c.account_id = $1 \
+         AND c.id >= $2 AND c.id <= $3 ORDER BY ct.client_id, ct.position"
+    )
+});
+static CUSTOM_IN_RANGE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{CUSTOM_ROWS} JOIN clients c ON c.id = v.client_id WHERE c.account_id = $1 \
+         AND c.id >= $2 AND c.id <= $3"
+    )
+});
+static NOTES_IN_RANGE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{NOTE_ROWS} JOIN clients c ON c.id = n.client_id WHERE c.account_id = $1 \
+         AND c.id >= $2 AND c.id <= $3 ORDER BY n.client_id, n.id"
+    )
+});
+
 impl<DB: Backend> SqlStore<DB> {
     /// Tags, custom values and notes of a page of the account's clients, read by
     /// id range (three queries for the page, not three per client).
@@ -221,62 +248,84 @@ impl<DB: Backend> SqlStore<DB> {
         ) else {
             return Ok(());
         };
-        let index = positions(clients);
-        let range = |text: &'static str| {
-            sql::<DB>(text)
+        let range = |text: &str| {
+            sql_built::<DB>(text)
                 .param(DbId(account_id))
                 .param(DbId(low))
                 .param(DbId(high))
         };
         // The three reads are independent: run together, on connections of the read pool.
-        let (tags, custom, notes): (Vec<TagRow>, Vec<CustomValueRow>, Vec<NoteRow>) =
-            futures::try_join!(
-                self.read_all(range(
-                    "SELECT ct.client_id, t.name FROM client_tags ct JOIN tags t ON t.id = ct.tag_id \
-                     JOIN clients c ON c.id = ct.client_id WHERE c.account_id = $1 \
-                     AND c.id >= $2 AND c.id <= $3 ORDER BY ct.client_id, ct.position",
-                )),
-                self.read_all(range(
-                    "SELECT v.client_id, f.name, v.value FROM client_custom_values v \
-                     JOIN custom_fields f ON f.id = v.field_id JOIN clients c ON c.id = v.client_id \
-                     WHERE c.account_id = $1 AND c.id >= $2 AND c.id <= $3",
-                )),
-                self.read_all(range(
-                    "SELECT n.client_id, n.body, n.created_at FROM notes n \
-                     JOIN clients c ON c.id = n.client_id WHERE c.account_id = $1 \
-                     AND c.id >= $2 AND c.id <= $3 ORDER BY n.client_id, n.id",
-                )),
-            )?;
-        for tag in tags {
-            if let Some(&i) = index.get(&tag.client_id.0) {
-                clients[i].tags.push(tag.name);
-            }
-        }
-        for value in custom {
-            if let Some(&i) = index.get(&value.client_id.0) {
-                clients[i].custom_fields.insert(value.name, value.value);
-            }
-        }
-        for note in notes {
-            if let Some(&i) = index.get(&note.client_id.0) {
-                clients[i].notes.push(Note::from(note));
-            }
-        }
+        let details = futures::try_join!(
+            self.read_all(range(&TAGS_IN_RANGE)),
+            self.read_all(range(&CUSTOM_IN_RANGE)),
+            self.read_all(range(&NOTES_IN_RANGE)),
+        )?;
+        attach_details(clients, details);
         Ok(())
+    }
+
+    /// The clients with these ids (of any accounts; those that exist), with their
+    /// details: four queries for the lot.
+    pub(super) async fn clients_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Client>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (list, bound) = id_list(ids);
+        let by_ids = |text: String| {
+            bound
+                .iter()
+                .fold(sql_built::<DB>(&text), |query, id| query.param(*id))
+        };
+        let rows: Vec<ClientRow> = self
+            .read_all(by_ids(format!("{} WHERE id IN ({list})", *SELECT_CLIENTS)))
+            .await?;
+        let mut clients = into_all::<ClientRow, Client>(rows);
+        let details = futures::try_join!(
+            self.read_all(by_ids(format!(
+                "{TAG_ROWS} WHERE ct.client_id IN ({list}) ORDER BY ct.client_id, ct.position"
+            ))),
+            self.read_all(by_ids(format!(
+                "{CUSTOM_ROWS} WHERE v.client_id IN ({list})"
+            ))),
+            self.read_all(by_ids(format!(
+                "{NOTE_ROWS} WHERE n.client_id IN ({list}) ORDER BY n.client_id, n.id"
+            ))),
+        )?;
+        attach_details(&mut clients, details);
+        Ok(clients)
+    }
+}
+
+/// Put each detail row on its client (rows of other clients are left out).
+fn attach_details(
+    clients: &mut [Client],
+    (tags, custom, notes): (Vec<TagRow>, Vec<CustomValueRow>, Vec<NoteRow>),
+) {
+    let index = positions(clients);
+    for tag in tags {
+        if let Some(&i) = index.get(&tag.client_id.0) {
+            clients[i].tags.push(tag.name);
+        }
+    }
+    for value in custom {
+        if let Some(&i) = index.get(&value.client_id.0) {
+            clients[i].custom_fields.insert(value.name, value.value);
+        }
+    }
+    for note in notes {
+        if let Some(&i) = index.get(&note.client_id.0) {
+            clients[i].notes.push(Note::from(note));
+        }
     }
 }
 
 #[async_trait::async_trait]
 impl<DB: Backend> ClientStore for SqlStore<DB> {
     async fn get_client(&self, id: Uuid) -> Result<Client, StoreError> {
-        let row: ClientRow = self
-            .read_one(sql_built(&GET_CLIENT).param(DbId(id)))
-            .await?;
-        let mut clients = [Client::from(row)];
-        let account_id = clients[0].account_id;
-        self.fill_client_details(account_id, &mut clients).await?;
-        let [client] = clients;
-        Ok(client)
+        self.clients_by_ids(&[id])
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)
     }
 
     async fn list_clients(

@@ -3,6 +3,7 @@
 //! recording each attempt with the job's next state, queuing a webhook on demand,
 //! and reading what an attempt needs.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use serde::Serialize;
@@ -11,13 +12,12 @@ use uuid::Uuid;
 
 use super::automation::WEBHOOK_COLUMNS;
 use super::group_commit::Conn;
-use super::sqlite_handle;
 use super::records::{ClientOwnerRow, JobAttemptRow, JobRow, WebhookRow, into_all};
-use super::sql::{Backend, Bind, SqlStore, execute, fetch_all, sql, sql_built};
+use super::sql::{Backend, Bind, SqlStore, execute, fetch_all, id_list, sql, sql_built};
+use super::sqlite_handle;
 use super::types::{DbId, DbTime};
 use super::{
-    Client, ClientStore, Job, JobAttempt, JobKind, JobState, LeadSourceRef, StoreError, Webhook,
-    new_id,
+    Client, Job, JobAttempt, JobKind, JobState, LeadSourceRef, StoreError, Webhook, new_id,
 };
 
 /// The queue operations of the delivery worker.
@@ -62,10 +62,19 @@ pub trait JobStore: Send + Sync + 'static {
     async fn get_job(&self, id: Uuid) -> Result<Job, StoreError>;
     /// One webhook, with its secret.
     async fn get_webhook(&self, id: Uuid) -> Result<Webhook, StoreError>;
+    /// The webhooks with these ids that exist, with their secrets, in one read
+    /// (what a claimed batch of jobs sends).
+    async fn get_webhooks(&self, ids: &[Uuid]) -> Result<Vec<Webhook>, StoreError>;
     /// A job's attempts, oldest first.
     async fn list_job_attempts(&self, job_id: Uuid) -> Result<Vec<JobAttempt>, StoreError>;
     /// What a body template is rendered over: the client, its account and lead source.
     async fn get_delivery_context(&self, client_id: Uuid) -> Result<DeliveryContext, StoreError>;
+    /// The delivery contexts of the clients with these ids that exist, read
+    /// together (five queries for a claimed batch, not five per job).
+    async fn get_delivery_contexts(
+        &self,
+        client_ids: &[Uuid],
+    ) -> Result<Vec<DeliveryContext>, StoreError>;
 }
 
 /// One attempt as it is logged.
@@ -203,8 +212,10 @@ static ANY_DUE: LazyLock<String> =
 static GET_JOB: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"));
 
-static GET_WEBHOOK: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1"));
+/// A client's account and lead source (completed by a `WHERE` on `c.id`).
+const CLIENT_OWNERS: &str = "SELECT c.id AS client_id, a.id AS account_id, \
+    a.name AS account_name, s.id AS source_id, s.name AS source_name FROM clients c \
+    JOIN accounts a ON a.id = c.account_id LEFT JOIN lead_sources s ON s.id = c.lead_source_id";
 
 /// An attempt's columns.
 pub(super) const ATTEMPT_COLUMNS: &str =
@@ -216,12 +227,6 @@ static LIST_ATTEMPTS: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// Log an attempt of a job (the job's request id copied onto it). `$1`–`$7`: attempt
-/// id, job id, attempted at, status code, latency, response, error.
-const INSERT_ATTEMPT: &str = "INSERT INTO job_attempts (id, job_id, attempted_at, status_code, \
-    latency_ms, response, error, request_id) SELECT $1, j.id, $3, $4, $5, $6, $7, j.request_id \
-    FROM jobs j WHERE j.id = $2";
-
 /// Move a running job on after its attempt, unless its lease passed and another
 /// worker claimed it since. `$1`–`$6`: job id, next state, next due time (kept when
 /// null), last error, now, the attempt's number.
@@ -229,47 +234,56 @@ const FINISH_JOB: &str = "UPDATE jobs SET state = $2, due_at = COALESCE($3, due_
     lease_until = NULL, last_error = $4, updated_at = $5 \
     WHERE id = $1 AND state = 'running' AND attempts = $6";
 
-/// An attempt's log row and its job's next state, as bound to [`INSERT_ATTEMPT`]
-/// and [`FINISH_JOB`].
+/// Log an attempt of a job, the job's request id copied onto it. `$1`: job id;
+/// `$7`–`$12`: attempt id, attempted at, status code, latency, response, error
+/// (numbered after [`FINISH_JOB`]'s, so both take the same values).
+const INSERT_ATTEMPT: &str = "INSERT INTO job_attempts (id, job_id, attempted_at, status_code, \
+    latency_ms, response, error, request_id) SELECT $7, j.id, $8, $9, $10, $11, $12, j.request_id \
+    FROM jobs j WHERE j.id = $1";
+
+/// Both as one statement (PostgreSQL: one round trip and its own commit); the
+/// rows it changed are the job's.
+static FINISH_IN_ONE_STATEMENT: LazyLock<String> =
+    LazyLock::new(|| format!("WITH logged AS ({INSERT_ATTEMPT} RETURNING 1) {FINISH_JOB}"));
+
+/// An attempt's log row and its job's next state: the values of [`FINISH_JOB`]
+/// and [`INSERT_ATTEMPT`], in their parameters' order.
 struct Finish {
-    attempt_id: DbId,
     job_id: DbId,
-    attempted_at: DbTime,
-    status_code: Option<i32>,
-    latency_ms: i64,
-    response: Option<String>,
-    error: Option<String>,
     state: JobState,
     due_at: Option<DbTime>,
     last_error: Option<String>,
     now: DbTime,
     attempts: i32,
+    attempt_id: DbId,
+    attempted_at: DbTime,
+    status_code: Option<i32>,
+    latency_ms: i64,
+    response: Option<String>,
+    error: Option<String>,
 }
 
 impl Finish {
     /// Both statements on the SQLite writer's handle, inside its group's
     /// transaction; whether the job was still this attempt's to move on.
     fn on_handle(&self, db: &Conn) -> Result<bool, StoreError> {
-        let log: [&dyn rusqlite::ToSql; 7] = [
-            &self.attempt_id,
-            &self.job_id,
-            &self.attempted_at,
-            &self.status_code,
-            &self.latency_ms,
-            &self.response,
-            &self.error,
-        ];
-        sqlite_handle::execute(db, INSERT_ATTEMPT, &log)?;
         let state = self.state.as_str();
-        let update: [&dyn rusqlite::ToSql; 6] = [
+        let values: [&dyn rusqlite::ToSql; 12] = [
             &self.job_id,
             &state,
             &self.due_at,
             &self.last_error,
             &self.now,
             &self.attempts,
+            &self.attempt_id,
+            &self.attempted_at,
+            &self.status_code,
+            &self.latency_ms,
+            &self.response,
+            &self.error,
         ];
-        Ok(sqlite_handle::execute(db, FINISH_JOB, &update)? > 0)
+        sqlite_handle::execute(db, INSERT_ATTEMPT, &values)?;
+        Ok(sqlite_handle::execute(db, FINISH_JOB, &values)? > 0)
     }
 }
 
@@ -349,25 +363,21 @@ impl<DB: Backend> JobStore for SqlStore<DB> {
             // SQLite: in the writer's next group, one fsync for many attempts.
             return group.run(move |db| finish.on_handle(db)).await;
         }
-        let mut tx = self.begin_hot_write().await?;
-        let log = sql(INSERT_ATTEMPT)
-            .param(finish.attempt_id)
-            .param(finish.job_id)
-            .param(finish.attempted_at)
-            .param(finish.status_code)
-            .param(finish.latency_ms)
-            .param(finish.response)
-            .param(finish.error);
-        execute(log, DB::on_conn(&mut tx)).await?;
-        let update = sql(FINISH_JOB)
+        // Without a group committer (PostgreSQL): one statement.
+        let query = sql_built(&FINISH_IN_ONE_STATEMENT)
             .param(finish.job_id)
             .param(finish.state)
             .param(finish.due_at)
             .param(finish.last_error)
             .param(finish.now)
-            .param(finish.attempts);
-        let updated = execute(update, DB::on_conn(&mut tx)).await?;
-        tx.commit().await?;
+            .param(finish.attempts)
+            .param(finish.attempt_id)
+            .param(finish.attempted_at)
+            .param(finish.status_code)
+            .param(finish.latency_ms)
+            .param(finish.response)
+            .param(finish.error);
+        let updated = execute(query, DB::on_pool(&self.writer)).await?;
         Ok(updated > 0)
     }
 
@@ -406,10 +416,22 @@ impl<DB: Backend> JobStore for SqlStore<DB> {
     }
 
     async fn get_webhook(&self, id: Uuid) -> Result<Webhook, StoreError> {
-        let row: WebhookRow = self
-            .read_one(sql_built(&GET_WEBHOOK).param(DbId(id)))
-            .await?;
-        Ok(row.into())
+        self.get_webhooks(&[id])
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn get_webhooks(&self, ids: &[Uuid]) -> Result<Vec<Webhook>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (list, bound) = id_list(ids);
+        let text = format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id IN ({list})");
+        let query = bound
+            .into_iter()
+            .fold(sql_built(&text), |query, id| query.param(id));
+        Ok(into_all::<WebhookRow, _>(self.read_all(query).await?))
     }
 
     async fn list_job_attempts(&self, job_id: Uuid) -> Result<Vec<JobAttempt>, StoreError> {
@@ -418,24 +440,44 @@ impl<DB: Backend> JobStore for SqlStore<DB> {
     }
 
     async fn get_delivery_context(&self, client_id: Uuid) -> Result<DeliveryContext, StoreError> {
-        let query = sql(
-            "SELECT a.id AS account_id, a.name AS account_name, s.id AS source_id, \
-             s.name AS source_name FROM clients c JOIN accounts a ON a.id = c.account_id \
-             LEFT JOIN lead_sources s ON s.id = c.lead_source_id WHERE c.id = $1",
-        )
-        .param(DbId(client_id));
-        let (owner, client): (ClientOwnerRow, _) =
-            futures::try_join!(self.read_one(query), self.get_client(client_id))?;
-        Ok(DeliveryContext {
-            client,
-            account: AccountRef {
-                id: owner.account_id.0,
-                name: owner.account_name,
-            },
-            lead_source: owner.source_id.map(|id| LeadSourceRef {
-                id: id.0,
-                name: owner.source_name.unwrap_or_default(),
-            }),
-        })
+        self.get_delivery_contexts(&[client_id])
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn get_delivery_contexts(
+        &self,
+        client_ids: &[Uuid],
+    ) -> Result<Vec<DeliveryContext>, StoreError> {
+        if client_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (list, bound) = id_list(client_ids);
+        let text = format!("{CLIENT_OWNERS} WHERE c.id IN ({list})");
+        let owners = bound
+            .into_iter()
+            .fold(sql_built(&text), |query, id| query.param(id));
+        let (owners, clients): (Vec<ClientOwnerRow>, _) =
+            futures::try_join!(self.read_all(owners), self.clients_by_ids(client_ids))?;
+        let mut owners: HashMap<Uuid, ClientOwnerRow> =
+            owners.into_iter().map(|o| (o.client_id.0, o)).collect();
+        Ok(clients
+            .into_iter()
+            .filter_map(|client| {
+                let owner = owners.remove(&client.id)?;
+                Some(DeliveryContext {
+                    client,
+                    account: AccountRef {
+                        id: owner.account_id.0,
+                        name: owner.account_name,
+                    },
+                    lead_source: owner.source_id.map(|id| LeadSourceRef {
+                        id: id.0,
+                        name: owner.source_name.unwrap_or_default(),
+                    }),
+                })
+            })
+            .collect())
     }
 }

@@ -523,6 +523,7 @@ pub(super) struct StateCountRow {
 /// A client's account and lead source, for rendering.
 #[derive(sqlx::FromRow)]
 pub(super) struct ClientOwnerRow {
+    pub client_id: DbId,
     pub account_id: DbId,
     pub account_name: String,
     pub source_id: Option<DbId>,

@@ -176,6 +176,18 @@ pub(super) fn sql_built<DB: Backend>(text: &str) -> Query<DB> {
     sqlx::query(sqlx::AssertSqlSafe(text.to_string()))
 }
 
+/// `$1, $2, …` for an `IN` list of `ids`, and the ids to bind in that order: the
+/// list padded to a power of two by repeating its last id, so a handful of
+/// statement texts (each prepared once per connection) serve every length.
+pub(super) fn id_list(ids: &[uuid::Uuid]) -> (String, Vec<super::types::DbId>) {
+    let mut bound: Vec<super::types::DbId> = ids.iter().copied().map(super::types::DbId).collect();
+    if let Some(&last) = bound.last() {
+        bound.resize(bound.len().next_power_of_two(), last);
+    }
+    let placeholders: Vec<String> = (1..=bound.len()).map(|n| format!("${n}")).collect();
+    (placeholders.join(", "), bound)
+}
+
 /// Binding parameters through [`Backend::bind`].
 pub(super) trait Bind {
     /// Bind the next parameter.

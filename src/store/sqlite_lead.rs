@@ -11,8 +11,8 @@ use super::clients::{ClientValue, INSERT_CLIENT, client_values};
 use super::group_commit::Conn;
 use super::hearing::{CLAIM_AUTOREPLY, address_hash, autoreply_window_start};
 use super::records::to_json_text;
-use super::sqlite_handle::{bound, execute, first_row, id_at};
 use super::sql::{Backend, SqlStore};
+use super::sqlite_handle::{bound, execute, first_row, id_at};
 use super::submissions::{
     CREATE_CUSTOM_FIELD, CREATE_TAG, EXISTING_CLIENT, INSERT_JOB, INSERT_NOTE, INSERT_NOTIFICATION,
     INSERT_SUBMISSION, LINK_CUSTOM_VALUE, LINK_TAG, NewJob, PLAN_STEPS, duplicate_message,

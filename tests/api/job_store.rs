@@ -227,7 +227,50 @@ async fn jobs_are_listed_newest_first_and_counted_by_state(app: TestApp) {
     assert_eq!(counts, vec![(JobState::Queued, 1), (JobState::Running, 1)]);
 }
 
+async fn a_batch_reads_every_existing_webhook_and_context_once_and_skips_the_missing(app: TestApp) {
+    let (ann, hook) = client_and_hook(&app).await;
+    let (bob, other_hook) = client_and_hook(&app).await;
+    // Three ids pad to a list of four; the missing id and the repeat change nothing.
+    let mut hooks = app
+        .store
+        .get_webhooks(&[other_hook.id, new_id(), hook.id])
+        .await
+        .expect("webhooks");
+    hooks.sort_by_key(|w| w.id);
+    let mut expected = vec![hook.id, other_hook.id];
+    expected.sort();
+    assert_eq!(hooks.iter().map(|w| w.id).collect::<Vec<_>>(), expected);
+    assert_eq!(hooks[0].secret.as_deref(), Some("whsec_c2VjcmV0"));
+    let contexts = app
+        .store
+        .get_delivery_contexts(&[bob, new_id(), ann, bob, ann])
+        .await
+        .expect("contexts");
+    let mut clients: Vec<_> = contexts.iter().map(|c| c.client.id).collect();
+    clients.sort();
+    let mut expected = vec![ann, bob];
+    expected.sort();
+    assert_eq!(clients, expected);
+    for context in &contexts {
+        assert_eq!(context.client.tags, vec!["vip".to_string()]);
+        assert_eq!(context.account.id, context.client.account_id);
+        assert_eq!(
+            context.lead_source.as_ref().map(|s| s.name.as_str()),
+            Some("Website")
+        );
+    }
+    assert!(app.store.get_webhooks(&[]).await.expect("none").is_empty());
+    assert!(
+        app.store
+            .get_delivery_contexts(&[])
+            .await
+            .expect("none")
+            .is_empty()
+    );
+}
+
 on_both_stores!(
+    a_batch_reads_every_existing_webhook_and_context_once_and_skips_the_missing,
     a_queued_webhook_job_is_claimed_once_and_finished,
     a_job_whose_lease_passed_is_claimed_again_and_the_stale_claim_changes_nothing,
     webhooks_and_delivery_context_read_back,
