@@ -7,7 +7,8 @@
 # synchronous=FULL), PostgreSQL by pgbench -M prepared with bench/single_lead.sql;
 # and the ratios. Then delivery: lead-to-first-webhook-attempt latency and
 # webhook deliveries/s to a loopback receiver (bench/delivery.py) with the
-# default worker settings, on each store.
+# default worker settings, on each store, beside that receiver's own ceiling
+# (wrk posting to it directly, bench/hook.lua).
 #
 #   bench/ingest.sh                 # defaults below
 #   CONNECTIONS=32 DURATION=20s PG_URL=postgres://postgres@127.0.0.1:5432 bench/ingest.sh
@@ -104,6 +105,22 @@ run_delivery() {
   kill "$RECEIVER"; wait "$RECEIVER" 2>/dev/null || true; RECEIVER=
   printf '%-10s lead to first attempt p50 %s ms p99 %s ms; %s webhooks drained at %s deliveries/s\n' \
     "$name" "$lat50" "$lat99" "$delivered" "$rate"
+  echo "$rate" >"$WORK/$name.deliveries"
+}
+
+# receiver_ceiling: requests/s the loopback receiver takes from wrk directly, with
+# as many connections as the worker may open to one URL (a receiver of its own, so
+# the drains' counts stay clean).
+receiver_ceiling() {
+  local port=$((RECEIVER_PORT + 1)) per_url
+  per_url=$(awk -F' *= *' '/^max_in_flight_per_url/ {print $2}' config/default.toml)
+  python3 bench/delivery.py receive "$port" 2>/dev/null & RECEIVER=$!
+  for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$port/stats" >/dev/null && break; sleep 0.1; done
+  wrk -t1 -c"$per_url" -d"$DRAIN_SECONDS" -s bench/hook.lua "http://127.0.0.1:$port" |
+    awk '/Requests\/sec/ {print $2}' >"$WORK/receiver.rps"
+  kill "$RECEIVER"; wait "$RECEIVER" 2>/dev/null || true; RECEIVER=
+  printf '%-10s req/s   %-10s (the loopback receiver alone, %s connections)\n' \
+    "receiver" "$(cat "$WORK/receiver.rps")" "$per_url"
 }
 
 echo "leadpost ingest benchmark: $CONNECTIONS connections, $THREADS wrk threads, $DURATION per store"
@@ -141,3 +158,8 @@ run_delivery sqlite "sqlite://$WORK/delivery.db"
 psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS ${PG_DB}_delivery" >/dev/null
 psql "$PG_URL/postgres" -qc "CREATE DATABASE ${PG_DB}_delivery" >/dev/null
 run_delivery postgres "$PG_URL/${PG_DB}_delivery"
+receiver_ceiling
+awk -v a="$(cat "$WORK/sqlite.deliveries")" -v b="$(cat "$WORK/postgres.deliveries")" \
+  -v r="$(cat "$WORK/receiver.rps")" 'BEGIN {
+  if (r > 0) printf "ratio      deliveries/s / receiver ceiling: sqlite %.2fx, postgres %.2fx\n", a / r, b / r
+}'

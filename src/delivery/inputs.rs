@@ -4,6 +4,10 @@
 //! of the worker's database work.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
 
 use uuid::Uuid;
 
@@ -22,16 +26,26 @@ pub struct Inputs {
 impl Inputs {
     /// Read what the webhook jobs among `jobs` need (nothing for other kinds).
     pub async fn read(store: &dyn Store, jobs: &[Job]) -> Inputs {
-        let hooks = jobs.iter().filter(|j| j.kind == JobKind::Webhook);
-        let mut webhook_ids: Vec<Uuid> = hooks.clone().filter_map(|j| j.webhook_id).collect();
-        let mut client_ids: Vec<Uuid> = hooks.filter_map(|j| j.client_id).collect();
-        for ids in [&mut webhook_ids, &mut client_ids] {
-            ids.sort_unstable();
-            ids.dedup();
-        }
+        let (webhook_ids, client_ids) = ids(jobs);
+        Self::read_ids(store, &webhook_ids, &client_ids).await
+    }
+
+    /// [`Inputs::read`] as a future the batch's tasks share: the first to poll it
+    /// reads, and the worker's loop can claim the next batch meanwhile.
+    pub fn read_shared(
+        store: Arc<dyn Store>,
+        jobs: &[Job],
+    ) -> Shared<BoxFuture<'static, Arc<Inputs>>> {
+        let (webhook_ids, client_ids) = ids(jobs);
+        async move { Arc::new(Self::read_ids(&*store, &webhook_ids, &client_ids).await) }
+            .boxed()
+            .shared()
+    }
+
+    async fn read_ids(store: &dyn Store, webhook_ids: &[Uuid], client_ids: &[Uuid]) -> Inputs {
         let read = futures::try_join!(
-            store.get_webhooks(&webhook_ids),
-            store.get_delivery_contexts(&client_ids)
+            store.get_webhooks(webhook_ids),
+            store.get_delivery_contexts(client_ids)
         );
         match read {
             Ok((webhooks, contexts)) => Inputs {
@@ -67,4 +81,16 @@ impl Inputs {
             .ok_or_else(|| AttemptResult::permanent("the client no longer exists"))?;
         Ok((webhook, context))
     }
+}
+
+/// The distinct webhook and client ids of the webhook jobs among `jobs`.
+fn ids(jobs: &[Job]) -> (Vec<Uuid>, Vec<Uuid>) {
+    let hooks = jobs.iter().filter(|j| j.kind == JobKind::Webhook);
+    let mut webhook_ids: Vec<Uuid> = hooks.clone().filter_map(|j| j.webhook_id).collect();
+    let mut client_ids: Vec<Uuid> = hooks.filter_map(|j| j.client_id).collect();
+    for ids in [&mut webhook_ids, &mut client_ids] {
+        ids.sort_unstable();
+        ids.dedup();
+    }
+    (webhook_ids, client_ids)
 }

@@ -177,10 +177,12 @@ impl Worker {
                 match self.claim(free).await {
                     Ok(jobs) => {
                         claimed = jobs.len();
-                        let inputs = Arc::new(Inputs::read(&*self.store, &jobs).await);
+                        // The batch's tasks read what they send; the next claim need not wait.
+                        let inputs = Inputs::read_shared(self.store.clone(), &jobs);
                         for job in jobs {
                             let (worker, inputs) = (self.clone(), inputs.clone());
-                            in_flight.spawn(async move { worker.process(job, &inputs).await });
+                            in_flight
+                                .spawn(async move { worker.process(job, &*inputs.await).await });
                         }
                     }
                     Err(e) => tracing::warn!(error = %e, "cannot claim jobs"),
