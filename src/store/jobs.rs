@@ -481,3 +481,53 @@ impl<DB: Backend> JobStore for SqlStore<DB> {
             .collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plan SQLite makes for `text` on the schema of every migration, one
+    /// line per step.
+    fn plan_on_sqlite(text: &str) -> Vec<String> {
+        let db = rusqlite::Connection::open_in_memory().expect("opens");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .expect("migrations")
+            .map(|entry| entry.expect("entry").path())
+            .collect();
+        files.sort();
+        for file in files {
+            db.execute_batch(&std::fs::read_to_string(file).expect("reads"))
+                .expect("migrates");
+        }
+        let mut explain = db
+            .prepare(&format!("EXPLAIN QUERY PLAN {text}"))
+            .expect("plans");
+        // Unbound parameters are NULL: the plan is made when the statement is prepared.
+        let mut rows = explain.raw_query();
+        let mut lines = Vec::new();
+        while let Some(row) = rows.next().expect("plan row") {
+            lines.push(row.get::<_, String>(3).expect("plan line"));
+        }
+        lines
+    }
+
+    /// A full pass over the jobs table (under any of the statements' aliases).
+    fn scans_jobs(plan: &[String]) -> bool {
+        plan.iter()
+            .any(|line| ["SCAN jobs", "SCAN x", "SCAN r", "SCAN p"].contains(&line.as_str()))
+    }
+
+    #[test]
+    fn the_due_probe_walks_the_claim_index_not_every_job_ever_run() {
+        let plan = plan_on_sqlite(&ANY_DUE);
+        assert!(!scans_jobs(&plan), "{plan:?}");
+        assert!(plan.iter().any(|l| l.contains("jobs_claim")), "{plan:?}");
+    }
+
+    #[test]
+    fn the_claim_reads_jobs_only_through_indexes() {
+        let plan = plan_on_sqlite(&claim_statement());
+        assert!(!scans_jobs(&plan), "{plan:?}");
+    }
+}
