@@ -2,7 +2,8 @@
 //! SQLite writes with a dozen statements (sqlite_lead.rs) are
 //! built here as one JSON value, and the `leadpost_accept_lead` function of
 //! migrations/postgres/0014_lead_statement.sql writes them in one call. With the
-//! pool's liveness check, a lead costs two round trips.
+//! pool's liveness check, a lead costs two round trips; leads queued together
+//! are written by one call for the group (lead_groups.rs).
 //!
 //! The value's shape (every time RFC 3339, every id a UUID string):
 //!
@@ -22,6 +23,7 @@ use uuid::Uuid;
 
 use super::clients::{ClientValue, client_row};
 use super::hearing::autoreply_window_start;
+use super::lead_groups::Written;
 use super::records::AcceptedRow;
 use super::sql::{Backend, Bind, SqlStore, fetch_optional, sql};
 use super::submissions::{duplicate_message, new_lead_message, owner_notice_jobs};
@@ -38,26 +40,38 @@ impl<DB: Backend> SqlStore<DB> {
         &self,
         lead: &LeadToStore,
     ) -> Result<AcceptOutcome, StoreError> {
-        let payload = payload(lead, DbTime::now())?;
+        let mut payload = payload(lead, DbTime::now())?;
+        if let Some(groups) = &self.lead_groups {
+            match groups.accept(payload).await? {
+                Written::Row(row) => return outcome(row),
+                // It lost a lock race with another group: alone this time.
+                Written::Again(lead) => payload = lead,
+            }
+        }
         let query = sql::<DB>(ACCEPT_LEAD).param(sqlx::types::Json(payload));
         let row: AcceptedRow = fetch_optional(query, DB::on_pool(&self.writer))
             .await?
             .ok_or(StoreError::NotFound)?;
-        match (row.lead_outcome.as_str(), row.first_submission) {
-            ("created", _) => Ok(AcceptOutcome::Created {
-                client_id: row.lead_client.0,
-            }),
-            ("replay", Some(first)) => Ok(AcceptOutcome::Replay {
-                of_submission: first.0,
-                client_id: row.lead_client.0,
-            }),
-            ("duplicate", _) => Ok(AcceptOutcome::DuplicateEmail {
-                existing_client_id: row.lead_client.0,
-            }),
-            _ => Err(StoreError::Unsupported(
-                "an outcome leadpost_accept_lead does not return",
-            )),
-        }
+        outcome(row)
+    }
+}
+
+/// The function's row as the lead's outcome.
+fn outcome(row: AcceptedRow) -> Result<AcceptOutcome, StoreError> {
+    match (row.lead_outcome.as_str(), row.first_submission) {
+        ("created", _) => Ok(AcceptOutcome::Created {
+            client_id: row.lead_client.0,
+        }),
+        ("replay", Some(first)) => Ok(AcceptOutcome::Replay {
+            of_submission: first.0,
+            client_id: row.lead_client.0,
+        }),
+        ("duplicate", _) => Ok(AcceptOutcome::DuplicateEmail {
+            existing_client_id: row.lead_client.0,
+        }),
+        _ => Err(StoreError::Unsupported(
+            "an outcome leadpost_accept_lead does not return",
+        )),
     }
 }
 

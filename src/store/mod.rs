@@ -19,6 +19,7 @@ mod job_enums;
 mod jobs;
 mod key_cache;
 mod lead_details;
+mod lead_groups;
 mod lead_statement;
 mod model;
 mod pages;

@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 
 use super::StoreError;
 use super::jobs::claim_statement;
+use super::lead_groups::LeadGroups;
 use super::sql::{Backend, Param, Query, Record, SqlStore};
 use crate::config::DatabaseSettings;
 
@@ -84,6 +85,13 @@ impl PgStore {
             .max_connections(settings.max_connections)
             .acquire_timeout(Duration::from_secs(settings.acquire_timeout_seconds))
             .connect_lazy_with(options);
-        SqlStore::from_pools(pool.clone(), pool)
+        let mut store = SqlStore::from_pools(pool.clone(), pool);
+        // Leads are written in groups by half the pool's connections at most (the
+        // rest serve reads and deliveries meanwhile); outside a runtime, one by one.
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let writers = usize::try_from(settings.max_connections / 2).unwrap_or(1);
+            store.lead_groups = Some(LeadGroups::start(&store.writer, writers));
+        }
+        store
     }
 }

@@ -258,6 +258,29 @@ pub(super) struct AcceptedRow {
     pub first_submission: Option<DbId>,
 }
 
+/// One lead of a group written by `leadpost_accept_leads`: its place in the
+/// group, and its [`AcceptedRow`] or the error that rolled it back.
+#[derive(sqlx::FromRow)]
+pub(super) struct LeadGroupRow {
+    pub lead_index: i32,
+    pub lead_outcome: Option<String>,
+    pub lead_client: Option<DbId>,
+    pub first_submission: Option<DbId>,
+    pub error_state: Option<String>,
+    pub error_message: Option<String>,
+}
+
+impl LeadGroupRow {
+    /// The lead's outcome, when it was written.
+    pub fn accepted(&self) -> Option<AcceptedRow> {
+        Some(AcceptedRow {
+            lead_outcome: self.lead_outcome.clone()?,
+            lead_client: self.lead_client?,
+            first_submission: self.first_submission,
+        })
+    }
+}
+
 /// A `clients` row: the fixed columns, then one per stored catalog field. Its
 /// columns come from the catalog, so it reads them by name (below) instead of
 /// deriving `FromRow`.

@@ -27,6 +27,7 @@ use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, Postgres, S
 use super::StoreError;
 use super::group_commit::GroupCommit;
 use super::key_cache::KeyCache;
+use super::lead_groups::LeadGroups;
 
 /// A query of the shared SQL, before or after its parameters are bound.
 pub(super) type Query<DB> = sqlx::query::Query<'static, DB, <DB as Database>::Arguments>;
@@ -103,6 +104,8 @@ pub struct SqlStore<DB: Database> {
     pub(super) pool: Pool<DB>,
     pub(super) writer: Pool<DB>,
     pub(super) group: Option<GroupCommit>,
+    /// PostgreSQL's lead writers, committing the leads queued together in groups.
+    pub(super) lead_groups: Option<LeadGroups>,
     pub(super) keys: Arc<KeyCache>,
     /// Signalled when a job due now was queued, so a worker need not wait for its poll.
     pub(super) jobs_queued: Arc<Notify>,
@@ -121,6 +124,7 @@ impl<DB: Backend> SqlStore<DB> {
             pool,
             writer,
             group: None,
+            lead_groups: None,
             keys: Arc::default(),
             jobs_queued: Arc::default(),
         }
