@@ -18,7 +18,7 @@ use crate::inbound::ignore::{IgnoreReason, always_ignored, ignored_when_unmatche
 use crate::inbound::parser::first_match;
 use crate::inbound::thumbtack::ThumbtackLead;
 use crate::inbound::{InboundMessage, Parser};
-use crate::intake::IntakeError;
+use crate::intake::answer::IntakeError;
 use crate::store::{
     Channel, KeyOwner, LeadSource, Outcome, Store, StoreError, Submission, VendorLead, new_id,
 };

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::fields::{FieldProblem, RedirectUrl};
-use crate::intake::IntakeError;
+use crate::intake::answer::IntakeError;
 use crate::intake::body::PostedPairs;
 use crate::intake::form::{Form, ValidLead};
 use crate::service::live::LeadEvents;
