@@ -37,10 +37,11 @@ const QUEUE_DEPTH: usize = 4096;
 pub type Conn = rusqlite::Connection;
 
 /// What a unit leaves behind once run: whether its writes stand, and how to
-/// answer its caller once the group's COMMIT has returned.
+/// answer its caller once the group's COMMIT has returned (with the group's size
+/// for the first unit of the group, which records it).
 struct Ran {
     ok: bool,
-    answer: Box<dyn FnOnce(Result<(), String>) + Send>,
+    answer: Box<dyn FnOnce(Result<(), String>, Option<usize>) + Send>,
 }
 
 /// One queued unit of writes, type-erased.
@@ -73,27 +74,32 @@ impl GroupCommit {
         T: Send + 'static,
         F: FnOnce(&Conn) -> Result<T, StoreError> + Send + 'static,
     {
-        let (reply, answer) = oneshot::channel::<Result<T, StoreError>>();
+        let (reply, answer) = oneshot::channel::<(Result<T, StoreError>, Option<usize>)>();
         let unit: Unit = Box::new(move |conn| {
             let result = work(conn);
             let ok = result.is_ok();
-            let answer = Box::new(move |commit: Result<(), String>| {
+            let answer = Box::new(move |commit: Result<(), String>, size: Option<usize>| {
                 let answer = match (result, commit) {
                     (Ok(value), Ok(())) => Ok(value),
                     (Ok(_), Err(why)) => Err(group_failed(why)),
                     (Err(own), _) => Err(own),
                 };
                 // The caller may have gone away (its request was cancelled).
-                let _ = reply.send(answer);
+                let _ = reply.send((answer, size));
             });
             Ran { ok, answer }
         });
         if self.queue.send_async(unit).await.is_err() {
             return Err(group_failed("the writer has stopped".into()));
         }
+        let Ok((answer, size)) = answer.await else {
+            return Err(group_failed("the writer dropped the write".into()));
+        };
+        // Recorded by the caller, whose request or job has the application's metrics.
+        if let Some(size) = size {
+            metrics::histogram!("leadpost_group_commit_size").record(size as f64);
+        }
         answer
-            .await
-            .unwrap_or_else(|_| Err(group_failed("the writer dropped the write".into())))
     }
 }
 
@@ -113,7 +119,6 @@ fn run(runtime: &Handle, writer: &SqlitePool, units: &flume::Receiver<Unit>) {
                 Err(_) => break,
             }
         }
-        metrics::histogram!("leadpost_group_commit_size").record(group.len() as f64);
         runtime.block_on(commit_group(writer, group));
     }
 }
@@ -122,6 +127,7 @@ fn run(runtime: &Handle, writer: &SqlitePool, units: &flume::Receiver<Unit>) {
 /// The group's statements and its COMMIT block this thread, which is the
 /// writer's own, not one of the runtime's.
 async fn commit_group(writer: &SqlitePool, group: Vec<Unit>) {
+    let size = group.len();
     let mut conn = match writer.acquire().await {
         Ok(conn) => conn,
         Err(e) => return fail_group(group, &e.to_string()),
@@ -152,8 +158,8 @@ async fn commit_group(writer: &SqlitePool, group: Vec<Unit>) {
     if let Err(why) = &committed {
         tracing::error!(error = %why, units = ran.len(), "a group of writes was not committed");
     }
-    for done in ran {
-        (done.answer)(committed.clone());
+    for (i, done) in ran.into_iter().enumerate() {
+        (done.answer)(committed.clone(), (i == 0).then_some(size));
     }
 }
 

@@ -39,10 +39,14 @@ pub enum Written {
     Again(Value),
 }
 
+/// How a lead's caller is answered: what became of the lead, and the group's
+/// size for the first lead of the group (its caller records it).
+type Reply = oneshot::Sender<(Result<Written, StoreError>, Option<usize>)>;
+
 /// One lead waiting for a writer.
 struct Pending {
     lead: Value,
-    reply: oneshot::Sender<Result<Written, StoreError>>,
+    reply: Reply,
 }
 
 /// The queue in front of the lead writers. Cloning shares it.
@@ -74,9 +78,14 @@ impl LeadGroups {
         {
             return Err(failed("the lead writers have stopped"));
         }
-        answer
-            .await
-            .unwrap_or_else(|_| Err(failed("the lead writer dropped the lead")))
+        let Ok((written, size)) = answer.await else {
+            return Err(failed("the lead writer dropped the lead"));
+        };
+        // Recorded by the caller, whose request has the application's metrics.
+        if let Some(size) = size {
+            metrics::histogram!("leadpost_lead_group_size").record(size as f64);
+        }
+        written
     }
 }
 
@@ -90,7 +99,6 @@ async fn write(pool: PgPool, pending: flume::Receiver<Pending>) {
                 Err(_) => break,
             }
         }
-        metrics::histogram!("leadpost_lead_group_size").record(group.len() as f64);
         let (mut leads, replies): (Vec<Value>, Vec<_>) =
             group.into_iter().map(|p| (p.lead, Some(p.reply))).unzip();
         let call = sqlx::query_as::<_, LeadGroupRow>(ACCEPT_LEADS)
@@ -105,15 +113,20 @@ async fn write(pool: PgPool, pending: flume::Receiver<Pending>) {
 fn answer(
     call: Result<Vec<LeadGroupRow>, sqlx::Error>,
     leads: &mut [Value],
-    mut replies: Vec<Option<oneshot::Sender<Result<Written, StoreError>>>>,
+    mut replies: Vec<Option<Reply>>,
 ) {
+    let size = replies.len();
+    let first = |index: usize| (index == 0).then_some(size);
     let rows = match call {
         Ok(rows) => rows,
         Err(e) => {
             tracing::error!(error = %e, leads = replies.len(), "a group of leads was not written");
-            for reply in replies.into_iter().flatten() {
-                // The caller may have gone away (its request was cancelled).
-                let _ = reply.send(Err(StoreError::Database(same_failure(&e))));
+            for (index, reply) in replies.into_iter().enumerate() {
+                if let Some(reply) = reply {
+                    // The caller may have gone away (its request was cancelled).
+                    let failure = StoreError::Database(same_failure(&e));
+                    let _ = reply.send((Err(failure), first(index)));
+                }
             }
             return;
         }
@@ -136,10 +149,13 @@ fn answer(
                 row.error_message.unwrap_or_default()
             )))),
         };
-        let _ = reply.send(written);
+        let _ = reply.send((written, first(index)));
     }
-    for reply in replies.into_iter().flatten() {
-        let _ = reply.send(Err(failed("no answer for the lead in its group")));
+    for (index, reply) in replies.into_iter().enumerate() {
+        if let Some(reply) = reply {
+            let missing = failed("no answer for the lead in its group");
+            let _ = reply.send((Err(missing), first(index)));
+        }
     }
 }
 

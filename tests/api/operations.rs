@@ -46,7 +46,24 @@ async fn metrics_count_requests_leads_rejections_and_queue_depth(app: TestApp) {
     }
 }
 
-on_both_stores!(metrics_count_requests_leads_rejections_and_queue_depth);
+async fn the_group_a_lead_is_committed_in_is_counted_once(app: TestApp) {
+    let account = app.account().await;
+    let answer = app
+        .post_form(&[("web_key", &account.web_key), ("name", "Ann")])
+        .await;
+    assert_eq!(answer.status(), 200);
+    let text = metrics_text(&app).await;
+    let expected = match app.backend {
+        Backend::Sqlite => "leadpost_group_commit_size_count 1",
+        Backend::Postgres => "leadpost_lead_group_size_count 1",
+    };
+    assert!(text.contains(expected), "missing {expected} in\n{text}");
+}
+
+on_both_stores!(
+    metrics_count_requests_leads_rejections_and_queue_depth,
+    the_group_a_lead_is_committed_in_is_counted_once,
+);
 
 #[tokio::test]
 async fn the_per_ip_limit_answers_429_ct106_with_retry_after_and_no_redirect() {
