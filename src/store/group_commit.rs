@@ -41,8 +41,12 @@ pub type Conn = rusqlite::Connection;
 /// for the first unit of the group, which records it).
 struct Ran {
     ok: bool,
-    answer: Box<dyn FnOnce(Result<(), String>, Option<usize>) + Send>,
+    answer: Answer,
 }
+
+/// Answers a unit's caller: the group's COMMIT (or why it failed), and the
+/// group's size when the unit was the group's first.
+type Answer = Box<dyn FnOnce(Result<(), String>, Option<usize>) + Send>;
 
 /// One queued unit of writes, type-erased.
 type Unit = Box<dyn FnOnce(&Conn) -> Ran + Send>;
