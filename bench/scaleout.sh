@@ -19,7 +19,7 @@
 #
 #   bench/scaleout.sh                 # defaults below
 #   CONNECTIONS=48 DURATION=30s JOBS=10000 PG_URL=postgres://postgres@127.0.0.1:5432 bench/scaleout.sh
-#   PER_URL=32 bench/scaleout.sh      # raise delivery.max_in_flight_per_url (default: the service's)
+#   PER_URL=128 bench/scaleout.sh     # set delivery.max_in_flight_per_url (default: the service's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

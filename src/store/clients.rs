@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::records::into_all;
 use super::records::{ClientRow, CustomValueRow, NoteRow, NotificationRow, TagRow, TextRow};
-use super::sql::{Backend, Bind, Conn, Query, SqlStore, fetch_optional, id_list, sql, sql_built};
+use super::sql::{Backend, Bind, Conn, IdList, Query, SqlStore, fetch_optional, sql, sql_built};
 use super::types::{DbId, DbTime};
 use super::{Client, ClientFilter, LeadToStore, Note, Notification, Page, StoreError};
 use crate::clients::FieldValue;
@@ -270,24 +270,17 @@ impl<DB: Backend> SqlStore<DB> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let (list, bound) = id_list(ids);
-        let by_ids = |text: String| {
-            bound
-                .iter()
-                .fold(sql_built::<DB>(&text), |query, id| query.param(*id))
-        };
+        let ids = IdList::new(ids);
         let rows: Vec<ClientRow> = self
-            .read_all(by_ids(format!("{} WHERE id IN ({list})", *SELECT_CLIENTS)))
+            .read_all(ids.query(|list| format!("{} WHERE id IN ({list})", *SELECT_CLIENTS)))
             .await?;
         let mut clients = into_all::<ClientRow, Client>(rows);
         let details = futures::try_join!(
-            self.read_all(by_ids(format!(
+            self.read_all(ids.query(|list| format!(
                 "{TAG_ROWS} WHERE ct.client_id IN ({list}) ORDER BY ct.client_id, ct.position"
             ))),
-            self.read_all(by_ids(format!(
-                "{CUSTOM_ROWS} WHERE v.client_id IN ({list})"
-            ))),
-            self.read_all(by_ids(format!(
+            self.read_all(ids.query(|list| format!("{CUSTOM_ROWS} WHERE v.client_id IN ({list})"))),
+            self.read_all(ids.query(|list| format!(
                 "{NOTE_ROWS} WHERE n.client_id IN ({list}) ORDER BY n.client_id, n.id"
             ))),
         )?;

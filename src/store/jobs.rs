@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::automation::WEBHOOK_COLUMNS;
 use super::group_commit::Conn;
 use super::records::{ClientOwnerRow, JobAttemptRow, JobRow, WebhookRow, into_all};
-use super::sql::{Backend, Bind, SqlStore, execute, fetch_all, id_list, sql, sql_built};
+use super::sql::{Backend, Bind, IdList, SqlStore, execute, fetch_all, sql, sql_built};
 use super::sqlite_handle;
 use super::types::{DbId, DbTime};
 use super::{
@@ -426,11 +426,8 @@ impl<DB: Backend> JobStore for SqlStore<DB> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let (list, bound) = id_list(ids);
-        let text = format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id IN ({list})");
-        let query = bound
-            .into_iter()
-            .fold(sql_built(&text), |query, id| query.param(id));
+        let query = IdList::new(ids)
+            .query(|list| format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id IN ({list})"));
         Ok(into_all::<WebhookRow, _>(self.read_all(query).await?))
     }
 
@@ -453,11 +450,8 @@ impl<DB: Backend> JobStore for SqlStore<DB> {
         if client_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let (list, bound) = id_list(client_ids);
-        let text = format!("{CLIENT_OWNERS} WHERE c.id IN ({list})");
-        let owners = bound
-            .into_iter()
-            .fold(sql_built(&text), |query, id| query.param(id));
+        let owners =
+            IdList::new(client_ids).query(|list| format!("{CLIENT_OWNERS} WHERE c.id IN ({list})"));
         let (owners, clients): (Vec<ClientOwnerRow>, _) =
             futures::try_join!(self.read_all(owners), self.clients_by_ids(client_ids))?;
         let mut owners: HashMap<Uuid, ClientOwnerRow> =

@@ -180,16 +180,36 @@ pub(super) fn sql_built<DB: Backend>(text: &str) -> Query<DB> {
     sqlx::query(sqlx::AssertSqlSafe(text.to_string()))
 }
 
-/// `$1, $2, …` for an `IN` list of `ids`, and the ids to bind in that order: the
-/// list padded to a power of two by repeating its last id, so a handful of
-/// statement texts (each prepared once per connection) serve every length.
-pub(super) fn id_list(ids: &[uuid::Uuid]) -> (String, Vec<super::types::DbId>) {
-    let mut bound: Vec<super::types::DbId> = ids.iter().copied().map(super::types::DbId).collect();
-    if let Some(&last) = bound.last() {
-        bound.resize(bound.len().next_power_of_two(), last);
+/// Ids for an `IN ($1, $2, …)` list: padded to a power of two by repeating the
+/// last id, so a handful of statement texts (each prepared once per connection)
+/// serve every length.
+pub(super) struct IdList {
+    placeholders: String,
+    ids: Vec<super::types::DbId>,
+}
+
+impl IdList {
+    /// The list of `ids` (at least one: `IN ()` is not SQL).
+    pub(super) fn new(ids: &[uuid::Uuid]) -> Self {
+        let mut ids: Vec<super::types::DbId> =
+            ids.iter().copied().map(super::types::DbId).collect();
+        if let Some(&last) = ids.last() {
+            ids.resize(ids.len().next_power_of_two(), last);
+        }
+        let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+        IdList {
+            placeholders: placeholders.join(", "),
+            ids,
+        }
     }
-    let placeholders: Vec<String> = (1..=bound.len()).map(|n| format!("${n}")).collect();
-    (placeholders.join(", "), bound)
+
+    /// The statement `text` makes of the placeholders, with the ids bound.
+    pub(super) fn query<DB: Backend>(&self, text: impl FnOnce(&str) -> String) -> Query<DB> {
+        let text = text(&self.placeholders);
+        self.ids
+            .iter()
+            .fold(sql_built(&text), |query, id| query.param(*id))
+    }
 }
 
 /// Binding parameters through [`Backend::bind`].
