@@ -34,6 +34,14 @@ COUNTS = {}
 LOCK = threading.Lock()
 
 
+class Server(ThreadingHTTPServer):
+    # The standard listen backlog is 5: a worker opening its connections at once
+    # overflows it, and each dropped SYN is retried by the kernel a second later
+    # (a few webhooks arriving 1 s late stretched the drain's span).
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 class Receiver(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # The answer's headers and body go out in separate writes: with Nagle's algorithm
@@ -73,7 +81,7 @@ class Receiver(BaseHTTPRequestHandler):
 
 
 def receive(port):
-    server = ThreadingHTTPServer(("127.0.0.1", int(port)), Receiver)
+    server = Server(("127.0.0.1", int(port)), Receiver)
     server.daemon_threads = True
     server.serve_forever()
 

@@ -124,7 +124,10 @@ impl Worker {
         let per_url = i64::try_from(self.settings.max_in_flight_per_url.max(1)).unwrap_or(i64::MAX);
         let first = self.rounds.fetch_add(1, Ordering::Relaxed);
         let kinds = JobKind::ALL.len();
-        for kind in (0..kinds).map(|i| JobKind::ALL[(first + i) % kinds]) {
+        // One plain read for every kind; only the kinds with work are claimed.
+        let due = self.store.due_kinds().await?;
+        let turn = (0..kinds).map(|i| JobKind::ALL[(first + i) % kinds]);
+        for kind in turn.filter(|kind| due.contains(kind)) {
             let free = limit.saturating_sub(jobs.len());
             if free == 0 {
                 break;
@@ -456,7 +459,9 @@ impl Worker {
             }
         }
         kept.truncate(RESPONSE_LOG_BYTES);
-        let mut text = String::from_utf8_lossy(&kept).into_owned();
+        // NUL cannot be stored in a text column (PostgreSQL refuses it): replaced,
+        // like the bytes that are not UTF-8.
+        let mut text = String::from_utf8_lossy(&kept).replace('\0', "\u{FFFD}");
         while text.len() > RESPONSE_LOG_BYTES {
             text.pop();
         }

@@ -271,11 +271,9 @@ impl<DB: Backend> SqlStore<DB> {
             return Ok(Vec::new());
         }
         let ids = IdList::new(ids);
-        let rows: Vec<ClientRow> = self
-            .read_all(ids.query(|list| format!("{} WHERE id IN ({list})", *SELECT_CLIENTS)))
-            .await?;
-        let mut clients = into_all::<ClientRow, Client>(rows);
-        let details = futures::try_join!(
+        // The clients and their details at once: each read needs only the ids.
+        let (rows, tags, custom, notes): (Vec<ClientRow>, _, _, _) = futures::try_join!(
+            self.read_all(ids.query(|list| format!("{} WHERE id IN ({list})", *SELECT_CLIENTS))),
             self.read_all(ids.query(|list| format!(
                 "{TAG_ROWS} WHERE ct.client_id IN ({list}) ORDER BY ct.client_id, ct.position"
             ))),
@@ -284,7 +282,8 @@ impl<DB: Backend> SqlStore<DB> {
                 "{NOTE_ROWS} WHERE n.client_id IN ({list}) ORDER BY n.client_id, n.id"
             ))),
         )?;
-        attach_details(&mut clients, details);
+        let mut clients = into_all::<ClientRow, Client>(rows);
+        attach_details(&mut clients, (tags, custom, notes));
         Ok(clients)
     }
 }

@@ -10,9 +10,10 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::attempt_groups::Finish;
 use super::automation::WEBHOOK_COLUMNS;
 use super::group_commit::Conn;
-use super::records::{ClientOwnerRow, JobAttemptRow, JobRow, WebhookRow, into_all};
+use super::records::{ClientOwnerRow, JobAttemptRow, JobRow, KindRow, WebhookRow, into_all};
 use super::sql::{Backend, Bind, IdList, SqlStore, execute, fetch_all, sql, sql_built};
 use super::sqlite_handle;
 use super::types::{DbId, DbTime};
@@ -32,6 +33,11 @@ pub trait JobStore: Send + Sync + 'static {
         limit: i64,
         lease_seconds: i64,
     ) -> Result<Vec<Job>, StoreError>;
+
+    /// The kinds that have a job due now (or whose worker's lease has passed): a
+    /// plain read, so a worker asks it before it claims and an idle poll never
+    /// takes SQLite's write lock.
+    async fn due_kinds(&self) -> Result<Vec<JobKind>, StoreError>;
 
     /// [`JobStore::claim_due_jobs`], taking accounts in turn and leaving out webhook
     /// jobs whose URL would then have more than `per_url` jobs running (counting
@@ -143,6 +149,20 @@ pub(super) const JOB_COLUMNS: &str = "id, account_id, client_id, kind, webhook_i
 const DUE: &str = "kind = $1 AND ((state IN ('queued', 'retrying') AND due_at <= $2) \
     OR (state = 'running' AND lease_until <= $2))";
 
+/// How a backend walks each account's due jobs (the claim's `chain` and `picked`
+/// steps) and hands the chosen ids to its UPDATE.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ClaimWalk {
+    /// Each step a scalar subquery that finds the previous job again by id
+    /// (SQLite, which has no LATERAL); the row comparison with it is a filter.
+    Scalar,
+    /// Each step a LATERAL subquery on the previous job's `(due_at, id)` carried
+    /// along, so the comparison is an index condition: one seek per step
+    /// (PostgreSQL). The UPDATE takes the chosen ids as an array, one primary-key
+    /// probe each, whatever the planner guesses of the due jobs' count.
+    Lateral,
+}
+
 /// The claim statement, fair across accounts and receivers: due jobs are taken
 /// round-robin by account (each account's oldest first, then every account's
 /// second, ...), and a webhook job is skipped while its URL already has `$5` jobs
@@ -150,16 +170,51 @@ const DUE: &str = "kind = $1 AND ((state IN ('queued', 'retrying') AND due_at <=
 ///
 /// Its cost does not grow with the backlog: `accounts` walks the accounts with
 /// pending jobs of the kind by index (one seek each), and `chain` takes each
-/// account's oldest due jobs one index seek at a time, as many as a fair share of
-/// `$4` needs; only those candidates are ranked (read back by id, one seek each). (So an account whose first
-/// candidates all wait on a busy receiver gets its jobs to other receivers at the
-/// next claims, once those are among its oldest.)
+/// account's oldest due jobs one index step at a time (see [`ClaimWalk`]), as many
+/// as a fair share of `$4` needs; only those candidates are ranked. (So an account
+/// whose first candidates all wait on a busy receiver gets its jobs to other
+/// receivers at the next claims, once those are among its oldest.)
 ///
 /// The chosen ids are materialized once, so the LIMIT holds however the UPDATE is
 /// planned (`$3` the lease's end, `$4` how many); the UPDATE checks again that each
 /// is still due, so two workers choosing the same job concurrently (PostgreSQL,
 /// READ COMMITTED re-checks a row changed under it) never both take it.
-pub(super) fn claim_statement() -> String {
+pub(super) fn claim_statement(walk: ClaimWalk) -> String {
+    let (chain, chosen) = match walk {
+        ClaimWalk::Scalar => (
+            format!(
+                "chain(account_id, id, n) AS (SELECT a.account_id, (SELECT x.id FROM jobs x \
+                 WHERE x.account_id = a.account_id AND {DUE_X} ORDER BY x.due_at, x.id LIMIT 1), 1 \
+                 FROM accounts a WHERE a.account_id IS NOT NULL \
+                 UNION ALL SELECT c.account_id, (SELECT x.id FROM jobs x JOIN jobs p ON p.id = c.id \
+                 WHERE x.account_id = c.account_id AND {DUE_X} \
+                 AND (x.due_at, x.id) > (p.due_at, p.id) \
+                 ORDER BY x.due_at, x.id LIMIT 1), c.n + 1 \
+                 FROM chain c WHERE c.id IS NOT NULL AND c.n < (SELECT n FROM share)), \
+                 picked AS (SELECT c.id, c.account_id, \
+                 (SELECT due_at FROM jobs WHERE id = c.id) AS due_at, \
+                 (SELECT webhook_id FROM jobs WHERE id = c.id) AS webhook_id \
+                 FROM chain c WHERE c.id IS NOT NULL)"
+            ),
+            "id IN (SELECT id FROM due)",
+        ),
+        ClaimWalk::Lateral => (
+            format!(
+                "chain(account_id, id, due_at, webhook_id, n) AS (SELECT a.account_id, f.id, \
+                 f.due_at, f.webhook_id, 1 FROM accounts a CROSS JOIN LATERAL \
+                 (SELECT x.id, x.due_at, x.webhook_id FROM jobs x \
+                 WHERE x.account_id = a.account_id AND {DUE_X} ORDER BY x.due_at, x.id LIMIT 1) f \
+                 WHERE a.account_id IS NOT NULL \
+                 UNION ALL SELECT c.account_id, f.id, f.due_at, f.webhook_id, c.n + 1 \
+                 FROM chain c CROSS JOIN LATERAL (SELECT x.id, x.due_at, x.webhook_id FROM jobs x \
+                 WHERE x.account_id = c.account_id AND {DUE_X} \
+                 AND (x.due_at, x.id) > (c.due_at, c.id) \
+                 ORDER BY x.due_at, x.id LIMIT 1) f WHERE c.n < (SELECT n FROM share)), \
+                 picked AS (SELECT id, account_id, due_at, webhook_id FROM chain)"
+            ),
+            "id = ANY(ARRAY(SELECT id FROM due))",
+        ),
+    };
     format!(
         "WITH RECURSIVE \
          accounts(account_id) AS (SELECT (SELECT account_id FROM jobs \
@@ -171,19 +226,9 @@ pub(super) fn claim_statement() -> String {
          FROM accounts a WHERE a.account_id IS NOT NULL), \
          share(n) AS (SELECT CASE WHEN COUNT(account_id) = 0 THEN 0 \
          ELSE ($4 + COUNT(account_id) - 1) / COUNT(account_id) END FROM accounts), \
-         chain(account_id, id, n) AS (SELECT a.account_id, (SELECT x.id FROM jobs x \
-         WHERE x.account_id = a.account_id AND {DUE_X} ORDER BY x.due_at, x.id LIMIT 1), 1 \
-         FROM accounts a WHERE a.account_id IS NOT NULL \
-         UNION ALL SELECT c.account_id, (SELECT x.id FROM jobs x JOIN jobs p ON p.id = c.id \
-         WHERE x.account_id = c.account_id AND {DUE_X} \
-         AND (x.due_at, x.id) > (p.due_at, p.id) \
-         ORDER BY x.due_at, x.id LIMIT 1), c.n + 1 \
-         FROM chain c WHERE c.id IS NOT NULL AND c.n < (SELECT n FROM share)), \
+         {chain}, \
          busy AS (SELECT w.url, COUNT(*) AS n FROM jobs r JOIN webhooks w \
          ON w.id = r.webhook_id WHERE r.state = 'running' AND r.lease_until > $2 GROUP BY w.url), \
-         picked AS (SELECT c.id, c.account_id, (SELECT due_at FROM jobs WHERE id = c.id) AS due_at, \
-         (SELECT webhook_id FROM jobs WHERE id = c.id) AS webhook_id \
-         FROM chain c WHERE c.id IS NOT NULL), \
          ranked AS (SELECT j.id, j.due_at, w.url, \
          ROW_NUMBER() OVER (PARTITION BY j.account_id ORDER BY j.due_at, j.id) AS turn, \
          ROW_NUMBER() OVER (PARTITION BY w.url ORDER BY j.due_at, j.id) + COALESCE(b.n, 0) AS load \
@@ -192,7 +237,7 @@ pub(super) fn claim_statement() -> String {
          due AS MATERIALIZED (SELECT id FROM ranked WHERE url IS NULL OR load <= $5 \
          ORDER BY turn, due_at, id LIMIT $4) \
          UPDATE jobs SET state = 'running', attempts = attempts + 1, \
-         lease_until = $3, updated_at = $2 WHERE id IN (SELECT id FROM due) AND {DUE} \
+         lease_until = $3, updated_at = $2 WHERE {chosen} AND {DUE} \
          RETURNING {JOB_COLUMNS}"
     )
 }
@@ -203,11 +248,21 @@ pub(super) fn claim_statement() -> String {
 const DUE_X: &str = "x.kind = $1 AND x.state IN ('queued', 'retrying', 'running') \
     AND x.due_at <= $2 AND (x.state <> 'running' OR x.lease_until <= $2)";
 
-/// Whether any job of a kind is due: [`DUE_X`], whose every branch names the
-/// claim index's states, so the probe walks that index (only pending jobs); the
-/// same test as [`DUE`] written with an OR made SQLite scan every job ever run.
-static ANY_DUE: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT x.id FROM jobs x WHERE {DUE_X} LIMIT 1"));
+/// The kinds with a job due now (`$1`): [`DUE_X`] for each kind, in one
+/// statement; its every branch names the claim index's states, so each kind's
+/// probe walks that index (only pending jobs). The same test written with an OR
+/// (as in [`DUE`]) made SQLite scan every job ever run.
+static DUE_KINDS: LazyLock<String> = LazyLock::new(|| {
+    let kinds: Vec<String> = JobKind::ALL
+        .iter()
+        .map(|kind| format!("SELECT '{}' AS kind", kind.as_str()))
+        .collect();
+    let due = DUE_X.replace("$1", "k.kind").replace("$2", "$1");
+    format!(
+        "SELECT k.kind FROM ({}) k WHERE EXISTS (SELECT 1 FROM jobs x WHERE {due})",
+        kinds.join(" UNION ALL ")
+    )
+});
 
 static GET_JOB: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"));
@@ -246,23 +301,6 @@ const INSERT_ATTEMPT: &str = "INSERT INTO job_attempts (id, job_id, attempted_at
 static FINISH_IN_ONE_STATEMENT: LazyLock<String> =
     LazyLock::new(|| format!("WITH logged AS ({INSERT_ATTEMPT} RETURNING 1) {FINISH_JOB}"));
 
-/// An attempt's log row and its job's next state: the values of [`FINISH_JOB`]
-/// and [`INSERT_ATTEMPT`], in their parameters' order.
-struct Finish {
-    job_id: DbId,
-    state: JobState,
-    due_at: Option<DbTime>,
-    last_error: Option<String>,
-    now: DbTime,
-    attempts: i32,
-    attempt_id: DbId,
-    attempted_at: DbTime,
-    status_code: Option<i32>,
-    latency_ms: i64,
-    response: Option<String>,
-    error: Option<String>,
-}
-
 impl Finish {
     /// Both statements on the SQLite writer's handle, inside its group's
     /// transaction; whether the job was still this attempt's to move on.
@@ -299,6 +337,13 @@ impl<DB: Backend> JobStore for SqlStore<DB> {
             .await
     }
 
+    async fn due_kinds(&self) -> Result<Vec<JobKind>, StoreError> {
+        let rows: Vec<KindRow> = self
+            .read_all(sql_built(&DUE_KINDS).param(DbTime::now()))
+            .await?;
+        Ok(rows.into_iter().map(|row| row.kind).collect())
+    }
+
     async fn claim_due_jobs_fairly(
         &self,
         kind: JobKind,
@@ -308,13 +353,6 @@ impl<DB: Backend> JobStore for SqlStore<DB> {
     ) -> Result<Vec<Job>, StoreError> {
         let now = DbTime::now();
         let lease_until = DbTime::from(now.0 + time::Duration::seconds(lease_seconds));
-        // A plain read first, so an idle poll never takes SQLite's write lock.
-        let any_due: Option<super::records::IdRow> = self
-            .read_optional(sql_built(&ANY_DUE).param(kind).param(now))
-            .await?;
-        if any_due.is_none() {
-            return Ok(Vec::new());
-        }
         let mut tx = self.begin_hot_write().await?;
         if let Some(setting) = DB::CLAIM_WITHOUT_FLUSH {
             execute(sql::<DB>(setting), DB::on_conn(&mut tx)).await?;
@@ -363,7 +401,19 @@ impl<DB: Backend> JobStore for SqlStore<DB> {
             // SQLite: in the writer's next group, one fsync for many attempts.
             return group.run(move |db| finish.on_handle(db)).await;
         }
-        // Without a group committer (PostgreSQL): one statement.
+        if let Some(groups) = &self.attempt_groups {
+            // PostgreSQL: in the next group of attempts, one commit for many.
+            match groups.run(finish.clone()).await {
+                Ok(moved) => return Ok(moved),
+                // The database refused the group's statement: written alone, this
+                // attempt fails only if it is the cause.
+                Err(StoreError::Database(sqlx::Error::Protocol(why))) => {
+                    tracing::warn!(error = %why, "a group of attempts was refused; recording this one alone");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        // One statement.
         let query = sql_built(&FINISH_IN_ONE_STATEMENT)
             .param(finish.job_id)
             .param(finish.state)
@@ -513,15 +563,15 @@ mod tests {
     }
 
     #[test]
-    fn the_due_probe_walks_the_claim_index_not_every_job_ever_run() {
-        let plan = plan_on_sqlite(&ANY_DUE);
+    fn the_due_kinds_probe_walks_the_claim_index_not_every_job_ever_run() {
+        let plan = plan_on_sqlite(&DUE_KINDS);
         assert!(!scans_jobs(&plan), "{plan:?}");
         assert!(plan.iter().any(|l| l.contains("jobs_claim")), "{plan:?}");
     }
 
     #[test]
     fn the_claim_reads_jobs_only_through_indexes() {
-        let plan = plan_on_sqlite(&claim_statement());
+        let plan = plan_on_sqlite(&claim_statement(ClaimWalk::Scalar));
         assert!(!scans_jobs(&plan), "{plan:?}");
     }
 }

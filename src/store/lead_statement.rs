@@ -42,7 +42,7 @@ impl<DB: Backend> SqlStore<DB> {
     ) -> Result<AcceptOutcome, StoreError> {
         let mut payload = payload(lead, DbTime::now())?;
         if let Some(groups) = &self.lead_groups {
-            match groups.accept(payload).await? {
+            match groups.run(payload).await? {
                 Written::Row(row) => return outcome(row),
                 // It lost a lock race with another group: alone this time.
                 Written::Again(lead) => payload = lead,

@@ -5,6 +5,7 @@
 //! `postgres.rs` and `sqlite.rs`.
 
 mod accounts;
+mod attempt_groups;
 mod audit;
 mod automation;
 mod backup;
@@ -24,6 +25,7 @@ mod lead_statement;
 mod model;
 mod pages;
 mod people;
+mod pg_groups;
 mod postgres;
 mod queue;
 mod records;

@@ -13,8 +13,9 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 use super::StoreError;
-use super::jobs::claim_statement;
-use super::lead_groups::LeadGroups;
+use super::attempt_groups::{AttemptGroups, FinishAttempts};
+use super::jobs::{ClaimWalk, claim_statement};
+use super::lead_groups::{AcceptLeads, LeadGroups};
 use super::sql::{Backend, Param, Query, Record, SqlStore};
 use crate::config::DatabaseSettings;
 
@@ -30,7 +31,7 @@ impl Backend for Postgres {
     const CLAIM_WITHOUT_FLUSH: Option<&'static str> = Some("SET LOCAL synchronous_commit = off");
 
     fn claim_due_jobs_sql() -> &'static str {
-        static CLAIM: LazyLock<String> = LazyLock::new(claim_statement);
+        static CLAIM: LazyLock<String> = LazyLock::new(|| claim_statement(ClaimWalk::Lateral));
         &CLAIM
     }
 
@@ -90,7 +91,11 @@ impl PgStore {
         // rest serve reads and deliveries meanwhile); outside a runtime, one by one.
         if tokio::runtime::Handle::try_current().is_ok() {
             let writers = usize::try_from(settings.max_connections / 2).unwrap_or(1);
-            store.lead_groups = Some(LeadGroups::start(&store.writer, writers));
+            store.lead_groups = Some(LeadGroups::start(&store.writer, writers, AcceptLeads));
+            // The deliveries' attempts likewise, by an eighth of them.
+            let writers = usize::try_from(settings.max_connections / 8).unwrap_or(1);
+            store.attempt_groups =
+                Some(AttemptGroups::start(&store.writer, writers, FinishAttempts));
         }
         store
     }

@@ -28,6 +28,12 @@ pub(super) struct TextRow {
     pub text: String,
 }
 
+/// A row with just a job kind.
+#[derive(sqlx::FromRow)]
+pub(super) struct KindRow {
+    pub kind: JobKind,
+}
+
 /// An account with its current key as `web_key`.
 #[derive(sqlx::FromRow)]
 pub(super) struct AccountRow {

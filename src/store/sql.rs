@@ -25,6 +25,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, Postgres, Sqlite, Type};
 
 use super::StoreError;
+use super::attempt_groups::AttemptGroups;
 use super::group_commit::GroupCommit;
 use super::key_cache::KeyCache;
 use super::lead_groups::LeadGroups;
@@ -106,6 +107,8 @@ pub struct SqlStore<DB: Database> {
     pub(super) group: Option<GroupCommit>,
     /// PostgreSQL's lead writers, committing the leads queued together in groups.
     pub(super) lead_groups: Option<LeadGroups>,
+    /// PostgreSQL's attempt writers, recording the deliveries' attempts in groups.
+    pub(super) attempt_groups: Option<AttemptGroups>,
     pub(super) keys: Arc<KeyCache>,
     /// Signalled when a job due now was queued, so a worker need not wait for its poll.
     pub(super) jobs_queued: Arc<Notify>,
@@ -125,6 +128,7 @@ impl<DB: Backend> SqlStore<DB> {
             writer,
             group: None,
             lead_groups: None,
+            attempt_groups: None,
             keys: Arc::default(),
             jobs_queued: Arc::default(),
         }

@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 
 use super::StoreError;
 use super::group_commit::GroupCommit;
-use super::jobs::claim_statement;
+use super::jobs::{ClaimWalk, claim_statement};
 use super::sql::{Backend, Param, Query, Record, SqlStore};
 use crate::config::DatabaseSettings;
 
@@ -36,7 +36,7 @@ impl Backend for Sqlite {
     const CLAIM_WITHOUT_FLUSH: Option<&'static str> = None;
 
     fn claim_due_jobs_sql() -> &'static str {
-        static CLAIM: LazyLock<String> = LazyLock::new(claim_statement);
+        static CLAIM: LazyLock<String> = LazyLock::new(|| claim_statement(ClaimWalk::Scalar));
         &CLAIM
     }
 

@@ -254,6 +254,22 @@ async fn a_400_is_dead_after_one_attempt(app: TestApp) {
     assert_eq!(receiver.count(), 1);
 }
 
+async fn an_answer_with_nul_and_invalid_utf8_is_logged_with_them_replaced(app: TestApp) {
+    let receiver = Receiver::start(vec![]).await;
+    receiver.set_body(b"ok\0then\xffend");
+    let account = app.account().await;
+    let (hook, _) = webhook(&app, &account, json!({"name": "h", "url": receiver.url})).await;
+    lead_for(&app, &hook, &account, &[("name", "Ann")]).await;
+    assert_eq!(worker(&app, &[0]).run_once().await.expect("runs"), 1);
+    let job = only_job(&app, &account).await;
+    assert_eq!((job.state.as_str(), job.attempts), ("delivered", 1));
+    let attempts = app.store.list_job_attempts(job.id).await.expect("attempts");
+    assert_eq!(
+        attempts[0].response.as_deref(),
+        Some("ok\u{FFFD}then\u{FFFD}end")
+    );
+}
+
 async fn a_schedule_of_three_retries_gives_four_attempts_then_dead(app: TestApp) {
     let receiver = Receiver::start(vec![(500, vec![]); 10]).await;
     let account = app.account().await;
@@ -527,6 +543,7 @@ on_both_stores!(
     a_template_that_fails_to_render_kills_the_job_with_a_readable_error,
     two_503s_then_200_is_delivered_on_the_third_attempt_with_one_webhook_id,
     a_400_is_dead_after_one_attempt,
+    an_answer_with_nul_and_invalid_utf8_is_logged_with_them_replaced,
     the_request_id_of_the_post_is_kept_in_the_attempt_log,
     delivery_attempts_are_counted_by_kind_and_outcome_in_metrics,
     a_schedule_of_three_retries_gives_four_attempts_then_dead,

@@ -269,7 +269,70 @@ async fn a_batch_reads_every_existing_webhook_and_context_once_and_skips_the_mis
     );
 }
 
+/// Queue `count` webhook jobs of `hook` for the client.
+async fn queue_jobs(app: &TestApp, client_id: uuid::Uuid, hook: &Webhook, count: usize) {
+    for _ in 0..count {
+        app.store
+            .queue_webhook_job(client_id, hook.id)
+            .await
+            .expect("queued");
+    }
+}
+
+/// Claim every due webhook job (up to 10) for a minute.
+async fn claim_all(app: &TestApp) -> Vec<leadpost::store::Job> {
+    app.store
+        .claim_due_jobs(JobKind::Webhook, 10, 60)
+        .await
+        .expect("claims")
+}
+
+async fn the_due_kinds_are_those_with_a_job_due_now(app: TestApp) {
+    assert!(app.store.due_kinds().await.expect("kinds").is_empty());
+    let (client_id, hook) = client_and_hook(&app).await;
+    queue_jobs(&app, client_id, &hook, 1).await;
+    assert_eq!(
+        app.store.due_kinds().await.expect("kinds"),
+        vec![JobKind::Webhook]
+    );
+    assert_eq!(claim_all(&app).await.len(), 1);
+    assert!(
+        app.store.due_kinds().await.expect("kinds").is_empty(),
+        "a job under a live lease is not due"
+    );
+}
+
+async fn attempts_finished_at_once_are_each_recorded_and_a_stale_one_changes_nothing(app: TestApp) {
+    let (client_id, hook) = client_and_hook(&app).await;
+    queue_jobs(&app, client_id, &hook, 5).await;
+    let mut claimed = claim_all(&app).await;
+    assert_eq!(claimed.len(), 5);
+    // The last one as a stale claim would hold it: an older attempt number.
+    claimed[4].attempts = 0;
+    let finished = futures::future::join_all(claimed.iter().map(|job| {
+        let store = app.store.clone();
+        let job = job.clone();
+        async move {
+            store
+                .finish_attempt(&job, &attempt(None), &JobNext::Delivered)
+                .await
+        }
+    }))
+    .await;
+    let moved: Vec<bool> = finished.into_iter().map(|f| f.expect("finished")).collect();
+    assert_eq!(moved, vec![true, true, true, true, false]);
+    for (job, moved) in claimed.iter().zip(&moved) {
+        let stored = app.store.get_job(job.id).await.expect("job");
+        let expected = if *moved { "delivered" } else { "running" };
+        assert_eq!(stored.state, expected);
+        let log = app.store.list_job_attempts(job.id).await.expect("log");
+        assert_eq!(log.len(), 1, "each attempt is logged once, a stale one too");
+    }
+}
+
 on_both_stores!(
+    the_due_kinds_are_those_with_a_job_due_now,
+    attempts_finished_at_once_are_each_recorded_and_a_stale_one_changes_nothing,
     a_batch_reads_every_existing_webhook_and_context_once_and_skips_the_missing,
     a_queued_webhook_job_is_claimed_once_and_finished,
     a_job_whose_lease_passed_is_claimed_again_and_the_stale_claim_changes_nothing,

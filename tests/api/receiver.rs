@@ -40,6 +40,7 @@ struct Inner {
     received: Mutex<Vec<Received>>,
     script: Mutex<VecDeque<Answer>>,
     delay: Mutex<Duration>,
+    body: Mutex<Option<Bytes>>,
     arrived: std::sync::atomic::AtomicUsize,
 }
 
@@ -80,10 +81,11 @@ async fn record(
     for (name, value) in extra {
         answer.insert(name, value.parse().expect("header value"));
     }
+    let body = inner.body.lock().expect("lock").clone();
     (
         StatusCode::from_u16(status).expect("status"),
         answer,
-        "answer body",
+        body.unwrap_or(Bytes::from_static(b"answer body")),
     )
 }
 
@@ -106,6 +108,11 @@ impl Receiver {
     /// Wait this long before answering each request.
     pub fn set_delay(&self, delay: Duration) {
         *self.inner.delay.lock().expect("lock") = delay;
+    }
+
+    /// Answer every request with this body (instead of "answer body").
+    pub fn set_body(&self, body: &'static [u8]) {
+        *self.inner.body.lock().expect("lock") = Some(Bytes::from_static(body));
     }
 
     pub fn received(&self) -> Vec<Received> {
