@@ -17,6 +17,9 @@ pub struct ServeArgs {
     pub demo: bool,
 }
 
+/// How long a stopped `serve` waits for its database connections to close.
+const CLOSE_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Serve until told to stop.
 pub async fn run(args: ServeArgs, mut settings: Settings) -> anyhow::Result<()> {
     if let Some(bind) = args.bind {
@@ -40,7 +43,15 @@ pub async fn run(args: ServeArgs, mut settings: Settings) -> anyhow::Result<()> 
             println!("{}", demo::instructions(&base));
         }
     }
+    let store = app.store();
     app.run_until(shutdown_signal()).await?;
+    // A clean close: on SQLite the WAL is checkpointed into the file and removed.
+    if tokio::time::timeout(CLOSE_WITHIN, store.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("the database connections did not close in time");
+    }
     Ok(())
 }
 

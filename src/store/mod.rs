@@ -154,6 +154,10 @@ pub trait Store:
         &self,
         shutdown: tokio::sync::watch::Receiver<bool>,
     ) -> Option<tokio::task::JoinHandle<()>>;
+    /// Close the pools once their connections are returned (new requests for one
+    /// fail). On SQLite the last connection's close checkpoints the WAL into the
+    /// database file and removes it, so the file alone is a whole copy.
+    async fn close(&self);
 }
 
 #[async_trait::async_trait]
@@ -188,6 +192,11 @@ impl<DB: Backend> Store for SqlStore<DB> {
         shutdown: tokio::sync::watch::Receiver<bool>,
     ) -> Option<tokio::task::JoinHandle<()>> {
         DB::listen_for_jobs(&self.pool, self.jobs_queued.clone(), shutdown)
+    }
+
+    async fn close(&self) {
+        self.writer.close().await;
+        self.pool.close().await;
     }
 }
 

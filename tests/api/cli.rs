@@ -56,6 +56,43 @@ async fn a_newcomer_creates_an_account_and_posts_a_lead_to_the_served_endpoint()
     assert!(exit.success(), "SIGTERM ends serve with status 0: {exit:?}");
 }
 
+#[tokio::test]
+async fn a_stopped_serve_leaves_its_sqlite_file_whole_with_no_wal_behind() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("stop.db");
+    let db = format!("sqlite://{}", path.display());
+    let account = run_cli(&db, &["account", "create", "--name", "Acme"]);
+    let web_key = value_of(&account, "web_key:");
+    let mut serve = ServeProcess::start(&db, &[], |command| {
+        command.env("LEADPOST_BIND", "127.0.0.1:1");
+    });
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/external-api/external-form-lead",
+            serve.address
+        ))
+        .form(&[("web_key", web_key.as_str()), ("name", "Ann Lee")])
+        .send()
+        .await
+        .expect("posted");
+    assert_eq!(response.status(), 200);
+    assert!(serve.stop("-TERM").success());
+
+    let wal = dir.path().join("stop.db-wal");
+    assert!(
+        !wal.exists(),
+        "the WAL is checkpointed and removed on close"
+    );
+    // The file alone, copied as an operator would, holds the lead.
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&path, &copy).expect("copied");
+    let copied = rusqlite::Connection::open(&copy).expect("opens");
+    let clients: i64 = copied
+        .query_row("SELECT COUNT(*) FROM clients", [], |row| row.get(0))
+        .expect("counted");
+    assert_eq!(clients, 1);
+}
+
 #[test]
 fn an_unknown_account_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("temp dir");
