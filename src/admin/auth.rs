@@ -74,8 +74,8 @@ pub async fn guard(
         actor,
         ip: Some(ip),
     };
-    let pending =
-        audit::before_write(state.store.as_ref(), &caller, &parts.method, &path, params).await;
+    let method = parts.method.clone();
+    let pending = audit::before_write(state.store.as_ref(), &caller, &method, &path, params).await;
     parts.extensions.insert(caller);
     if let Some(session) = session {
         parts.extensions.insert(session);
@@ -83,7 +83,10 @@ pub async fn guard(
     let response = next.run(Request::from_parts(parts, body)).await;
     match pending {
         Some(pending) => audit::after_write(state.store.as_ref(), pending, response).await,
-        None => response,
+        None => {
+            audit::unaudited_write(&method, &path, response.status());
+            response
+        }
     }
 }
 

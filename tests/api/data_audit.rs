@@ -6,8 +6,8 @@ use leadpost::admin::audit::{NOT_WRITES, audited};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::process::{run_cli, value_of};
-use crate::helpers::{TestApp, on_both_stores};
+use crate::helpers::process::{ServeProcess, run_cli, value_of};
+use crate::helpers::{ADMIN_TOKEN, TestApp, on_both_stores};
 
 fn audit_path(account: &leadpost::store::Account, query: &str) -> String {
     format!("/admin/v1/accounts/{}/audit{query}", account.id)
@@ -18,6 +18,32 @@ async fn entries(app: &TestApp, account: &leadpost::store::Account, query: &str)
     let (status, body) = app.admin_get(&audit_path(account, query)).await;
     assert_eq!(status, 200, "{body}");
     body["entries"].as_array().expect("entries").clone()
+}
+
+#[tokio::test]
+async fn a_method_the_path_does_not_serve_is_405_and_not_logged_as_a_write_without_a_row() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = format!("sqlite://{}", dir.path().join("a.db").display());
+    let account = run_cli(&db, &["account", "create", "--name", "Acme"]);
+    let account_id = value_of(&account, "account id:");
+    let mut serve = ServeProcess::start(&db, &[], |command| {
+        command.env("LEADPOST_ADMIN_TOKEN", ADMIN_TOKEN);
+    });
+    let only_read = format!(
+        "{}/admin/v1/accounts/{account_id}/lead-sources/{}",
+        serve.address,
+        uuid::Uuid::now_v7()
+    );
+    let response = reqwest::Client::new()
+        .delete(&only_read)
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 405);
+    serve.stop("-TERM");
+    let warned = serve.count_lines(|line| line.contains("without an audit row"));
+    assert_eq!(warned, 0, "{:?}", serve.log());
 }
 
 async fn every_documented_write_has_an_audit_action(app: TestApp) {
