@@ -353,18 +353,20 @@ impl<DB: Backend> JobStore for SqlStore<DB> {
     ) -> Result<Vec<Job>, StoreError> {
         let now = DbTime::now();
         let lease_until = DbTime::from(now.0 + time::Duration::seconds(lease_seconds));
-        let mut tx = self.begin_hot_write().await?;
-        if let Some(setting) = DB::CLAIM_WITHOUT_FLUSH {
-            execute(sql::<DB>(setting), DB::on_conn(&mut tx)).await?;
-        }
         let claim = sql_built(DB::claim_due_jobs_sql())
             .param(kind)
             .param(now)
             .param(lease_until)
             .param(limit)
             .param(per_url);
-        let rows: Vec<JobRow> = fetch_all(claim, DB::on_conn(&mut tx)).await?;
-        tx.commit().await?;
+        let rows: Vec<JobRow> = if DB::CLAIM_ALONE {
+            fetch_all(claim, DB::on_pool(&self.claims)).await?
+        } else {
+            let mut tx = self.begin_hot_write().await?;
+            let rows = fetch_all(claim, DB::on_conn(&mut tx)).await?;
+            tx.commit().await?;
+            rows
+        };
         let mut jobs: Vec<Job> = into_all(rows);
         jobs.sort_by_key(|j| (j.due_at, j.id));
         Ok(jobs)

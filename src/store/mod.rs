@@ -195,6 +195,7 @@ impl<DB: Backend> Store for SqlStore<DB> {
     }
 
     async fn close(&self) {
+        self.claims.close().await;
         self.writer.close().await;
         self.pool.close().await;
     }

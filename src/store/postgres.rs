@@ -28,7 +28,7 @@ impl Backend for Postgres {
     const BACKEND: &'static str = "postgres";
     const BEGIN_WRITE: &'static str = "BEGIN";
     const LEAD_IN_ONE_STATEMENT: bool = true;
-    const CLAIM_WITHOUT_FLUSH: Option<&'static str> = Some("SET LOCAL synchronous_commit = off");
+    const CLAIM_ALONE: bool = true;
 
     fn claim_due_jobs_sql() -> &'static str {
         static CLAIM: LazyLock<String> = LazyLock::new(|| claim_statement(ClaimWalk::Lateral));
@@ -85,8 +85,14 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(Duration::from_secs(settings.acquire_timeout_seconds))
-            .connect_lazy_with(options);
+            .connect_lazy_with(options.clone());
+        // A worker's loop claims one batch at a time: two connections are plenty.
+        let claims = PgPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(Duration::from_secs(settings.acquire_timeout_seconds))
+            .connect_lazy_with(options.options([("synchronous_commit", "off")]));
         let mut store = SqlStore::from_pools(pool.clone(), pool);
+        store.claims = claims;
         // Leads are written in groups by half the pool's connections at most (the
         // rest serve reads and deliveries meanwhile); outside a runtime, one by one.
         if tokio::runtime::Handle::try_current().is_ok() {

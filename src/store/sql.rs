@@ -64,10 +64,13 @@ pub trait Backend: Database<Arguments: IntoArguments<Self>> {
     /// Whether a valid lead is stored by one statement (the database's
     /// `leadpost_accept_lead`, lead_statement.rs) instead of a transaction of many.
     const LEAD_IN_ONE_STATEMENT: bool;
-    /// A statement run first in a claim's transaction so its commit does not wait for
-    /// the disk: a claim lost in a crash only leaves the job due again, and it is
-    /// delivered at least once either way. `None` where there is no such setting.
-    const CLAIM_WITHOUT_FLUSH: Option<&'static str>;
+    /// Whether a claim runs as one statement on the store's claim pool
+    /// (PostgreSQL: its connections commit without waiting for the disk, since a
+    /// claim lost in a crash only leaves the job due again and delivery is at
+    /// least once either way; one round trip instead of four). Otherwise it runs
+    /// in a write transaction that takes SQLite's write lock before the statement
+    /// reads, so a write by another process in between cannot fail its upgrade.
+    const CLAIM_ALONE: bool;
 
     /// The statement that claims due jobs: it locks the chosen rows so other
     /// workers skip them on PostgreSQL; SQLite's writes are serial already.
@@ -104,6 +107,9 @@ pub trait Backend: Database<Arguments: IntoArguments<Self>> {
 pub struct SqlStore<DB: Database> {
     pub(super) pool: Pool<DB>,
     pub(super) writer: Pool<DB>,
+    /// Where claims run when the backend claims with one statement
+    /// ([`Backend::CLAIM_ALONE`]); the writer otherwise.
+    pub(super) claims: Pool<DB>,
     pub(super) group: Option<GroupCommit>,
     /// PostgreSQL's lead writers, committing the leads queued together in groups.
     pub(super) lead_groups: Option<LeadGroups>,
@@ -125,6 +131,7 @@ impl<DB: Backend> SqlStore<DB> {
     pub(super) fn from_pools(pool: Pool<DB>, writer: Pool<DB>) -> Self {
         SqlStore {
             pool,
+            claims: writer.clone(),
             writer,
             group: None,
             lead_groups: None,

@@ -33,7 +33,7 @@ impl Backend for Sqlite {
     // Take the write lock now, so a transaction never has to upgrade a read.
     const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
     const LEAD_IN_ONE_STATEMENT: bool = false;
-    const CLAIM_WITHOUT_FLUSH: Option<&'static str> = None;
+    const CLAIM_ALONE: bool = false;
 
     fn claim_due_jobs_sql() -> &'static str {
         static CLAIM: LazyLock<String> = LazyLock::new(|| claim_statement(ClaimWalk::Scalar));
