@@ -3,7 +3,6 @@
 //! whole group, in one statement over arrays, one commit for the group.
 
 use sqlx::PgPool;
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::StoreError;
@@ -64,35 +63,23 @@ impl GroupCall for FinishAttempts {
         pool: &PgPool,
         group: Vec<Finish>,
     ) -> Result<Vec<Result<bool, StoreError>>, sqlx::Error> {
-        let column = |f: fn(&Finish) -> OffsetDateTime| group.iter().map(f).collect::<Vec<_>>();
+        // One array per column, in the group's order.
+        fn column<'a, T>(group: &'a [Finish], value: impl Fn(&'a Finish) -> T) -> Vec<T> {
+            group.iter().map(value).collect()
+        }
         let moved: Vec<(Uuid, i32)> = sqlx::query_as(FINISH_ATTEMPTS)
-            .bind(group.iter().map(|f| f.job_id.0).collect::<Vec<_>>())
-            .bind(group.iter().map(|f| f.state.as_str()).collect::<Vec<_>>())
-            .bind(
-                group
-                    .iter()
-                    .map(|f| f.due_at.map(|t| t.0))
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                group
-                    .iter()
-                    .map(|f| f.last_error.as_deref())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(column(|f| f.now.0))
-            .bind(group.iter().map(|f| f.attempts).collect::<Vec<_>>())
-            .bind(group.iter().map(|f| f.attempt_id.0).collect::<Vec<_>>())
-            .bind(column(|f| f.attempted_at.0))
-            .bind(group.iter().map(|f| f.status_code).collect::<Vec<_>>())
-            .bind(group.iter().map(|f| f.latency_ms).collect::<Vec<_>>())
-            .bind(
-                group
-                    .iter()
-                    .map(|f| f.response.as_deref())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(group.iter().map(|f| f.error.as_deref()).collect::<Vec<_>>())
+            .bind(column(&group, |f| f.job_id.0))
+            .bind(column(&group, |f| f.state.as_str()))
+            .bind(column(&group, |f| f.due_at.map(|t| t.0)))
+            .bind(column(&group, |f| f.last_error.as_deref()))
+            .bind(column(&group, |f| f.now.0))
+            .bind(column(&group, |f| f.attempts))
+            .bind(column(&group, |f| f.attempt_id.0))
+            .bind(column(&group, |f| f.attempted_at.0))
+            .bind(column(&group, |f| f.status_code))
+            .bind(column(&group, |f| f.latency_ms))
+            .bind(column(&group, |f| f.response.as_deref()))
+            .bind(column(&group, |f| f.error.as_deref()))
             .fetch_all(pool)
             .await?;
         Ok(group

@@ -9,7 +9,7 @@ use sqlx::PgPool;
 use sqlx::types::Json;
 
 use super::StoreError;
-use super::pg_groups::{GroupCall, Groups};
+use super::pg_groups::{GroupCall, Groups, failed};
 use super::records::{AcceptedRow, LeadGroupRow};
 
 /// The call: one statement, in a transaction of its own.
@@ -74,11 +74,7 @@ impl GroupCall for AcceptLeads {
         Ok(answers
             .into_iter()
             .map(|answer| {
-                answer.unwrap_or_else(|| {
-                    Err(StoreError::Database(sqlx::Error::Protocol(
-                        "lead group failed: no answer for the lead in its group".into(),
-                    )))
-                })
+                answer.unwrap_or_else(|| Err(failed::<Self>("no answer for the lead in its group")))
             })
             .collect())
     }

@@ -148,8 +148,8 @@ fn same_failure(e: &sqlx::Error) -> sqlx::Error {
     }
 }
 
-/// The error of an item no writer could answer.
-fn failed<C: GroupCall>(why: &str) -> StoreError {
+/// The error of an item its group left unanswered.
+pub(super) fn failed<C: GroupCall>(why: &str) -> StoreError {
     StoreError::Database(sqlx::Error::Protocol(format!(
         "{} group failed: {why}",
         C::ITEM

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, on_both_stores};
+use crate::helpers::{Backend, TestApp, on_both_stores};
 use crate::receiver::Receiver;
 
 pub(crate) fn worker_with(app: &TestApp, schedule: &[u64], allow_private: bool) -> Worker {
@@ -236,6 +236,29 @@ async fn delivery_attempts_are_counted_by_kind_and_outcome_in_metrics(app: TestA
     ] {
         assert!(text.contains(expected), "missing {expected} in\n{text}");
     }
+}
+
+/// The count of a histogram in `/metrics` (0 before anything was recorded).
+async fn histogram_count(app: &TestApp, name: &str) -> u64 {
+    let text = app.get("/metrics").await.text().await.expect("text");
+    let prefix = format!("{name}_count ");
+    text.lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .map_or(0, |count| count.trim().parse().expect("a count"))
+}
+
+async fn an_attempt_is_recorded_in_a_group_counted_in_metrics(app: TestApp) {
+    let receiver = Receiver::start(vec![]).await;
+    let account = app.account().await;
+    let (hook, _) = webhook(&app, &account, json!({"name": "h", "url": receiver.url})).await;
+    lead_for(&app, &hook, &account, &[("name", "Ann")]).await;
+    let histogram = match app.backend {
+        Backend::Sqlite => "leadpost_group_commit_size",
+        Backend::Postgres => "leadpost_attempt_group_size",
+    };
+    let before = histogram_count(&app, histogram).await;
+    assert_eq!(worker(&app, &[0]).run_once().await.expect("runs"), 1);
+    assert_eq!(histogram_count(&app, histogram).await, before + 1);
 }
 
 async fn a_400_is_dead_after_one_attempt(app: TestApp) {
@@ -546,6 +569,7 @@ on_both_stores!(
     an_answer_with_nul_and_invalid_utf8_is_logged_with_them_replaced,
     the_request_id_of_the_post_is_kept_in_the_attempt_log,
     delivery_attempts_are_counted_by_kind_and_outcome_in_metrics,
+    an_attempt_is_recorded_in_a_group_counted_in_metrics,
     a_schedule_of_three_retries_gives_four_attempts_then_dead,
     a_429_retry_after_is_honoured,
     a_timeout_or_a_refused_connection_is_retried,
